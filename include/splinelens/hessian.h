@@ -1,0 +1,30 @@
+/* Structured Hessian operators (THEORY.md section 4): Hess = R + U U^T, R block-diagonal (3x3 per neuron in NN
+ * coordinates, 2x2 in BDSO), U = sqrt(scale) J^T (P x N). Never P x P: a product costs O(P N) and streams over
+ * neurons; memory O(P + N). Works on distributed networks (MatShell on the network's communicator).
+ */
+#pragma once
+#include <petscmat.h>
+#include <splinelens/spline.h>
+
+typedef enum {
+  SL_COORD_NN,  /* (w_i, b_i, v_i [, c])   */
+  SL_COORD_BDSO /* (beta_i, mu_i [, c])    */
+} SLCoordinates;
+PETSC_EXTERN const char *const SLCoordinateNames[]; /* "nn", "bdso" */
+
+/* The model in one of the coordinate systems: exactly one of net / sp is used. */
+typedef struct {
+  SLCoordinates coords;
+  SLNetwork     net;
+  SLSpline      sp;
+} SLModel;
+
+/* Matrix-free operator of one Hessian part; local sizes follow the network layout. The residuals are computed
+ * once at creation (the operator is frozen at the current parameters). */
+PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
+/* Dense P x P (sequential models only). */
+PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
+/* Exact number of eigenvalues < lambda by Haynsworth inertia additivity (THEORY.md section 4):
+ * nu_-(R - lambda I) + nu_-(-I_N - U^T (R - lambda I)^{-1} U) - N. lambda must not be an eigenvalue of R (the
+ * call reports *ok = PETSC_FALSE when a block of R - lambda I is numerically singular). O(P N^2 + N^3). */
+PETSC_EXTERN PetscErrorCode SLHessianCountBelow(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal lambda, PetscInt *count, PetscBool *ok);

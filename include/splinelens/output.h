@@ -1,0 +1,73 @@
+/* One parallel HDF5 file per study (MPI-IO), written collectively in rounds.
+ *
+ * Every dataset is declared once, identically on every rank (SLOutputDeclare...), before SLOutputOpen creates
+ * the whole layout collectively. A field is either a run-table column (one value per run, dimension "run"
+ * attached to the dimension scale /runs/run_id) or a ragged per-run array stored as values + offsets:
+ * <path> (1-D values) and <path>_offset (R + 1 int64, run i is values[offset[i]:offset[i+1]]); each rank may
+ * write any contiguous piece of a run's slice (distributed runs write their neuron ranges).
+ *
+ * Writes are buffered (SLOutputPut*) and committed by SLOutputFlush, a collective call: for every field in
+ * declaration order, all ranks take part in one collective H5Dwrite (possibly selecting nothing); then the
+ * file is flushed, then the status column (written last, so a run is "done" only once its data are on disk)
+ * is written and the file flushed again. A crash therefore loses at most the runs of the round in flight, and
+ * no metadata is modified after SLOutputOpen except the closing attributes.
+ *
+ * Resume: opening an existing file checks its study fingerprint (attribute "study_fingerprint") and refuses a
+ * file from another study without modifying it; the status column tells which runs are already done.
+ */
+#pragma once
+#include <splinelens/sys.h>
+
+typedef enum {
+  SL_FIELD_INT,   /* int64  */
+  SL_FIELD_REAL,  /* double */
+  SL_FIELD_STRING /* fixed-length, NUL-padded string of strlen bytes */
+} SLFieldType;
+
+/* Run status values (column runs/status, int8 on disk). */
+typedef enum {
+  SL_RUN_PENDING = 0,
+  SL_RUN_DONE    = 1,
+  SL_RUN_FAILED  = 2 /* finished with a failure reason: not recomputed on resume */
+} SLRunStatus;
+
+typedef struct _n_SLOutput *SLOutput;
+
+/* nruns: length of the run table. */
+PETSC_EXTERN PetscErrorCode SLOutputCreate(MPI_Comm comm, PetscInt nruns, SLOutput *out);
+/* Column of the run table; path like "runs/final_loss" or "spectra/final/nn/full/n_neg". strlen only for strings. */
+PETSC_EXTERN PetscErrorCode SLOutputDeclareColumn(SLOutput out, const char path[], SLFieldType type, PetscInt strlen, const char description[], const char units[]);
+/* Ragged per-run array with count[i] values for run i (count has nruns entries, identical on all ranks). */
+PETSC_EXTERN PetscErrorCode SLOutputDeclareRagged(SLOutput out, const char path[], SLFieldType type, const PetscInt count[], const char description[], const char units[]);
+/* Small fixed datasets written once at creation (axes, data sets): 1-D arrays. */
+PETSC_EXTERN PetscErrorCode SLOutputDeclareConstReal(SLOutput out, const char path[], PetscInt n, const PetscReal v[], const char description[], const char units[]);
+PETSC_EXTERN PetscErrorCode SLOutputDeclareConstInt(SLOutput out, const char path[], PetscInt n, const PetscInt64 v[], const char description[], const char units[]);
+PETSC_EXTERN PetscErrorCode SLOutputDeclareConstStrings(SLOutput out, const char path[], PetscInt n, const char *const v[], const char description[]);
+/* String attribute on a group or dataset path ("/" for the root), written at creation. */
+PETSC_EXTERN PetscErrorCode SLOutputDeclareAttribute(SLOutput out, const char path[], const char name[], const char value[]);
+
+/* Create filename with the declared layout, or open it to resume. fingerprint identifies the study: an existing
+ * file with another fingerprint (or not a splinelens file, or with a different layout) is refused with an error
+ * naming the file, and left untouched. *resumed tells which happened. Collective. */
+PETSC_EXTERN PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fingerprint[], PetscBool *resumed);
+/* Status of every run (nruns entries, replicated): SL_RUN_* values read at open plus those flushed since. */
+PETSC_EXTERN PetscErrorCode SLOutputGetStatus(SLOutput out, const PetscInt **status);
+
+/* Buffer a write (not collective). Column: one value for run. Ragged: values [start, start+n) of run's slice. */
+PETSC_EXTERN PetscErrorCode SLOutputPutInt(SLOutput out, const char path[], PetscInt run, PetscInt start, PetscInt n, const PetscInt64 v[]);
+PETSC_EXTERN PetscErrorCode SLOutputPutReal(SLOutput out, const char path[], PetscInt run, PetscInt start, PetscInt n, const PetscReal v[]);
+PETSC_EXTERN PetscErrorCode SLOutputPutString(SLOutput out, const char path[], PetscInt run, const char v[]);
+/* Mark a run's status (written after its data in the next flush); one rank per run should call it. */
+PETSC_EXTERN PetscErrorCode SLOutputSetStatus(SLOutput out, PetscInt run, SLRunStatus status);
+/* Collective: commit every buffered write and status as described above. */
+PETSC_EXTERN PetscErrorCode SLOutputFlush(SLOutput out);
+/* Collective: write closing attributes (e.g. "end_time", "complete") on the root and close. */
+PETSC_EXTERN PetscErrorCode SLOutputClose(SLOutput out, PetscInt nattr, const char *const names[], const char *const values[]);
+PETSC_EXTERN PetscErrorCode SLOutputDestroy(SLOutput *out);
+
+/* Merge slice files of one study (each holds the full layout, with a disjoint subset of runs done) into
+ * outfile: checks that all inputs carry the same study fingerprint and layout, that no run is done in two
+ * inputs and (unless allow_missing) that every run is done in one; refuses with an error naming the files at
+ * fault, before outfile is created. The result has the numeric content of a one-job run. Collective (rank 0 does
+ * the I/O). */
+PETSC_EXTERN PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing);

@@ -1,0 +1,48 @@
+/* Hessian spectra with SLEPc (THEORY.md section 4): all eigenvalues with a dense solver up to a size threshold,
+ * above it the k largest and k smallest eigenvalues with Krylov-Schur on the matrix-free operator; counts of
+ * negative / zero / positive eigenvalues (exact, by inertia, when the spectrum is not complete), an exact
+ * histogram, and the checks of THEORY.md section 4. Options under "sl_eig_" (EPS options too: -sl_eig_eps_...).
+ */
+#pragma once
+#include <splinelens/hessian.h>
+
+typedef enum {
+  SL_EIG_DENSE, /* every eigenvalue (EPSLAPACK)                          */
+  SL_EIG_KRYLOV /* k largest and k smallest (EPSKRYLOVSCHUR on a MatShell) */
+} SLEigMethod;
+PETSC_EXTERN const char *const SLEigMethods[];
+
+typedef struct {
+  SLEigMethod method;
+  PetscInt    P;          /* operator size                                                        */
+  PetscInt    nvals;      /* stored eigenvalues: P (dense) or 2k (Krylov: k smallest then k largest) */
+  PetscReal  *values;     /* ascending                                                             */
+  PetscReal  *residuals;  /* ||H x - lambda x|| / ||x|| for each value                              */
+  PetscReal   lambda_min, lambda_max;
+  PetscReal   zero_tol;   /* |lambda| <= zero_tol counts as zero: zero_rtol * max|lambda|             */
+  PetscInt    n_neg, n_zero, n_pos;
+  PetscInt    n_bound;    /* neurons with a nonzero residual sum: bound on n_neg                    */
+  PetscInt    check_neg;  /* 1: n_neg <= n_bound holds, 0: violated                                  */
+  PetscInt    check_zero; /* interpolating point: 1 if n_zero >= P - rank bound, 0 if not; -1 n/a    */
+  PetscInt    nbins;      /* exact histogram of the whole spectrum (0 when disabled)                */
+  PetscReal  *hist_edges; /* nbins + 1                                                               */
+  PetscInt   *hist_counts;/* nbins                                                                   */
+  PetscInt    nconv;      /* eigenvalues actually obtained (< nvals: Krylov did not converge; the missing
+                             ones, next to the middle of values[], are NaN)                          */
+  PetscInt    check_counts; /* dense spectrum and inertia counts/histogram: 1 agree, 0 disagree (the dense
+                             counts are kept), -1 not both computed                                  */
+} SLSpectrum;
+
+typedef struct _n_SLSpectrumSolver *SLSpectrumSolver;
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s);
+/* -sl_eig_dense_max (largest P solved densely), -sl_eig_nev k, -sl_eig_tol, -sl_eig_zero_rtol,
+ * -sl_eig_hist_bins (0: no histogram), -sl_eig_exact_counts (inertia counts also when dense) */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s);
+/* Method and number of stored values for an operator of size P on a communicator of size nranks. */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, SLEigMethod *method, PetscInt *nvals, PetscInt *nbins);
+/* interpolating: the point is an interpolating minimum (r = 0 to tolerance): enables the zero-count check. */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec);
+/* Compute overwrites *spec without freeing it: call SLSpectrumReset (frees, zeroes) before reusing one. */
+PETSC_EXTERN PetscErrorCode SLSpectrumReset(SLSpectrum *spec);
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer);
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverDestroy(SLSpectrumSolver *s);

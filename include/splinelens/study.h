@@ -1,0 +1,82 @@
+/* A study: the Cartesian product of axes (widths x seeds x alphas x init schemes x data sets), with the shared
+ * initialization, training and spectrum settings, the output file, and the cost model used to schedule runs.
+ *
+ * Options (all documented by -help):
+ *   -sl_study_name NAME         name of the study (default "study"); output <output_dir>/<name>.h5
+ *   -sl_output FILE             output file (overrides the default name)
+ *   -sl_output_dir DIR          directory of the default output file (default "results")
+ *   -sl_widths H1,H2,...        widths axis (default 16)
+ *   -sl_seeds S1,S2,...         seeds axis (default 0); ranges "a-b" mean a..b-1 (PETSc)
+ *   -sl_alphas A1,A2,...        initialization scales axis (default 1)
+ *   -sl_schemes NAME,...        init schemes axis (default lecun_normal)
+ *   -sl_datasets NAME,...       data sets axis (default sine); each configured by -sl_data_<name>_*
+ *   -sl_output_bias             networks with an output bias c
+ *   -sl_coords nn,bdso          coordinate systems of the Hessians (default nn,bdso)
+ *   -sl_hess_parts full,...     Hessian parts: full, gauss_newton, residual (default full)
+ *   -sl_hess_stages init,final  when to compute Hessian spectra (default init,final)
+ *   -sl_output_max_snapshot_params P  runs with more parameters store no parameter snapshots (default 200000)
+ *   -sl_wide_threshold C        runs costlier than C run on groups of -sl_wide_ranks ranks (default 1e12)
+ *   -sl_wide_ranks G            ranks per wide run (default: all ranks)
+ *   -sl_slice_index i -sl_slice_count n   compute only slice i of n (job arrays)
+ *   -sl_stop_after k            stop (exit 75, resumable) after k runs finished in this invocation
+ *   plus -sl_init_* (init.h), -sl_train_* (train.h), -sl_eig_* (spectrum.h), -sl_data_<name>_* (data.h).
+ */
+#pragma once
+#include <splinelens/init.h>
+#include <splinelens/train.h>
+#include <splinelens/spectrum.h>
+
+#define SL_MAX_AXIS 256
+#define SL_EXIT_INTERRUPTED 75 /* EX_TEMPFAIL: stopped early, resumable */
+
+typedef struct {
+  PetscInt  id;                                   /* position in the grid               */
+  PetscInt  i_width, i_seed, i_alpha, i_scheme, i_data;
+  PetscInt  width, seed;
+  PetscReal alpha;
+  SLInitScheme scheme;
+  PetscReal cost;                                 /* cost-model estimate (arbitrary units) */
+} SLRunSpec;
+
+typedef struct _n_SLStudy *SLStudy;
+struct _n_SLStudy {
+  MPI_Comm         comm;
+  char             name[128];
+  char             output[PETSC_MAX_PATH_LEN];
+  PetscInt         nwidth, nseed, nalpha, nscheme, ndata, nruns;
+  PetscInt         widths[SL_MAX_AXIS], seeds[SL_MAX_AXIS];
+  PetscReal        alphas[SL_MAX_AXIS];
+  SLInitScheme     schemes[SL_MAX_AXIS];
+  SLData           data[SL_MAX_AXIS];
+  PetscBool        output_bias;
+  PetscBool        coords[2];                     /* indexed by SLCoordinates */
+  PetscBool        parts[3];                      /* indexed by SLHessianPart */
+  PetscBool        stages[2];                     /* init, final              */
+  PetscInt         max_snapshot_params;
+  PetscReal        wide_threshold;
+  PetscInt         wide_ranks;
+  PetscInt         slice_index, slice_count;
+  PetscInt         stop_after;
+  SLInitParams     init;                          /* scheme, alpha and seed replaced per run */
+  SLTrainer        trainer;
+  SLSpectrumSolver eig;
+  SLLossType       loss;
+  char             fingerprint[17];
+  char            *canonical;                     /* options the fingerprint is computed from */
+  char            *config_text;                   /* text of the -options_file files given    */
+};
+
+PETSC_EXTERN PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study);
+PETSC_EXTERN PetscErrorCode SLStudySetFromOptions(SLStudy study);
+/* Validates everything (data sets loaded, axes non-empty, sizes representable) before any file is touched. */
+PETSC_EXTERN PetscErrorCode SLStudySetUp(SLStudy study);
+/* Canonical text of the result-affecting options (every -sl_* option except output location, slicing,
+ * stop/distribution knobs) and its FNV-1a 64 hash: what a resumed or merged file must match. */
+PETSC_EXTERN PetscErrorCode SLStudyComputeFingerprint(SLStudy study);
+PETSC_EXTERN PetscErrorCode SLStudyGetRun(SLStudy study, PetscInt id, SLRunSpec *run);
+PETSC_EXTERN PetscErrorCode SLStudyView(SLStudy study, PetscViewer viewer);
+PETSC_EXTERN PetscErrorCode SLStudyDestroy(SLStudy *study);
+/* Record the text of the option files named on the command line (provenance). */
+PETSC_EXTERN PetscErrorCode SLStudySetConfigText(SLStudy study, int argc, char **argv);
+/* Run the study: schedule, compute, write (collective). *interrupted: stopped early (exit 75). */
+PETSC_EXTERN PetscErrorCode SLStudyRun(SLStudy study, PetscBool *interrupted);

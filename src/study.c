@@ -1,0 +1,303 @@
+/* SLStudy: axes and shared settings from the options database, validated before any file is touched. */
+#include <splinelens/study.h>
+
+static const char *const SLStageNames[] = {"init", "final"};
+
+/* Look a name up in a PETSc enum list (name table followed by type name, prefix, NULL). */
+static PetscErrorCode SLEnumLookup(MPI_Comm comm, const char *const list[], const char option[], const char value[], PetscInt *idx)
+{
+  PetscInt n = 0;
+  char     valid[512] = "";
+
+  PetscFunctionBeginUser;
+  while (list[n + 3]) n++; /* the list ends with typename, prefix, NULL */
+  n = n + 1;
+  *idx = -1;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscBool eq;
+    PetscCall(PetscStrcasecmp(list[i], value, &eq));
+    if (eq) *idx = i;
+    PetscCall(PetscStrlcat(valid, i ? ", " : "", sizeof(valid)));
+    PetscCall(PetscStrlcat(valid, list[i], sizeof(valid)));
+  }
+  PetscCheck(*idx >= 0, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"; valid values: %s", option, value, valid);
+  PetscFunctionReturn(0);
+}
+
+/* A list option selecting a subset of an enum list, e.g. -sl_coords nn,bdso. */
+static PetscErrorCode SLOptionsSubset(MPI_Comm comm, const char option[], const char help[], const char *const list[], PetscInt nlist, PetscBool sel[], PetscOptionItems *PetscOptionsObject)
+{
+  char     *vals[16];
+  PetscInt  n = 16;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsStringArray(option, help, NULL, vals, &n, &set));
+  if (!set) PetscFunctionReturn(0);
+  PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option %s: empty list", option);
+  for (PetscInt i = 0; i < nlist; i++) sel[i] = PETSC_FALSE;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt idx;
+    PetscCall(SLEnumLookup(comm, list, option, vals[i], &idx));
+    PetscCheck(idx < nlist, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"", option, vals[i]);
+    sel[idx] = PETSC_TRUE;
+    PetscCall(PetscFree(vals[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SLCheckDistinct(MPI_Comm comm, const char option[], PetscInt n, const PetscReal v[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < i; j++) PetscCheck(v[i] != v[j], comm, PETSC_ERR_USER, "Option %s: value %g appears twice", option, (double)v[i]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
+{
+  SLStudy s;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&s));
+  s->comm     = comm;
+  PetscCall(PetscStrncpy(s->name, "study", sizeof(s->name)));
+  s->nwidth   = 1;
+  s->widths[0] = 16;
+  s->nseed    = 1;
+  s->seeds[0] = 0;
+  s->nalpha   = 1;
+  s->alphas[0] = 1.0;
+  s->nscheme  = 1;
+  s->schemes[0] = SL_INIT_LECUN_NORMAL;
+  s->coords[SL_COORD_NN] = s->coords[SL_COORD_BDSO] = PETSC_TRUE;
+  s->parts[SL_HESS_FULL] = PETSC_TRUE;
+  s->stages[0] = s->stages[1] = PETSC_TRUE;
+  s->max_snapshot_params = 200000;
+  s->wide_threshold = 1e12;
+  s->wide_ranks     = -1;
+  s->slice_index    = 0;
+  s->slice_count    = 1;
+  s->stop_after     = -1;
+  PetscCall(SLInitParamsSetDefaults(&s->init));
+  *study = s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudySetFromOptions(SLStudy s)
+{
+  MPI_Comm  comm = s->comm;
+  char      outdir[PETSC_MAX_PATH_LEN] = "results";
+  char     *names[SL_MAX_AXIS];
+  PetscInt  n;
+  PetscBool set, outset;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "splinelens study (the grid of runs and its output)", "Study");
+  PetscCall(PetscOptionsString("-sl_study_name", "Name of the study (default output <output_dir>/<name>.h5)", "SLStudySetFromOptions", s->name, s->name, sizeof(s->name), NULL));
+  PetscCall(PetscOptionsString("-sl_output_dir", "Directory of the default output file", "SLStudySetFromOptions", outdir, outdir, sizeof(outdir), NULL));
+  PetscCall(PetscOptionsString("-sl_output", "Output HDF5 file (overrides -sl_output_dir/-sl_study_name)", "SLStudySetFromOptions", s->output, s->output, sizeof(s->output), &outset));
+
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsIntArray("-sl_widths", "Widths axis H1,H2,... (number of hidden neurons)", "SLStudySetFromOptions", s->widths, &n, &set));
+  if (set) {
+    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_widths: empty axis");
+    s->nwidth = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsIntArray("-sl_seeds", "Seeds axis S1,S2,... (ranges a-b mean a..b-1)", "SLStudySetFromOptions", s->seeds, &n, &set));
+  if (set) {
+    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_seeds: empty axis");
+    s->nseed = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsRealArray("-sl_alphas", "Initialization scales axis A1,A2,... (multiply every initial parameter)", "SLStudySetFromOptions", s->alphas, &n, &set));
+  if (set) {
+    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_alphas: empty axis");
+    s->nalpha = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsStringArray("-sl_schemes", "Initialization schemes axis (lecun_normal, he_normal, glorot_normal, lecun_uniform, he_uniform, glorot_uniform, torch_default, gaussian)", "SLStudySetFromOptions", names, &n, &set));
+  if (set) {
+    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_schemes: empty axis");
+    s->nscheme = n;
+    for (PetscInt i = 0; i < n; i++) {
+      PetscInt idx;
+      PetscCall(SLEnumLookup(comm, SLInitSchemes, "-sl_schemes", names[i], &idx));
+      s->schemes[i] = (SLInitScheme)idx;
+      PetscCall(PetscFree(names[i]));
+    }
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsStringArray("-sl_datasets", "Data sets axis: names, each configured by -sl_data_<name>_* (a generator name selects that generator)", "SLStudySetFromOptions", names, &n, &set));
+  if (set) {
+    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_datasets: empty axis");
+    s->ndata = n;
+    for (PetscInt i = 0; i < n; i++) {
+      PetscCall(SLDataCreate(names[i], &s->data[i]));
+      PetscCall(PetscFree(names[i]));
+    }
+  } else {
+    s->ndata = 1;
+    PetscCall(SLDataCreate("sine", &s->data[0]));
+  }
+  PetscCall(PetscOptionsBool("-sl_output_bias", "Networks have an output bias c", "SLStudySetFromOptions", s->output_bias, &s->output_bias, NULL));
+  PetscCall(SLOptionsSubset(comm, "-sl_coords", "Coordinate systems of the Hessians: nn, bdso", SLCoordinateNames, 2, s->coords, PetscOptionsObject));
+  PetscCall(SLOptionsSubset(comm, "-sl_hess_parts", "Hessian parts whose spectra are computed: full, gauss_newton, residual", SLHessianParts, 3, s->parts, PetscOptionsObject));
+  {
+    static const char *const stages[] = {"init", "final", "SLStage", "SL_STAGE_", NULL};
+    PetscCall(SLOptionsSubset(comm, "-sl_hess_stages", "When Hessian spectra are computed: init, final", stages, 2, s->stages, PetscOptionsObject));
+  }
+  PetscCall(PetscOptionsInt("-sl_output_max_snapshot_params", "Runs with more parameters store no parameter snapshots", "SLStudySetFromOptions", s->max_snapshot_params, &s->max_snapshot_params, NULL));
+  PetscCall(PetscOptionsReal("-sl_wide_threshold", "Runs whose cost estimate exceeds this (and that are too large for a dense spectrum) run on a group of ranks", "SLStudySetFromOptions", s->wide_threshold, &s->wide_threshold, NULL));
+  PetscCall(PetscOptionsInt("-sl_wide_ranks", "Ranks per wide run (default: all ranks)", "SLStudySetFromOptions", s->wide_ranks, &s->wide_ranks, NULL));
+  PetscCall(PetscOptionsInt("-sl_slice_index", "Compute only slice i (0-based) of -sl_slice_count (job arrays)", "SLStudySetFromOptions", s->slice_index, &s->slice_index, NULL));
+  PetscCall(PetscOptionsInt("-sl_slice_count", "Number of slices the study is split into (job arrays)", "SLStudySetFromOptions", s->slice_count, &s->slice_count, NULL));
+  PetscCall(PetscOptionsInt("-sl_stop_after", "Stop (exit 75, resumable) after this many runs finished in this invocation (testing)", "SLStudySetFromOptions", s->stop_after, &s->stop_after, NULL));
+  PetscOptionsEnd();
+
+  /* Shared initialization options; scheme, alpha and seed are set per run from the axes. */
+  PetscCall(SLInitParamsSetFromOptions(&s->init, "sl_init_"));
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataSetFromOptions(s->data[i]));
+  PetscCall(SLTrainerCreate(comm, &s->trainer));
+  PetscCall(SLTrainerSetFromOptions(s->trainer));
+  PetscCall(SLTrainerGetLossType(s->trainer, &s->loss));
+  PetscCall(SLSpectrumSolverCreate(comm, &s->eig));
+  PetscCall(SLSpectrumSolverSetFromOptions(s->eig));
+
+  if (!outset) PetscCall(PetscSNPrintf(s->output, sizeof(s->output), "%s/%s.h5", outdir, s->name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudySetUp(SLStudy s)
+{
+  MPI_Comm  comm = s->comm;
+  PetscReal v[SL_MAX_AXIS];
+  PetscBool any;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < s->nwidth; i++) {
+    PetscCheck(s->widths[i] > 0, comm, PETSC_ERR_USER, "Option -sl_widths: width must be > 0, got %" PetscInt_FMT, s->widths[i]);
+    PetscCheck(s->widths[i] <= (PETSC_MAX_INT - 1) / 3, comm, PETSC_ERR_USER, "Option -sl_widths: width %" PetscInt_FMT " exceeds what 32-bit PETSc indices can address (3H+1 parameters)", s->widths[i]);
+    PetscCheck(!s->init.symmetric || s->widths[i] % 2 == 0, comm, PETSC_ERR_USER, "Option -sl_init_symmetric needs even widths; -sl_widths contains %" PetscInt_FMT, s->widths[i]);
+    v[i] = (PetscReal)s->widths[i];
+  }
+  PetscCall(SLCheckDistinct(comm, "-sl_widths", s->nwidth, v));
+  for (PetscInt i = 0; i < s->nseed; i++) {
+    PetscCheck(s->seeds[i] >= 0, comm, PETSC_ERR_USER, "Option -sl_seeds: seeds must be >= 0, got %" PetscInt_FMT, s->seeds[i]);
+    v[i] = (PetscReal)s->seeds[i];
+  }
+  PetscCall(SLCheckDistinct(comm, "-sl_seeds", s->nseed, v));
+  for (PetscInt i = 0; i < s->nalpha; i++) PetscCheck(s->alphas[i] > 0 && PetscIsNormalReal(s->alphas[i]), comm, PETSC_ERR_USER, "Option -sl_alphas: scales must be finite and > 0, got %g", (double)s->alphas[i]);
+  PetscCall(SLCheckDistinct(comm, "-sl_alphas", s->nalpha, s->alphas));
+  for (PetscInt i = 0; i < s->nscheme; i++) v[i] = (PetscReal)s->schemes[i];
+  PetscCall(SLCheckDistinct(comm, "-sl_schemes", s->nscheme, v));
+  for (PetscInt i = 0; i < s->ndata; i++) {
+    for (PetscInt j = 0; j < i; j++) {
+      PetscBool eq;
+      PetscCall(PetscStrcmp(s->data[i]->name, s->data[j]->name, &eq));
+      PetscCheck(!eq, comm, PETSC_ERR_USER, "Option -sl_datasets: data set \"%s\" appears twice", s->data[i]->name);
+    }
+    PetscCall(SLDataSetUp(s->data[i]));
+  }
+  any = PETSC_FALSE;
+  for (PetscInt i = 0; i < 2; i++) any = (PetscBool)(any || s->coords[i]);
+  PetscCheck(any, comm, PETSC_ERR_USER, "Option -sl_coords: select at least one of nn, bdso");
+  PetscCheck(s->slice_count >= 1, comm, PETSC_ERR_USER, "Option -sl_slice_count must be >= 1, got %" PetscInt_FMT, s->slice_count);
+  PetscCheck(s->slice_index >= 0 && s->slice_index < s->slice_count, comm, PETSC_ERR_USER, "Option -sl_slice_index must be in [0, %" PetscInt_FMT "), got %" PetscInt_FMT, s->slice_count, s->slice_index);
+  PetscCheck(s->max_snapshot_params >= 0, comm, PETSC_ERR_USER, "Option -sl_output_max_snapshot_params must be >= 0");
+  PetscCheck(s->wide_threshold > 0, comm, PETSC_ERR_USER, "Option -sl_wide_threshold must be > 0");
+  PetscCheck(s->wide_ranks == -1 || s->wide_ranks >= 1, comm, PETSC_ERR_USER, "Option -sl_wide_ranks must be >= 1, got %" PetscInt_FMT, s->wide_ranks);
+  {
+    PetscReal nr = (PetscReal)s->nwidth * s->nseed * s->nalpha * s->nscheme * s->ndata;
+    PetscCheck(nr < 1e8, comm, PETSC_ERR_USER, "The grid has %g runs: too many for one study file; split it", (double)nr);
+    s->nruns = s->nwidth * s->nseed * s->nalpha * s->nscheme * s->ndata;
+  }
+  PetscCall(SLStudyComputeFingerprint(s));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
+{
+  PetscInt  rest = id, P, N;
+  PetscReal evals, hess = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(id >= 0 && id < s->nruns, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Run id %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", id, s->nruns);
+  r->id       = id;
+  r->i_data   = rest % s->ndata;
+  rest /= s->ndata;
+  r->i_scheme = rest % s->nscheme;
+  rest /= s->nscheme;
+  r->i_alpha  = rest % s->nalpha;
+  rest /= s->nalpha;
+  r->i_seed   = rest % s->nseed;
+  r->i_width  = rest / s->nseed;
+  r->width    = s->widths[r->i_width];
+  r->seed     = s->seeds[r->i_seed];
+  r->alpha    = s->alphas[r->i_alpha];
+  r->scheme   = s->schemes[r->i_scheme];
+  /* Cost model (arbitrary units ~ flops): training is evals x P x N; each spectrum is P^3 dense, or
+   * a few hundred products of O(P N) plus the inertia counts O(P N^2) per histogram edge. */
+  P = 3 * r->width + (s->output_bias ? 1 : 0);
+  N = s->data[r->i_data]->N;
+  PetscCall(SLTrainerGetCostEstimate(s->trainer, &evals));
+  {
+    SLEigMethod method;
+    PetscInt    nvals, nbins, nspec = 0;
+    PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
+    for (PetscInt st = 0; st < 2; st++)
+      for (PetscInt c = 0; c < 2; c++)
+        for (PetscInt p = 0; p < 3; p++) nspec += (s->stages[st] && s->coords[c] && s->parts[p]);
+    hess = method == SL_EIG_DENSE ? (PetscReal)P * P * P : 400.0 * P * N + (nbins + 3.0) * P * N * N;
+    hess *= nspec;
+  }
+  r->cost = evals * (PetscReal)P * N + hess + 1e4;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyView(SLStudy s, PetscViewer viewer)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "Study %s: %" PetscInt_FMT " runs -> %s\n", s->name, s->nruns, s->output));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "widths:"));
+  for (PetscInt i = 0; i < s->nwidth; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %" PetscInt_FMT, s->widths[i]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\nseeds:"));
+  for (PetscInt i = 0; i < s->nseed; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %" PetscInt_FMT, s->seeds[i]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\nalphas:"));
+  for (PetscInt i = 0; i < s->nalpha; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %g", (double)s->alphas[i]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\nschemes:"));
+  for (PetscInt i = 0; i < s->nscheme; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLInitSchemes[s->schemes[i]]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\ndata sets:"));
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %s(N=%" PetscInt_FMT ")", s->data[i]->name, s->data[i]->N));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\nHessians:"));
+  for (PetscInt st = 0; st < 2; st++)
+    if (s->stages[st]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLStageNames[st]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, " x"));
+  for (PetscInt c = 0; c < 2; c++)
+    if (s->coords[c]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLCoordinateNames[c]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, " x"));
+  for (PetscInt p = 0; p < 3; p++)
+    if (s->parts[p]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLHessianParts[p]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\nfingerprint: %s%s\n", s->fingerprint, s->slice_count > 1 ? " (slice)" : ""));
+  PetscCall(SLInitParamsView(&s->init, viewer));
+  PetscCall(SLTrainerView(s->trainer, viewer));
+  PetscCall(SLSpectrumSolverView(s->eig, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyDestroy(SLStudy *study)
+{
+  SLStudy s = *study;
+
+  PetscFunctionBeginUser;
+  if (!s) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataDestroy(&s->data[i]));
+  PetscCall(SLTrainerDestroy(&s->trainer));
+  PetscCall(SLSpectrumSolverDestroy(&s->eig));
+  PetscCall(PetscFree(s->canonical));
+  PetscCall(PetscFree(*study));
+  PetscFunctionReturn(0);
+}
