@@ -6,16 +6,30 @@
 
 static volatile sig_atomic_t SLInterrupt = 0;
 
-/* PETSc's signal handler stack: SIGUSR1 (SLURM's warning before the time limit), SIGTERM (scancel) and SIGINT
- * ask for a clean stop; everything else goes to PETSc's default handler. */
-static PetscErrorCode SLSignalHandler(int sig, void *ctx)
+/* SIGUSR1 (SLURM's warning before the time limit), SIGTERM (scancel) and SIGINT ask for a clean stop: the flag is
+ * polled after every training step and at the end of every round. PETSc's own handler stack does not cover
+ * SIGUSR1, so these three are installed with sigaction for the duration of the study. */
+static const int SLStopSignals[] = {SIGUSR1, SIGTERM, SIGINT};
+static struct sigaction SLOldActions[3];
+
+static void SLSignalHandler(int sig)
 {
-  (void)ctx;
-  if (sig == SIGUSR1 || sig == SIGTERM || sig == SIGINT) {
-    SLInterrupt = sig;
-    return 0;
+  SLInterrupt = sig;
+}
+
+static PetscErrorCode SLSignalsInstall(PetscBool on)
+{
+  PetscFunctionBeginUser;
+  for (int k = 0; k < 3; k++) {
+    if (on) {
+      struct sigaction sa;
+      memset(&sa, 0, sizeof(sa));
+      sa.sa_handler = SLSignalHandler;
+      sigemptyset(&sa.sa_mask);
+      PetscCheck(!sigaction(SLStopSignals[k], &sa, &SLOldActions[k]), PETSC_COMM_SELF, PETSC_ERR_SYS, "sigaction(%d) failed", SLStopSignals[k]);
+    } else PetscCheck(!sigaction(SLStopSignals[k], &SLOldActions[k], NULL), PETSC_COMM_SELF, PETSC_ERR_SYS, "sigaction(%d) failed", SLStopSignals[k]);
   }
-  return PetscSignalHandlerDefault(sig, ctx);
+  PetscFunctionReturn(0);
 }
 
 static PetscErrorCode SLProgress(SLStudy s, SLOutput out, const PetscInt slice_of[], PetscInt session, PetscReal cost_done, PetscReal cost_total, PetscLogDouble t0)
@@ -65,7 +79,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds\n", resumed ? "resuming" : "writing", s->output, phase[0].nruns + phase[1].nruns, phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds));
 
   SLInterrupt = 0;
-  PetscCall(PetscPushSignalHandler(SLSignalHandler, NULL));
+  PetscCall(SLSignalsInstall(PETSC_TRUE));
   for (PetscInt p = 0; p < 2 && !stop; p++) {
     for (PetscInt r = 0; r < phase[p].nrounds && !stop; r++) {
       PetscInt  id = phase[p].run[r], finished = 0;
@@ -105,7 +119,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
       PetscCall(SLProgress(s, out, slice_of, session, cost_done, cost_total, t0));
     }
   }
-  PetscCall(PetscPopSignalHandler());
+  PetscCall(SLSignalsInstall(PETSC_FALSE));
 
   PetscCall(SLOutputGetStatus(out, &status));
   for (PetscInt i = 0; i < s->nruns; i++)

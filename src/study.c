@@ -1,7 +1,9 @@
 /* SLStudy: axes and shared settings from the options database, validated before any file is touched. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <splinelens/study.h>
+#include <splinelens/layout.h>
 
-static const char *const SLStageNames[] = {"init", "final"};
 
 /* Look a name up in a PETSc enum list (name table followed by type name, prefix, NULL). */
 static PetscErrorCode SLEnumLookup(MPI_Comm comm, const char *const list[], const char option[], const char value[], PetscInt *idx)
@@ -24,6 +26,18 @@ static PetscErrorCode SLEnumLookup(MPI_Comm comm, const char *const list[], cons
   PetscFunctionReturn(0);
 }
 
+/* PETSc reports an array option given with no value as not set: an explicitly empty axis must be an error,
+ * not a silent fall-back to the default. */
+static PetscErrorCode SLCheckNotEmpty(MPI_Comm comm, const char option[], PetscBool set, PetscInt n)
+{
+  PetscBool given;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasName(NULL, NULL, option, &given));
+  PetscCheck(!given || (set && n > 0), comm, PETSC_ERR_USER, "Option %s: empty axis (give at least one value)", option);
+  PetscFunctionReturn(0);
+}
+
 /* A list option selecting a subset of an enum list, e.g. -sl_coords nn,bdso. */
 static PetscErrorCode SLOptionsSubset(MPI_Comm comm, const char option[], const char help[], const char *const list[], PetscInt nlist, PetscBool sel[], PetscOptionItems *PetscOptionsObject)
 {
@@ -33,8 +47,8 @@ static PetscErrorCode SLOptionsSubset(MPI_Comm comm, const char option[], const 
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsStringArray(option, help, NULL, vals, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, option, set, n));
   if (!set) PetscFunctionReturn(0);
-  PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option %s: empty list", option);
   for (PetscInt i = 0; i < nlist; i++) sel[i] = PETSC_FALSE;
   for (PetscInt i = 0; i < n; i++) {
     PetscInt idx;
@@ -79,8 +93,35 @@ PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
   s->slice_index    = 0;
   s->slice_count    = 1;
   s->stop_after     = -1;
+  s->view           = PETSC_TRUE;
   PetscCall(SLInitParamsSetDefaults(&s->init));
   *study = s;
+  PetscFunctionReturn(0);
+}
+
+/* A misspelt -sl_ option (or options of a data set that is not on the -sl_datasets axis) would silently
+ * change nothing: refuse it before any work. Options of PETSc objects created per run (TS, EPS, ST, KSP under
+ * -sl_train_ and -sl_eig_) are checked by PETSc itself when those objects are configured. */
+static PetscErrorCode SLStudyCheckUnusedOptions(SLStudy s)
+{
+  static const char *const perrun[] = {"-sl_train_ts_", "-sl_train_snes_", "-sl_train_ksp_", "-sl_train_pc_", "-sl_eig_eps_", "-sl_eig_st_", "-sl_eig_bv_", "-sl_eig_ds_", "-sl_eig_rg_", "-sl_eig_ksp_", "-sl_eig_pc_", NULL};
+  char     *all, *tok, *save = NULL;
+  PetscBool hashelp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
+  if (hashelp) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  for (tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+    PetscBool used, skip = PETSC_FALSE;
+    if (strncmp(tok, "-sl_", 4)) continue;
+    for (PetscInt k = 0; perrun[k]; k++)
+      if (!strncmp(tok, perrun[k], strlen(perrun[k]))) skip = PETSC_TRUE;
+    if (skip) continue;
+    PetscCall(PetscOptionsUsed(NULL, tok + 1, &used)); /* stored without the dash */
+    PetscCheck(used, s->comm, PETSC_ERR_USER, "Unknown option %s (misspelt, or options of a data set that is not in -sl_datasets?); see -help", tok);
+  }
+  PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }
 
@@ -100,26 +141,26 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
 
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsIntArray("-sl_widths", "Widths axis H1,H2,... (number of hidden neurons)", "SLStudySetFromOptions", s->widths, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_widths", set, n));
   if (set) {
-    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_widths: empty axis");
     s->nwidth = n;
   }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsIntArray("-sl_seeds", "Seeds axis S1,S2,... (ranges a-b mean a..b-1)", "SLStudySetFromOptions", s->seeds, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_seeds", set, n));
   if (set) {
-    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_seeds: empty axis");
     s->nseed = n;
   }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsRealArray("-sl_alphas", "Initialization scales axis A1,A2,... (multiply every initial parameter)", "SLStudySetFromOptions", s->alphas, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_alphas", set, n));
   if (set) {
-    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_alphas: empty axis");
     s->nalpha = n;
   }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsStringArray("-sl_schemes", "Initialization schemes axis (lecun_normal, he_normal, glorot_normal, lecun_uniform, he_uniform, glorot_uniform, torch_default, gaussian)", "SLStudySetFromOptions", names, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_schemes", set, n));
   if (set) {
-    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_schemes: empty axis");
     s->nscheme = n;
     for (PetscInt i = 0; i < n; i++) {
       PetscInt idx;
@@ -130,8 +171,8 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsStringArray("-sl_datasets", "Data sets axis: names, each configured by -sl_data_<name>_* (a generator name selects that generator)", "SLStudySetFromOptions", names, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_datasets", set, n));
   if (set) {
-    PetscCheck(n > 0, comm, PETSC_ERR_USER, "Option -sl_datasets: empty axis");
     s->ndata = n;
     for (PetscInt i = 0; i < n; i++) {
       PetscCall(SLDataCreate(names[i], &s->data[i]));
@@ -153,6 +194,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscCall(PetscOptionsInt("-sl_wide_ranks", "Ranks per wide run (default: all ranks)", "SLStudySetFromOptions", s->wide_ranks, &s->wide_ranks, NULL));
   PetscCall(PetscOptionsInt("-sl_slice_index", "Compute only slice i (0-based) of -sl_slice_count (job arrays)", "SLStudySetFromOptions", s->slice_index, &s->slice_index, NULL));
   PetscCall(PetscOptionsInt("-sl_slice_count", "Number of slices the study is split into (job arrays)", "SLStudySetFromOptions", s->slice_count, &s->slice_count, NULL));
+  PetscCall(PetscOptionsBool("-sl_view", "Print the study before running it", "SLStudySetFromOptions", s->view, &s->view, NULL));
   PetscCall(PetscOptionsInt("-sl_stop_after", "Stop (exit 75, resumable) after this many runs finished in this invocation (testing)", "SLStudySetFromOptions", s->stop_after, &s->stop_after, NULL));
   PetscOptionsEnd();
 
@@ -165,6 +207,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscCall(SLSpectrumSolverCreate(comm, &s->eig));
   PetscCall(SLSpectrumSolverSetFromOptions(s->eig));
 
+  PetscCall(SLStudyCheckUnusedOptions(s));
   if (!outset) PetscCall(PetscSNPrintf(s->output, sizeof(s->output), "%s/%s.h5", outdir, s->name));
   PetscFunctionReturn(0);
 }
@@ -256,31 +299,54 @@ PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
   PetscFunctionReturn(0);
 }
 
+/* Append to a line buffer (views print whole lines: PETSc's ASCII viewer indents every call). */
+static void SLCat(char buf[], size_t len, const char *fmt, ...)
+{
+  va_list ap;
+  size_t  used = strlen(buf);
+
+  if (used >= len - 1) return;
+  va_start(ap, fmt);
+  vsnprintf(buf + used, len - used, fmt, ap);
+  va_end(ap);
+}
+
 PetscErrorCode SLStudyView(SLStudy s, PetscViewer viewer)
 {
+  char line[4096];
+
   PetscFunctionBeginUser;
   PetscCall(PetscViewerASCIIPrintf(viewer, "Study %s: %" PetscInt_FMT " runs -> %s\n", s->name, s->nruns, s->output));
   PetscCall(PetscViewerASCIIPushTab(viewer));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "widths:"));
-  for (PetscInt i = 0; i < s->nwidth; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %" PetscInt_FMT, s->widths[i]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\nseeds:"));
-  for (PetscInt i = 0; i < s->nseed; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %" PetscInt_FMT, s->seeds[i]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\nalphas:"));
-  for (PetscInt i = 0; i < s->nalpha; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %g", (double)s->alphas[i]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\nschemes:"));
-  for (PetscInt i = 0; i < s->nscheme; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLInitSchemes[s->schemes[i]]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\ndata sets:"));
-  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(PetscViewerASCIIPrintf(viewer, " %s(N=%" PetscInt_FMT ")", s->data[i]->name, s->data[i]->N));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\nHessians:"));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "widths:");
+  for (PetscInt i = 0; i < s->nwidth; i++) SLCat(line, sizeof(line), " %" PetscInt_FMT, s->widths[i]);
+  SLCat(line, sizeof(line), "; seeds:");
+  for (PetscInt i = 0; i < s->nseed; i++) SLCat(line, sizeof(line), " %" PetscInt_FMT, s->seeds[i]);
+  SLCat(line, sizeof(line), "; alphas:");
+  for (PetscInt i = 0; i < s->nalpha; i++) SLCat(line, sizeof(line), " %.6g", (double)s->alphas[i]);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "schemes:");
+  for (PetscInt i = 0; i < s->nscheme; i++) SLCat(line, sizeof(line), " %s", SLInitSchemes[s->schemes[i]]);
+  SLCat(line, sizeof(line), "; data sets:");
+  for (PetscInt i = 0; i < s->ndata; i++) SLCat(line, sizeof(line), " %s (%s, N=%" PetscInt_FMT ")", s->data[i]->name, SLDataTypes[s->data[i]->type], s->data[i]->N);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "Hessian spectra at");
   for (PetscInt st = 0; st < 2; st++)
-    if (s->stages[st]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLStageNames[st]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, " x"));
+    if (s->stages[st]) SLCat(line, sizeof(line), " %s", SLStageNames[st]);
+  SLCat(line, sizeof(line), "; coordinates");
   for (PetscInt c = 0; c < 2; c++)
-    if (s->coords[c]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLCoordinateNames[c]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, " x"));
+    if (s->coords[c]) SLCat(line, sizeof(line), " %s", SLCoordinateNames[c]);
+  SLCat(line, sizeof(line), "; parts");
   for (PetscInt p = 0; p < 3; p++)
-    if (s->parts[p]) PetscCall(PetscViewerASCIIPrintf(viewer, " %s", SLHessianParts[p]));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "\nfingerprint: %s%s\n", s->fingerprint, s->slice_count > 1 ? " (slice)" : ""));
+    if (s->parts[p]) SLCat(line, sizeof(line), " %s", SLHessianParts[p]);
+  SLCat(line, sizeof(line), "; loss %s; output bias %s", SLLossTypes[s->loss], s->output_bias ? "yes" : "no");
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "fingerprint %s", s->fingerprint));
+  if (s->slice_count > 1) PetscCall(PetscViewerASCIIPrintf(viewer, "; slice %" PetscInt_FMT " of %" PetscInt_FMT, s->slice_index, s->slice_count));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
   PetscCall(SLInitParamsView(&s->init, viewer));
   PetscCall(SLTrainerView(s->trainer, viewer));
   PetscCall(SLSpectrumSolverView(s->eig, viewer));

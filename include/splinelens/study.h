@@ -19,6 +19,7 @@
  *   -sl_wide_ranks G            ranks per wide run (default: all ranks)
  *   -sl_slice_index i -sl_slice_count n   compute only slice i of n (job arrays)
  *   -sl_stop_after k            stop (exit 75, resumable) after k runs finished in this invocation
+ *   -sl_view                    print the study before running it (default true)
  *   plus -sl_init_* (init.h), -sl_train_* (train.h), -sl_eig_* (spectrum.h), -sl_data_<name>_* (data.h).
  */
 #pragma once
@@ -57,6 +58,7 @@ struct _n_SLStudy {
   PetscInt         wide_ranks;
   PetscInt         slice_index, slice_count;
   PetscInt         stop_after;
+  PetscBool        view;                          /* -sl_view: print the study first */
   SLInitParams     init;                          /* scheme, alpha and seed replaced per run */
   SLTrainer        trainer;
   SLSpectrumSolver eig;

@@ -44,7 +44,7 @@ static int SLMergeMain(int argc, char **argv)
 int main(int argc, char **argv)
 {
   SLStudy   study;
-  PetscBool interrupted = PETSC_FALSE, hashelp, view = PETSC_TRUE;
+  PetscBool interrupted = PETSC_FALSE, hashelp;
 
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   PetscCall(SlepcInitialize(&argc, &argv, NULL, help));
@@ -52,11 +52,10 @@ int main(int argc, char **argv)
   PetscCall(SLStudyCreate(PETSC_COMM_WORLD, &study));
   PetscCall(SLStudySetConfigText(study, argc, argv));
   PetscCall(SLStudySetFromOptions(study));
-  PetscCall(PetscOptionsGetBool(NULL, NULL, "-sl_view", &view, NULL));
   PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
   if (!hashelp) {
     PetscCall(SLStudySetUp(study));
-    if (view) PetscCall(SLStudyView(study, PETSC_VIEWER_STDOUT_WORLD));
+    if (study->view) PetscCall(SLStudyView(study, PETSC_VIEWER_STDOUT_WORLD));
     PetscCall(SLStudyRun(study, &interrupted));
   }
   PetscCall(SLStudyDestroy(&study));
