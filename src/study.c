@@ -199,6 +199,14 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscOptionsEnd();
 
   /* Shared initialization options; scheme, alpha and seed are set per run from the axes. */
+  {
+    static const char *const axisopt[][2] = {{"-sl_init_scheme", "-sl_schemes"}, {"-sl_init_alpha", "-sl_alphas"}, {"-sl_init_seed", "-sl_seeds"}};
+    for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(axisopt); k++) {
+      PetscBool given;
+      PetscCall(PetscOptionsHasName(NULL, NULL, axisopt[k][0], &given));
+      PetscCheck(!given, comm, PETSC_ERR_USER, "Option %s has no effect in a study: the %s axis sets it for every run", axisopt[k][0], axisopt[k][1]);
+    }
+  }
   PetscCall(SLInitParamsSetFromOptions(&s->init, "sl_init_"));
   for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataSetFromOptions(s->data[i]));
   PetscCall(SLTrainerCreate(comm, &s->trainer));

@@ -20,7 +20,8 @@ typedef struct {
 } SLModel;
 
 /* Matrix-free operator of one Hessian part; local sizes follow the network layout. The residuals are computed
- * once at creation (the operator is frozen at the current parameters). */
+ * once at creation (the operator is frozen at the current parameters: the model is copied; the data set is
+ * referenced and must outlive the Mat). Also provides MatGetDiagonal (diag of scale J^T J, O(P N)). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
 /* Dense P x P (sequential models only). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);

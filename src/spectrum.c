@@ -1,0 +1,112 @@
+/* Hessian spectra (THEORY.md section 4): the solver object, its options, the choice between the dense and the
+ * Krylov method, and the driver that fills an SLSpectrum. Solves are in spectrum_eps.c, counts, checks and the
+ * exact histogram in spectrum_counts.c. */
+#include "spectrum_impl.h"
+
+const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_", NULL};
+
+PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLHessianRegisterEvents());
+  PetscCall(PetscNew(s));
+  (*s)->comm         = comm;
+  (*s)->dense_max    = 2000;
+  (*s)->nev          = 10;
+  (*s)->tol          = 1e-10;
+  (*s)->zero_rtol    = 1e-9;
+  (*s)->hist_bins    = 50;
+  (*s)->exact_counts = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(s->comm, "sl_eig_", "Hessian spectra", NULL);
+  PetscCall(PetscOptionsInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL));
+  PetscCall(PetscOptionsInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL));
+  PetscCall(PetscOptionsReal("-tol", "Eigensolver tolerance", "SLSpectrumSolverSetFromOptions", s->tol, &s->tol, NULL));
+  PetscCall(PetscOptionsReal("-zero_rtol", "|lambda| <= zero_rtol * max|lambda| counts as a zero eigenvalue", "SLSpectrumSolverSetFromOptions", s->zero_rtol, &s->zero_rtol, NULL));
+  PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
+  PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
+  PetscOptionsEnd();
+  PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
+  PetscCheck(s->nev >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_nev %" PetscInt_FMT " must be >= 1", s->nev);
+  PetscCheck(s->tol > 0 && s->tol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_tol %g must be in (0, 1)", (double)s->tol);
+  PetscCheck(s->zero_rtol >= 0 && s->zero_rtol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_zero_rtol %g must be in [0, 1)", (double)s->zero_rtol);
+  PetscCheck(s->hist_bins >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_hist_bins %" PetscInt_FMT " must be >= 0", s->hist_bins);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, SLEigMethod *method, PetscInt *nvals, PetscInt *nbins)
+{
+  SLEigMethod m;
+
+  PetscFunctionBeginUser;
+  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
+  m = (P <= s->dense_max && nranks == 1) ? SL_EIG_DENSE : SL_EIG_KRYLOV;
+  if (method) *method = m;
+  if (nvals) *nvals = m == SL_EIG_DENSE ? P : PetscMin(2 * s->nev, P);
+  if (nbins) *nbins = s->hist_bins;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(spec->values));
+  PetscCall(PetscFree(spec->residuals));
+  PetscCall(PetscFree(spec->hist_edges));
+  PetscCall(PetscFree(spec->hist_counts));
+  PetscCall(PetscMemzero(spec, sizeof(*spec)));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec)
+{
+  SLModelInfo info;
+  PetscMPIInt nranks;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLModelGetInfo(model, &info));
+  PetscCallMPI(MPI_Comm_size(info.comm, &nranks));
+  PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  PetscCall(PetscMemzero(spec, sizeof(*spec)));
+  spec->P = info.P;
+  PetscCall(SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
+  /* separate allocations: SLSpectrumReset frees each array on its own */
+  PetscCall(PetscMalloc1(spec->nvals, &spec->values));
+  PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
+  if (spec->method == SL_EIG_DENSE) {
+    PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals));
+    spec->nconv = spec->nvals;
+  } else {
+    const PetscInt nsmall = PetscMin(s->nev, info.P), nlarge = spec->nvals - nsmall;
+
+    PetscCall(SLSpectrumKrylov(s, model, data, type, part, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+  }
+  PetscCall(SLSpectrumAnalyze(s, model, data, type, part, interpolating, spec));
+  PetscCall(PetscLogEventEnd(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer)
+{
+  PetscBool iascii;
+
+  PetscFunctionBeginUser;
+  if (!viewer) PetscCall(PetscViewerASCIIGetStdout(s->comm, &viewer));
+  PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
+  if (!iascii) PetscFunctionReturn(0);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLSpectrumSolver: dense up to P = %" PetscInt_FMT " on one rank, else Krylov-Schur k = %" PetscInt_FMT " smallest and largest\n", s->dense_max, s->nev));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  tol %g, zero_rtol %g, histogram bins %" PetscInt_FMT ", exact (inertia) counts %s\n", (double)s->tol, (double)s->zero_rtol, s->hist_bins, s->exact_counts ? "always" : "when the spectrum is partial"));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverDestroy(SLSpectrumSolver *s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(*s));
+  PetscFunctionReturn(0);
+}

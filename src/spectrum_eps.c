@@ -1,0 +1,220 @@
+/* SLEPc solves of the Hessian spectrum (THEORY.md section 4): every eigenvalue of the dense matrix
+ * (EPSLAPACK), or the extremes of the matrix-free operator (Krylov-Schur). */
+#include <slepceps.h>
+#include "spectrum_impl.h"
+
+PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal values[], PetscReal residuals[])
+{
+  Mat          A, X, AX;
+  EPS          eps;
+  ST           st;
+  Vec          xr;
+  PetscInt     P, nconv, lda, ldx, *perm;
+  PetscReal   *lam, *res;
+  PetscScalar *xa;
+
+  PetscFunctionBeginUser;
+  (void)s;
+  PetscCall(SLHessianCreateDense(model, data, type, part, &A));
+  PetscCall(MatGetSize(A, &P, NULL));
+  PetscCall(EPSCreate(PETSC_COMM_SELF, &eps));
+  PetscCall(EPSSetOperators(eps, A, NULL));
+  PetscCall(EPSSetProblemType(eps, EPS_HEP));
+  PetscCall(EPSSetType(eps, EPSLAPACK));
+  PetscCall(EPSSetDimensions(eps, P, PETSC_DEFAULT, PETSC_DEFAULT));
+  PetscCall(EPSSetWhichEigenpairs(eps, EPS_SMALLEST_REAL));
+  /* no copy of the P x P operator inside the spectral transformation (shift 0) */
+  PetscCall(EPSGetST(eps, &st));
+  PetscCall(STSetMatMode(st, ST_MATMODE_INPLACE));
+  {
+    DS ds;
+
+    /* divide and conquer (method 2 of DSHEP): 3-4 times faster than the default implicit QR at P = 2000 */
+    PetscCall(EPSGetDS(eps, &ds));
+    PetscCall(DSSetMethod(ds, 2));
+  }
+  PetscCall(EPSSolve(eps));
+  PetscCall(EPSGetConverged(eps, &nconv));
+  PetscCheck(nconv >= P, PETSC_COMM_SELF, PETSC_ERR_CONV_FAILED, "Dense (LAPACK) Hessian eigensolver returned %" PetscInt_FMT " of %" PetscInt_FMT " eigenpairs", nconv, P);
+
+  /* residuals ||H x - lambda x|| / ||x|| for all pairs at once: H X with one dense product */
+  PetscCall(MatCreateSeqDense(PETSC_COMM_SELF, P, P, NULL, &X));
+  PetscCall(MatDenseGetLDA(X, &ldx));
+  PetscCall(MatCreateVecs(A, &xr, NULL));
+  PetscCall(PetscMalloc3(P, &lam, P, &res, P, &perm));
+  PetscCall(MatDenseGetArrayWrite(X, &xa));
+  for (PetscInt i = 0; i < P; i++) {
+    const PetscScalar *xv;
+    PetscScalar        ki;
+
+    PetscCall(EPSGetEigenpair(eps, i, &lam[i], &ki, xr, NULL));
+    PetscCall(VecGetArrayRead(xr, &xv));
+    PetscCall(PetscArraycpy(xa + i * ldx, xv, P));
+    PetscCall(VecRestoreArrayRead(xr, &xv));
+  }
+  PetscCall(MatDenseRestoreArrayWrite(X, &xa));
+  PetscCall(MatAssemblyBegin(X, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(X, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatMatMult(A, X, MAT_INITIAL_MATRIX, PETSC_DEFAULT, &AX));
+  {
+    const PetscScalar *x, *ax;
+
+    PetscCall(MatDenseGetLDA(AX, &lda));
+    PetscCall(MatDenseGetArrayRead(X, &x));
+    PetscCall(MatDenseGetArrayRead(AX, &ax));
+    for (PetscInt i = 0; i < P; i++) {
+      PetscReal rr = 0.0, xx = 0.0;
+
+      for (PetscInt p = 0; p < P; p++) {
+        const PetscReal t = ax[p + i * lda] - lam[i] * x[p + i * ldx];
+
+        rr += t * t;
+        xx += x[p + i * ldx] * x[p + i * ldx];
+      }
+      res[i] = xx > 0 ? PetscSqrtReal(rr / xx) : PETSC_MAX_REAL;
+    }
+    PetscCall(MatDenseRestoreArrayRead(AX, &ax));
+    PetscCall(MatDenseRestoreArrayRead(X, &x));
+  }
+  for (PetscInt i = 0; i < P; i++) perm[i] = i;
+  PetscCall(PetscSortRealWithPermutation(P, lam, perm));
+  for (PetscInt i = 0; i < P; i++) {
+    values[i]    = lam[perm[i]];
+    residuals[i] = res[perm[i]];
+  }
+  PetscCall(PetscFree3(lam, res, perm));
+  PetscCall(VecDestroy(&xr));
+  PetscCall(MatDestroy(&AX));
+  PetscCall(MatDestroy(&X));
+  PetscCall(EPSDestroy(&eps));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}
+
+/* Convergence relative to max(|lambda|, nrm), nrm a scale of the operator: a plain relative test never
+ * accepts an exactly zero eigenvalue, and Hessians at interpolating points have many. */
+typedef struct {
+  PetscReal nrm;
+} SLEigConvCtx;
+
+static PetscErrorCode SLEigConverged(EPS eps, PetscScalar er, PetscScalar ei, PetscReal res, PetscReal *errest, void *vctx)
+{
+  const SLEigConvCtx *ctx = (const SLEigConvCtx *)vctx;
+  const PetscReal     den = PetscMax(PetscAbsScalar(er), ctx->nrm);
+
+  PetscFunctionBeginUser;
+  (void)eps;
+  (void)ei;
+  *errest = den > 0 ? res / den : res;
+  PetscFunctionReturn(0);
+}
+
+/* One Krylov-Schur solve for the nev eigenvalues at one end; lam/res receive the *got converged ones in EPS
+ * order (closest to the end first). */
+static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich which, PetscInt nev, SLEigConvCtx *conv, PetscReal lam[], PetscReal res[], PetscInt *got)
+{
+  EPS      eps;
+  Vec      x;
+  PetscInt nconv, P;
+  MPI_Comm comm;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectGetComm((PetscObject)A, &comm));
+  PetscCall(EPSCreate(comm, &eps));
+  PetscCall(EPSSetOperators(eps, A, NULL));
+  PetscCall(EPSSetProblemType(eps, EPS_HEP));
+  PetscCall(EPSSetType(eps, EPSKRYLOVSCHUR));
+  /* a wider basis and more restarts than SLEPc's defaults: the wanted end of a Hessian spectrum is often
+   * clustered (small negative eigenvalues next to many tiny ones), which stalls a 2k-vector basis */
+  PetscCall(MatGetSize(A, &P, NULL));
+  PetscCall(EPSSetDimensions(eps, nev, PetscMin(P, PetscMax(2 * nev, nev + 35)), PETSC_DEFAULT));
+  PetscCall(EPSSetTolerances(eps, s->tol, 1000));
+  PetscCall(EPSSetWhichEigenpairs(eps, which));
+  PetscCall(EPSSetConvergenceTestFunction(eps, SLEigConverged, conv, NULL));
+  PetscCall(EPSSetOptionsPrefix(eps, "sl_eig_"));
+  PetscCall(EPSSetFromOptions(eps));
+  PetscCall(EPSSetInitialSpace(eps, 1, &v0));
+  PetscCall(EPSSolve(eps));
+  PetscCall(EPSGetConverged(eps, &nconv));
+  *got = PetscMin(nconv, nev);
+  if (nconv < nev) PetscCall(PetscInfo(NULL, "Krylov-Schur (%s end) converged %" PetscInt_FMT " of %" PetscInt_FMT " eigenvalues\n", which == EPS_LARGEST_REAL ? "largest" : "smallest", nconv, nev));
+  PetscCall(MatCreateVecs(A, &x, NULL));
+  for (PetscInt i = 0; i < *got; i++) {
+    PetscScalar ki;
+
+    PetscCall(EPSGetEigenpair(eps, i, &lam[i], &ki, x, NULL));
+    PetscCall(EPSComputeError(eps, i, EPS_ERROR_ABSOLUTE, &res[i]));
+  }
+  PetscCall(VecDestroy(&x));
+  PetscCall(EPSDestroy(&eps));
+  PetscFunctionReturn(0);
+}
+
+/* Insertion sort of (value, residual) pairs by value (k is small). */
+static void SLSortPairs(PetscInt n, PetscReal v[], PetscReal r[])
+{
+  for (PetscInt i = 1; i < n; i++) {
+    const PetscReal tv = v[i], tr = r[i];
+    PetscInt        j  = i - 1;
+
+    for (; j >= 0 && v[j] > tv; j--) {
+      v[j + 1] = v[j];
+      r[j + 1] = r[j];
+    }
+    v[j + 1] = tv;
+    r[j + 1] = tr;
+  }
+}
+
+PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv)
+{
+  Mat          A;
+  Vec          v0, dg;
+  PetscInt     lo, hi, gs = 0, gl = 0;
+  PetscReal   *lam, *res;
+  PetscScalar *v;
+  SLEigConvCtx conv;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLHessianCreateShell(model, data, type, part, &A));
+  PetscCall(MatCreateVecs(A, &v0, &dg));
+  /* deterministic start vector, a function of the global index only: reproducible for any layout */
+  PetscCall(VecGetOwnershipRange(v0, &lo, &hi));
+  PetscCall(VecGetArrayWrite(v0, &v));
+  for (PetscInt p = lo; p < hi; p++) {
+    const PetscReal g = 0.6180339887498949 * (PetscReal)(p + 1);
+
+    v[p - lo] = (g - PetscFloorReal(g)) - 0.5 + 0.25 * PetscSinReal(0.37 * (PetscReal)p + 1.0);
+  }
+  PetscCall(VecRestoreArrayWrite(v0, &v));
+  /* scale of the operator for the convergence test: the largest diagonal entry (<= ||H||) */
+  PetscCall(MatGetDiagonal(A, dg));
+  PetscCall(VecNorm(dg, NORM_INFINITY, &conv.nrm));
+  PetscCall(PetscMalloc2(PetscMax(nsmall, nlarge), &lam, PetscMax(nsmall, nlarge), &res));
+  for (PetscInt i = 0; i < nsmall + nlarge; i++) values[i] = residuals[i] = (PetscReal)NAN;
+  if (nlarge > 0) {
+    PetscCall(SLKrylovEnd(s, A, v0, EPS_LARGEST_REAL, nlarge, &conv, lam, res, &gl));
+    /* EPS order is descending: the largest goes last */
+    for (PetscInt j = 0; j < gl; j++) {
+      values[nsmall + nlarge - 1 - j]    = lam[j];
+      residuals[nsmall + nlarge - 1 - j] = res[j];
+    }
+    if (gl > 0) conv.nrm = PetscMax(conv.nrm, PetscAbsReal(lam[0]));
+  }
+  if (nsmall > 0) {
+    PetscCall(SLKrylovEnd(s, A, v0, EPS_SMALLEST_REAL, nsmall, &conv, lam, res, &gs));
+    for (PetscInt j = 0; j < gs; j++) {
+      values[j]    = lam[j];
+      residuals[j] = res[j];
+    }
+  }
+  /* each end is ascending; sort within the converged parts in case EPS returned them out of order */
+  SLSortPairs(gs, values, residuals);
+  SLSortPairs(gl, values + nsmall + nlarge - gl, residuals + nsmall + nlarge - gl);
+  *nconv = gs + gl;
+  PetscCall(PetscFree2(lam, res));
+  PetscCall(VecDestroy(&v0));
+  PetscCall(VecDestroy(&dg));
+  PetscCall(MatDestroy(&A));
+  PetscFunctionReturn(0);
+}

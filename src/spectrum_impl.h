@@ -1,0 +1,24 @@
+/* Private to spectrum*.c (not part of the public contract). */
+#pragma once
+#include "hessian_impl.h"
+
+struct _n_SLSpectrumSolver {
+  MPI_Comm  comm;
+  PetscInt  dense_max;    /* largest P solved densely (one rank only)      */
+  PetscInt  nev;          /* k: Krylov computes the k smallest and k largest */
+  PetscReal tol;          /* EPS tolerance                                  */
+  PetscReal zero_rtol;    /* zero_tol = zero_rtol * max |lambda|             */
+  PetscInt  hist_bins;    /* 0: no histogram                                 */
+  PetscBool exact_counts; /* inertia counts also with a dense spectrum       */
+};
+
+/* All P eigenvalues (ascending) and residual norms of the dense Hessian with EPSLAPACK. */
+PETSC_INTERN PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal values[], PetscReal residuals[]);
+/* The nsmall smallest then nlarge largest eigenvalues, ascending, with Krylov-Schur on the matrix-free
+ * operator; the missing ones (not converged) are NaN, next to the middle. *nconv: how many were obtained. */
+PETSC_INTERN PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv);
+/* Counts, bound, checks and exact histogram of a spectrum whose values are filled (spectrum_counts.c). */
+PETSC_INTERN PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec);
+/* Krylov mode: make values[] exact in multiplicity (and fill what Krylov missed) with inertia counts
+ * (spectrum_repair.c); scale: a magnitude of the spectrum (sets the merge distance 10 tol scale). */
+PETSC_INTERN PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpectrum *spec, PetscInt nsmall, PetscInt nlarge, PetscReal scale);
