@@ -1,5 +1,6 @@
 /* splinelens: run a study (the grid of widths x seeds x alphas x schemes x data sets) across MPI ranks into one
  * parallel HDF5 file, or merge the slice files of a job array. */
+#include <dlfcn.h>
 #include <slepcsys.h>
 #include <splinelens/splinelens.h>
 #include <splinelens/study.h>
@@ -12,6 +13,20 @@ static const char help[] = "splinelens: shallow univariate ReLU networks through
                            "Exit status: 0 every run done; 75 stopped early by a signal or -sl_stop_after (rerun to resume);\n"
                            "anything else: an error, reported before any result file is touched.\n"
                            "Options (every one is listed below with -help; the file layout is described in analysis/FORMAT.md):\n";
+
+/* One BLAS thread per MPI rank: threaded OpenBLAS oversubscribes the cores MPI already uses, and its dynamic
+ * work split makes dense eigenvalues depend (in the last bits) on thread timing, which would break the
+ * bitwise reproducibility of results across rank counts. Looked up at run time: the reference BLAS has no
+ * such call. SPLINELENS_BLAS_THREADS overrides. */
+static void SLBlasThreads(void)
+{
+  const char *env = getenv("SPLINELENS_BLAS_THREADS");
+  int         n   = env ? atoi(env) : 1;
+  void (*set)(int);
+
+  *(void **)(&set) = dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+  if (set && n > 0) set(n);
+}
 
 static int SLMergeMain(int argc, char **argv)
 {
@@ -46,6 +61,7 @@ int main(int argc, char **argv)
   SLStudy   study;
   PetscBool interrupted = PETSC_FALSE, hashelp;
 
+  SLBlasThreads();
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   PetscCall(SlepcInitialize(&argc, &argv, NULL, help));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT));
