@@ -14,3 +14,8 @@
 #include <splinelens/network.h>
 #include <splinelens/spline.h>
 #include <splinelens/init.h>
+#include <splinelens/train.h>
+#include <splinelens/hessian.h>
+#include <splinelens/spectrum.h>
+#include <splinelens/output.h>
+#include <splinelens/study.h>
