@@ -150,6 +150,7 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
 
   /* ragged per-run arrays */
   PetscCall(SLTrainerGetOutputSizes(s->trainer, &K, &M));
+  if (!s->train) K = M = 0; /* initialization-only study: no curve, no snapshots */
   PetscCall(PetscMalloc1(R, &cnt));
 #define SL_RAGGED(expr, path_, type_, desc_, units_) \
   do { \

@@ -118,6 +118,22 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
   PetscFunctionReturn(0);
 }
 
+/* An initialization-only run: no steps, loss at t = 0, empty curve and snapshots. */
+static PetscErrorCode SLRunUntrained(SLNetwork net, SLData data, SLLossType type, SLTrainResult *res)
+{
+  PetscInt   P, Plocal;
+  PetscReal *g;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
+  PetscCall(PetscMalloc1(Plocal + 1, &g));
+  PetscCall(SLNetworkLossGradient(net, data, type, &res->init_loss, g, NULL));
+  PetscCall(PetscFree(g));
+  res->reason     = SL_STOP_NONE;
+  res->final_loss = res->init_loss;
+  PetscFunctionReturn(0);
+}
+
 /* Loss curve, snapshots (with their spline view) and the training columns. */
 static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLNetwork net, SLSpline sp, const SLTrainResult *res)
 {
@@ -125,11 +141,13 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
 
   PetscFunctionBeginUser;
   PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
-  if (leader) {
+  if (leader && res->M) {
     PetscCall(SLOutputPutReal(out, "train/curve_time", id, 0, res->M, res->curve_time));
     PetscCall(SLOutputPutReal(out, "train/curve_loss", id, 0, res->M, res->curve_loss));
     PetscCall(SLOutputPutReal(out, "train/snap_time", id, 0, res->K, res->snap_time));
     PetscCall(SLOutputPutReal(out, "train/snap_loss", id, 0, res->K, res->snap_loss));
+  }
+  if (leader) {
     PetscCall(SLOutputPutString(out, "runs/stop_reason", id, SLStopReasons[res->reason]));
     PetscCall(SLOutputPutString(out, "runs/reason", id, res->failed ? res->message : ""));
   }
@@ -139,7 +157,7 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
   PetscCall(SLPutRealCol(out, leader, "runs/final_loss", id, res->final_loss));
   PetscCall(SLPutRealCol(out, leader, "runs/q_drift", id, res->q_drift));
   PetscCall(SLPutIntCol(out, leader, "runs/interpolating", id, res->reason == SL_STOP_LOSS_TOL));
-  if (P <= s->max_snapshot_params) {
+  if (P <= s->max_snapshot_params && res->K) {
     SLNetwork scratch;
     SLSpline  ssp;
     PetscCall(SLNetworkDuplicate(net, &scratch));
@@ -199,8 +217,9 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   PetscCall(SLRecordState(out, id, leader, net, sp, data, 0));
   PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 0, PETSC_FALSE, &ok));
 
-  /* Gradient flow */
-  PetscCall(SLTrainerTrain(tr, net, data, &res));
+  /* Gradient flow (or none: the final state is the initial one) */
+  if (s->train) PetscCall(SLTrainerTrain(tr, net, data, &res));
+  else PetscCall(SLRunUntrained(net, data, s->loss, &res));
   if (res.reason == SL_STOP_INTERRUPTED) {
     *interrupted = PETSC_TRUE; /* status stays pending: the run is redone on resume */
   } else {

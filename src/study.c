@@ -94,6 +94,7 @@ PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
   s->slice_count    = 1;
   s->stop_after     = -1;
   s->view           = PETSC_TRUE;
+  s->train          = PETSC_TRUE;
   PetscCall(SLInitParamsSetDefaults(&s->init));
   *study = s;
   PetscFunctionReturn(0);
@@ -194,6 +195,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscCall(PetscOptionsInt("-sl_wide_ranks", "Ranks per wide run (default: all ranks)", "SLStudySetFromOptions", s->wide_ranks, &s->wide_ranks, NULL));
   PetscCall(PetscOptionsInt("-sl_slice_index", "Compute only slice i (0-based) of -sl_slice_count (job arrays)", "SLStudySetFromOptions", s->slice_index, &s->slice_index, NULL));
   PetscCall(PetscOptionsInt("-sl_slice_count", "Number of slices the study is split into (job arrays)", "SLStudySetFromOptions", s->slice_count, &s->slice_count, NULL));
+  PetscCall(PetscOptionsBool("-sl_train", "Train the networks by gradient flow (false: initialization-only study; the final state is the initial one)", "SLStudySetFromOptions", s->train, &s->train, NULL));
   PetscCall(PetscOptionsBool("-sl_view", "Print the study before running it", "SLStudySetFromOptions", s->view, &s->view, NULL));
   PetscCall(PetscOptionsInt("-sl_stop_after", "Stop (exit 75, resumable) after this many runs finished in this invocation (testing)", "SLStudySetFromOptions", s->stop_after, &s->stop_after, NULL));
   PetscOptionsEnd();
@@ -293,6 +295,7 @@ PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
   P = 3 * r->width + (s->output_bias ? 1 : 0);
   N = s->data[r->i_data]->N;
   PetscCall(SLTrainerGetCostEstimate(s->trainer, &evals));
+  if (!s->train) evals = 1;
   {
     SLEigMethod method;
     PetscInt    nvals, nbins, nspec = 0;

@@ -20,6 +20,7 @@
  *   -sl_slice_index i -sl_slice_count n   compute only slice i of n (job arrays)
  *   -sl_stop_after k            stop (exit 75, resumable) after k runs finished in this invocation
  *   -sl_view                    print the study before running it (default true)
+ *   -sl_train                   train the networks (default true; false: initialization-only study)
  *   plus -sl_init_* (init.h), -sl_train_* (train.h), -sl_eig_* (spectrum.h), -sl_data_<name>_* (data.h).
  */
 #pragma once
@@ -59,6 +60,7 @@ struct _n_SLStudy {
   PetscInt         slice_index, slice_count;
   PetscInt         stop_after;
   PetscBool        view;                          /* -sl_view: print the study first */
+  PetscBool        train;                         /* -sl_train: false for initialization-only studies */
   SLInitParams     init;                          /* scheme, alpha and seed replaced per run */
   SLTrainer        trainer;
   SLSpectrumSolver eig;
