@@ -7,3 +7,5 @@ foreach(t ranks resume badinput)
 endforeach()
 # Slower runs so the signals of the resume test arrive mid-study.
 set_tests_properties(e2e_resume PROPERTIES TIMEOUT 400)
+add_test(NAME e2e_wide COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/wide.sh $<TARGET_FILE:splinelens> ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_wide PROPERTIES LABELS "e2e;mpi" ENVIRONMENT "${SL_MPI_ENV}" TIMEOUT 300)
