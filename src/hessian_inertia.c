@@ -3,95 +3,52 @@
  *     #{eig(Hess) < lambda} = nu_-(R - lambda I) + nu_-(S) - N,   S = -I_N - U^T (R - lambda I)^{-1} U,
  * (Haynsworth inertia additivity on [[R - lambda I, U], [U^T, -I]]), U = sqrt(scale) J^T.
  *
- * With the closed-form eigen-decomposition R_i = sum_k ev_k q_k q_k^T of each neuron's block,
- *     U_i^T (R_i - lambda I)^{-1} U_i = scale sum_k y_k y_k^T / (ev_k - lambda),   y_k = J_i q_k  (N-vector),
- * so S is a sum of rank-one terms over neurons: O(P N^2) for all of them, batched into BLAS gemm calls. The
- * output bias is a 1x1 block with R entry 0 and Jacobian column of ones. The neuron sum goes through the
- * deterministic block reduction (network_impl.h), so S, and the count, do not depend on the number of ranks.
- * The inertia of the replicated N x N matrix S comes from LAPACK dsyev on rank 0. */
+ * Class aggregation (hessian_class.c): with the eigen-decomposition B_c = sum_k ev_ck q_ck q_ck^T of the residual
+ * block shared by the neurons of activation class c and y_ik = C_i^T q_ck,
+ *     U^T (R - lambda I)^{-1} U = scale sum_c [x (.) m_c, m_c] G_c [x (.) m_c, m_c]^T,
+ *     G_c = sum_k Q_ck / (ev_ck - lambda),  Q_ck = sum_{i in c} y_ik y_ik^T  (2 x 2, summed once at creation),
+ * and nu_-(R - lambda I) = sum_c |c| #{k : ev_ck < lambda}. A count costs O(nc) for the G_c, O(N^2) to assemble S
+ * and N^3/3 for its LDL^T factorization (LAPACK dsytrf, Bunch-Kaufman): the inertia of S is that of the block
+ * diagonal D (Sylvester). Nothing depends on the width H after creation. The aggregates are bitwise independent
+ * of the number of ranks and S is factored on rank 0, so the count is the same integer on every rank and for
+ * every layout. The output bias is a 1x1 block with R entry 0 and Jacobian column of ones. */
 #include "hessian_impl.h"
-#include "network_impl.h"
 #include <petscblaslapack.h>
 
-/* Neurons per gemm batch inside a reduction block (divides SL_NEURON_BLOCK, so batches never depend on the
- * layout). */
-#define SL_COUNT_BATCH 64
-
 struct _n_SLHessCount {
-  SLModel       model; /* referenced */
-  SLModelInfo   info;
-  SLData        data;
-  SLHessianPart part;
-  PetscReal     scale;
-  PetscReal    *blk;    /* residual blocks, 2 per local neuron (zero for the Gauss-Newton part) */
-  PetscReal     rnorm;  /* max over all blocks of the block spectral radius (global)           */
-  PetscReal     hscale; /* a scale of the Hessian: max(rnorm, max diagonal of scale J^T J)      */
-  PetscReal     gtrace; /* trace of the Gauss-Newton part scale J^T J (0 for the residual part)  */
-  /* kernel state and work */
-  PetscReal     lambda;
-  PetscBLASInt  bN;
-  PetscReal    *Y, *Yw, *col, *C, *S, *w, *work;
-  PetscBLASInt  lwork;
+  SLHessClass  cl;
+  PetscBLASInt bN, lwork;
+  PetscBLASInt *ipiv;
+  PetscReal    *G, *S, *work;
 };
 
 PetscErrorCode SLHessCountCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, SLHessCount *hcp)
 {
   SLHessCount hc;
-  PetscInt    N, hl;
-  PetscReal   loc[2], glob[2], tloc = 0.0;
+  PetscInt    N;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
-  PetscCheck(data && data->N >= 1 && data->x && data->y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Data set is empty or not set up (call SLDataSetUp or SLDataSetPoints first)");
-  PetscCheck(part >= SL_HESS_FULL && part <= SL_HESS_RESIDUAL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unknown SLHessianPart %d", (int)part);
   PetscCall(PetscNew(&hc));
-  hc->model = model;
-  hc->data  = data;
-  hc->part  = part;
-  PetscCall(SLModelGetInfo(model, &hc->info));
-  N         = data->N;
-  hl        = hc->info.hlocal;
-  hc->scale = SLLossScale(type, N);
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_FALSE, &hc->cl));
+  N = hc->cl->N;
   PetscCall(PetscBLASIntCast(N, &hc->bN));
-  PetscCall(PetscCalloc1(2 * PetscMax(hl, 1), &hc->blk));
-  PetscCall(PetscMalloc4(N * 3 * SL_COUNT_BATCH, &hc->Y, N * 3 * SL_COUNT_BATCH, &hc->Yw, 3 * N, &hc->col, N * N, &hc->C));
-  PetscCall(PetscMalloc2(N * N, &hc->S, N, &hc->w));
-  hc->lwork = PetscMax(1, 3 * hc->bN);
+  PetscCall(PetscMalloc3(3 * hc->cl->nc, &hc->G, N * N, &hc->S, N, &hc->ipiv));
+  {
+    PetscBLASInt info, lq = -1;
+    PetscReal    wq;
+
+    LAPACKsytrf_("L", &hc->bN, hc->S, &hc->bN, hc->ipiv, &wq, &lq, &info); /* workspace query */
+    hc->lwork = PetscMax(hc->bN, (PetscBLASInt)wq);
+  }
   PetscCall(PetscMalloc1(hc->lwork, &hc->work));
-  if (part != SL_HESS_GAUSS_NEWTON) {
-    PetscReal *r;
+  *hcp = hc;
+  PetscFunctionReturn(0);
+}
 
-    PetscCall(PetscMalloc1(N, &r));
-    PetscCall(SLModelResidual(model, data, r));
-    PetscCall(SLModelResidualBlocks(model, data, type, r, hc->blk));
-    PetscCall(PetscFree(r));
-  }
-  loc[0] = loc[1] = 0.0;
-  for (PetscInt i = 0; i < hl; i++) {
-    PetscReal ev[3], q[9];
-
-    SLModelBlockEigen(hc->info.coords, hc->blk + 2 * i, ev, q);
-    for (PetscInt k = 0; k < hc->info.npn; k++) loc[0] = PetscMax(loc[0], PetscAbsReal(ev[k]));
-    if (part != SL_HESS_RESIDUAL) {
-      SLModelNeuronColumns(model, data, i, hc->col, N);
-      for (PetscInt k = 0; k < hc->info.npn; k++) {
-        PetscReal s = 0.0;
-
-        for (PetscInt n = 0; n < N; n++) s += hc->col[k * N + n] * hc->col[k * N + n];
-        loc[1] = PetscMax(loc[1], hc->scale * s);
-        tloc += hc->scale * s;
-      }
-    }
-  }
-  if (hc->info.owns_c && part != SL_HESS_RESIDUAL) {
-    loc[1] = PetscMax(loc[1], hc->scale * (PetscReal)N);
-    tloc += hc->scale * (PetscReal)N;
-  }
-  PetscCall(MPIU_Allreduce(&tloc, &hc->gtrace, 1, MPIU_REAL, MPIU_SUM, hc->info.comm));
-  PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_REAL, MPIU_MAX, hc->info.comm));
-  hc->rnorm  = glob[0];
-  hc->hscale = PetscMax(glob[0], glob[1]);
-  *hcp       = hc;
+PetscErrorCode SLHessCountGetClass(SLHessCount hc, SLHessClass *cl)
+{
+  PetscFunctionBeginUser;
+  *cl = hc->cl;
   PetscFunctionReturn(0);
 }
 
@@ -99,126 +56,111 @@ PetscErrorCode SLHessCountDestroy(SLHessCount *hc)
 {
   PetscFunctionBeginUser;
   if (!*hc) PetscFunctionReturn(0);
-  PetscCall(PetscFree((*hc)->blk));
-  PetscCall(PetscFree4((*hc)->Y, (*hc)->Yw, (*hc)->col, (*hc)->C));
-  PetscCall(PetscFree2((*hc)->S, (*hc)->w));
+  PetscCall(SLHessClassDestroy(&(*hc)->cl));
+  PetscCall(PetscFree3((*hc)->G, (*hc)->S, (*hc)->ipiv));
   PetscCall(PetscFree((*hc)->work));
   PetscCall(PetscFree(*hc));
   PetscFunctionReturn(0);
 }
 
-/* acc[k - k0] += sum over local neurons [i0, i1) of (sum_k y_k y_k^T / (ev_k - lambda)) at the column-major
- * position k of the N x N matrix, for k in [k0, k0 + m). Columns c0..c1 covering the range are computed with
- * one gemm per batch of neurons. */
-static void SLCountKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, PetscInt m, PetscReal acc[])
+/* nu_-(R - lambda I) and whether lambda is clear of every eigenvalue of R. "Clear" is relative to the scales of
+ * the Hessian and of lambda, |ev - lambda| > 1e-14 max(|lambda|, hscale), so the count is invariant under scaling
+ * of the problem and the weights 1/(ev - lambda) stay below 1e14 / hscale. */
+static void SLCountBlocks(SLHessClass cl, PetscReal lambda, PetscInt *nneg, PetscBool *ok)
 {
-  SLHessCount     hc  = (SLHessCount)vctx;
-  const PetscInt  N   = hc->data->N, npn = hc->info.npn;
-  const PetscInt  c0  = k0 / N, c1 = (k0 + m - 1) / N;
-  const PetscReal one = 1.0, zero = 0.0;
-  PetscBLASInt    bnc = (PetscBLASInt)(c1 - c0 + 1);
-
-  for (PetscInt j0 = i0; j0 < i1; j0 += SL_COUNT_BATCH) {
-    const PetscInt j1 = PetscMin(j0 + SL_COUNT_BATCH, i1);
-    PetscBLASInt   T  = 0;
-
-    for (PetscInt i = j0; i < j1; i++) {
-      PetscReal ev[3], q[9];
-
-      SLModelNeuronColumns(hc->model, hc->data, i, hc->col, N);
-      SLModelBlockEigen(hc->info.coords, hc->blk + 2 * i, ev, q);
-      for (PetscInt k = 0; k < npn; k++) {
-        const PetscReal wt = 1.0 / (ev[k] - hc->lambda);
-        PetscReal      *y = hc->Y + (PetscInt)T * N, *yw = hc->Yw + (PetscInt)T * N;
-
-        for (PetscInt n = 0; n < N; n++) {
-          PetscReal s = 0.0;
-
-          for (PetscInt j = 0; j < npn; j++) s += q[k * npn + j] * hc->col[j * N + n];
-          y[n]  = s;
-          yw[n] = wt * s;
-        }
-        T++;
-      }
-    }
-    /* C (N x nc) = Y (N x T) * Yw(c0:c1, :)^T */
-    BLASgemm_("N", "T", &hc->bN, &bnc, &T, &one, hc->Y, &hc->bN, hc->Yw + c0, &hc->bN, &zero, hc->C, &hc->bN);
-    for (PetscInt k = k0; k < k0 + m; k++) acc[k - k0] += hc->C[k - c0 * N];
-  }
-}
-
-/* nu_-(R - lambda I) of the local blocks (and c) and whether lambda is clear of every eigenvalue of R.
- * "Clear" is relative to the scales of the Hessian and of lambda, |ev - lambda| > 1e-14 max(|lambda|, hscale),
- * so the count is invariant under scaling of the problem and the weights 1/(ev - lambda) of S stay below
- * 1e14 / hscale (no overflow, no loss of the -I_N term to rounding). */
-static void SLCountBlocks(SLHessCount hc, PetscReal lambda, PetscInt *nneg, PetscBool *ok)
-{
-  const PetscReal tol = 1e-14 * PetscMax(PetscAbsReal(lambda), hc->hscale);
+  const PetscReal tol = 1e-14 * PetscMax(PetscAbsReal(lambda), cl->hscale);
 
   *nneg = 0;
   *ok   = PETSC_TRUE;
-  for (PetscInt i = 0; i < hc->info.hlocal; i++) {
-    PetscReal ev[3], q[9];
-
-    SLModelBlockEigen(hc->info.coords, hc->blk + 2 * i, ev, q);
-    for (PetscInt k = 0; k < hc->info.npn; k++) {
-      const PetscReal t = ev[k] - lambda;
+  for (PetscInt c = 0; c < cl->nc; c++) {
+    if (cl->count[c] == 0) continue;
+    for (PetscInt k = 0; k < cl->info.npn; k++) {
+      const PetscReal t = cl->ev[3 * c + k] - lambda;
 
       if (PetscAbsReal(t) <= tol) *ok = PETSC_FALSE;
-      if (t < 0) (*nneg)++;
+      if (t < 0) *nneg += cl->count[c];
     }
   }
-  if (hc->info.owns_c) {
+  if (cl->info.has_c) {
     if (PetscAbsReal(lambda) <= tol) *ok = PETSC_FALSE;
     if (-lambda < 0) (*nneg)++;
   }
 }
 
+/* Number of negative eigenvalues of the block diagonal D of a Bunch-Kaufman factorization (dsytrf, "L"). */
+static PetscInt SLInertiaLDL(PetscInt N, const PetscReal A[], const PetscBLASInt ipiv[])
+{
+  PetscInt neg = 0;
+
+  for (PetscInt k = 0; k < N;) {
+    if (ipiv[k] > 0 || k == N - 1) {
+      if (A[k + N * k] < 0) neg++;
+      k++;
+    } else { /* 2x2 block [[a, b], [b, c]]: det < 0 one negative, det > 0 both of the sign of a + c */
+      const PetscReal a = A[k + N * k], b = A[k + 1 + N * k], c = A[k + 1 + N * (k + 1)];
+
+      if (b == 0) neg += (a < 0 ? 1 : 0) + (c < 0 ? 1 : 0);
+      else {
+        const PetscReal det = (a / PetscAbsReal(b)) * c - PetscAbsReal(b); /* det / |b| */
+
+        if (det < 0) neg++;
+        else if (a + c < 0) neg += det > 0 ? 2 : 1;
+      }
+      k += 2;
+    }
+  }
+  return neg;
+}
+
 PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count, PetscBool *ok)
 {
-  const PetscInt N = hc->data->N;
-  PetscInt       loc[2], glob[2], nnegS = 0;
-  PetscBool      lok;
-  PetscMPIInt    rank;
+  SLHessClass cl = hc->cl;
+  PetscInt    N  = cl->N, nneg, nnegS = 0;
+  PetscMPIInt rank;
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(SL_EVENT_HessCount, 0, 0, 0, 0));
-  PetscCheck(!PetscIsNanReal(lambda), hc->info.comm, PETSC_ERR_ARG_OUTOFRANGE, "SLHessianCountBelow: lambda is NaN");
-  SLCountBlocks(hc, lambda, &loc[0], &lok);
-  loc[1] = lok ? 0 : 1;
-  PetscCall(MPIU_Allreduce(loc, glob, 2, MPIU_INT, MPI_SUM, hc->info.comm));
-  *ok    = glob[1] == 0 ? PETSC_TRUE : PETSC_FALSE;
+  PetscCheck(!PetscIsNanReal(lambda), cl->info.comm, PETSC_ERR_ARG_OUTOFRANGE, "SLHessianCountBelow: lambda is NaN");
+  SLCountBlocks(cl, lambda, &nneg, ok);
   *count = -1;
   if (!*ok) {
     PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0));
     PetscFunctionReturn(0);
   }
-  if (hc->part == SL_HESS_RESIDUAL) { /* U = 0: the count is the inertia of R - lambda I */
-    *count = glob[0];
+  if (cl->part == SL_HESS_RESIDUAL) { /* U = 0: the count is the inertia of R - lambda I */
+    *count = nneg;
     PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0));
     PetscFunctionReturn(0);
   }
-  hc->lambda = lambda;
-  PetscCall(SLBlockReduce(hc->info.comm, hc->info.H, hc->info.hstart, hc->info.hlocal, N * N, SLCountKernel, hc, hc->S));
-  {
-    const PetscReal cterm = hc->info.has_c ? -1.0 / lambda : 0.0; /* c: y = ones, weight 1/(0 - lambda) */
+  for (PetscInt c = 0; c < cl->nc; c++) {
+    PetscReal *g = hc->G + 3 * c;
 
-    for (PetscInt q = 0; q < N; q++)
-      for (PetscInt p = 0; p < N; p++) hc->S[p + q * N] = (p == q ? -1.0 : 0.0) - hc->scale * (hc->S[p + q * N] + cterm);
+    g[0] = g[1] = g[2] = 0.0;
+    if (cl->count[c] == 0) continue;
+    for (PetscInt k = 0; k < cl->info.npn; k++) {
+      const PetscReal *Q  = cl->agg + c * SL_CLASS_AGG + 1 + 3 * k;
+      const PetscReal  wt = 1.0 / (cl->ev[3 * c + k] - lambda);
+
+      g[0] += wt * Q[0];
+      g[1] += wt * Q[1];
+      g[2] += wt * Q[2];
+    }
   }
-  PetscCall(PetscLogFlops(2.0 * hc->info.P * N * N));
-  PetscCallMPI(MPI_Comm_rank(hc->info.comm, &rank));
+  SLHessClassAssemble(cl, hc->G, cl->info.has_c ? -1.0 / lambda : 0.0, hc->S); /* c: weight 1/(0 - lambda) */
+  for (PetscInt m = 0; m < N; m++)
+    for (PetscInt n = 0; n < N; n++) hc->S[n + m * N] = (n == m ? -1.0 : 0.0) - cl->scale * hc->S[n + m * N];
+  PetscCall(PetscLogFlops(3.0 * N * N + N * N * N / 3.0));
+  PetscCallMPI(MPI_Comm_rank(cl->info.comm, &rank));
   if (rank == 0) {
     PetscBLASInt info;
 
-    PetscCallBLAS("LAPACKsyev", LAPACKsyev_("N", "U", &hc->bN, hc->S, &hc->bN, hc->w, hc->work, &hc->lwork, &info));
-    PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dsyev failed on the %" PetscInt_FMT " x %" PetscInt_FMT " Schur complement (info %d)", N, N, (int)info);
-    for (PetscInt n = 0; n < N; n++)
-      if (hc->w[n] < 0) nnegS++;
+    PetscCallBLAS("LAPACKsytrf", LAPACKsytrf_("L", &hc->bN, hc->S, &hc->bN, hc->ipiv, hc->work, &hc->lwork, &info));
+    PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dsytrf failed on the %" PetscInt_FMT " x %" PetscInt_FMT " Schur complement (info %d)", N, N, (int)info);
+    nnegS = SLInertiaLDL(N, hc->S, hc->ipiv); /* info > 0: an exactly zero pivot, counted as not negative */
   }
-  PetscCallMPI(MPI_Bcast(&nnegS, 1, MPIU_INT, 0, hc->info.comm));
-  *count = glob[0] + nnegS - N;
-  PetscCheck(*count >= 0 && *count <= hc->info.P, hc->info.comm, PETSC_ERR_PLIB, "Inertia count %" PetscInt_FMT " at lambda = %g outside [0, P = %" PetscInt_FMT "]", *count, (double)lambda, hc->info.P);
+  PetscCallMPI(MPI_Bcast(&nnegS, 1, MPIU_INT, 0, cl->info.comm));
+  *count = nneg + nnegS - N;
+  PetscCheck(*count >= 0 && *count <= cl->info.P, cl->info.comm, PETSC_ERR_PLIB, "Inertia count %" PetscInt_FMT " at lambda = %g outside [0, P = %" PetscInt_FMT "]", *count, (double)lambda, cl->info.P);
   PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -226,7 +168,7 @@ PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count
 PetscErrorCode SLHessCountEvalNudged(SLHessCount hc, PetscReal lambda, PetscInt dir, PetscInt *count, PetscReal *used)
 {
   PetscBool ok;
-  PetscReal l = lambda, delta = 1e-12 * PetscMax(PetscAbsReal(lambda), hc->hscale);
+  PetscReal l = lambda, delta = 1e-12 * PetscMax(PetscAbsReal(lambda), hc->cl->hscale);
 
   PetscFunctionBeginUser;
   if (delta == 0) delta = PETSC_SMALL;
@@ -237,7 +179,7 @@ PetscErrorCode SLHessCountEvalNudged(SLHessCount hc, PetscReal lambda, PetscInt 
     l = lambda + delta;
     delta *= 10.0;
   }
-  PetscCheck(ok, hc->info.comm, PETSC_ERR_CONV_FAILED, "Inertia count: lambda = %g stays on an eigenvalue of the residual term R after 8 nudges", (double)lambda);
+  PetscCheck(ok, hc->cl->info.comm, PETSC_ERR_CONV_FAILED, "Inertia count: lambda = %g stays on an eigenvalue of the residual term R after 8 nudges", (double)lambda);
   if (used) *used = l;
   PetscFunctionReturn(0);
 }
@@ -246,30 +188,26 @@ PetscErrorCode SLHessCountGetBounds(SLHessCount hc, PetscReal *lo, PetscReal *hi
 {
   PetscFunctionBeginUser;
   /* J^T J is PSD with largest eigenvalue <= its trace, and every eigenvalue of R lies in [-rnorm, rnorm] */
-  *lo = -hc->rnorm;
-  *hi = hc->gtrace + hc->rnorm;
+  *lo = -hc->cl->rnorm;
+  *hi = hc->cl->gtrace + hc->cl->rnorm;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLHessCountGetScale(SLHessCount hc, PetscReal *hscale)
 {
   PetscFunctionBeginUser;
-  *hscale = hc->hscale;
+  *hscale = hc->cl->hscale;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLHessCountBound(SLHessCount hc, PetscReal thr, PetscInt *nbound)
 {
-  PetscInt loc = 0;
+  SLHessClass cl = hc->cl;
 
   PetscFunctionBeginUser;
-  for (PetscInt i = 0; i < hc->info.hlocal; i++) {
-    PetscReal ev[3], q[9];
-
-    SLModelBlockEigen(hc->info.coords, hc->blk + 2 * i, ev, q);
-    if (PetscAbsReal(ev[hc->info.npn - 2]) > thr) loc++; /* ev = (0, rho, -rho) NN, (|e|, -|e|) BDSO */
-  }
-  PetscCall(MPIU_Allreduce(&loc, nbound, 1, MPIU_INT, MPI_SUM, hc->info.comm));
+  *nbound = 0;
+  for (PetscInt c = 0; c < cl->nc; c++) /* ev = (0, rho, -rho) NN, (|e|, -|e|) BDSO */
+    if (cl->count[c] > 0 && PetscAbsReal(cl->ev[3 * c + cl->info.npn - 2]) > thr) *nbound += cl->count[c];
   PetscFunctionReturn(0);
 }
 

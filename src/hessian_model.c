@@ -4,7 +4,7 @@
 
 const char *const SLCoordinateNames[] = {"nn", "bdso", "SLCoordinates", "SL_COORD_", NULL};
 
-PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_Spectrum;
+PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_Spectrum, SL_EVENT_HessClass, SL_EVENT_SpecReduced;
 
 PetscErrorCode SLHessianRegisterEvents(void)
 {
@@ -17,6 +17,8 @@ PetscErrorCode SLHessianRegisterEvents(void)
   PetscCall(PetscLogEventRegister("SLHessMult", cid, &SL_EVENT_HessMult));
   PetscCall(PetscLogEventRegister("SLHessCount", cid, &SL_EVENT_HessCount));
   PetscCall(PetscLogEventRegister("SLSpectrum", cid, &SL_EVENT_Spectrum));
+  PetscCall(PetscLogEventRegister("SLHessClass", cid, &SL_EVENT_HessClass));     /* class setup and aggregates */
+  PetscCall(PetscLogEventRegister("SLSpecReduced", cid, &SL_EVENT_SpecReduced)); /* reduced eigenproblem solve */
   registered = PETSC_TRUE;
   PetscFunctionReturn(0);
 }

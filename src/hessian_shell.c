@@ -1,56 +1,49 @@
-/* Matrix-free Hessian (THEORY.md section 4): y = scale J^T (J x) + R x with the streaming Jacobian products
- * (O(P N) work, O(P + N) memory, the Jacobian is never stored) and the per-neuron residual blocks. The model
- * is copied at creation and the residual blocks computed once, so the operator stays frozen at the parameters
- * it was created with; the data set is referenced and must outlive the Mat. */
+/* Matrix-free Hessian (THEORY.md section 4): y = scale J^T (J x) + R x with the class-aggregated Jacobian products
+ * of hessian_class.c, O(P + N^2) per product (J z sums C_i^T z_i per activation class, J^T u needs two sums per
+ * class), and the residual block of each neuron's class. The public shell works on a private copy of the model
+ * made at creation, so it stays frozen at the parameters it was created with; the data set is referenced and
+ * must outlive the Mat. */
 #include "hessian_impl.h"
 
 typedef struct {
-  SLModel       model; /* private copy */
-  SLModelInfo   info;
-  SLData        data;
-  SLHessianPart part;
-  PetscReal     scale; /* loss scale: 1 (sum) or 1/N (mean) */
-  PetscReal    *blk;   /* residual blocks of the local neurons (2 each, scale included) */
-  PetscReal    *u;     /* N work */
-  PetscReal    *col;   /* 3 N work (diagonal) */
+  SLHessClass cl;
+  PetscBool   own; /* destroy cl with the Mat */
 } SLHessShell;
 
 static PetscErrorCode SLHessShellMult(Mat A, Vec xv, Vec yv)
 {
   SLHessShell       *ctx;
+  SLHessClass        cl;
   const PetscScalar *x;
   PetscScalar       *y;
-  PetscInt           N;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &ctx));
+  cl = ctx->cl;
   PetscCall(PetscLogEventBegin(SL_EVENT_HessMult, A, 0, 0, 0));
-  N = ctx->data->N;
   PetscCall(VecGetArrayRead(xv, &x));
   PetscCall(VecGetArrayWrite(yv, &y));
-  if (ctx->part != SL_HESS_RESIDUAL) {
-    PetscCall(SLModelJacobianApply(ctx->model, ctx->data, x, ctx->u));
-    for (PetscInt n = 0; n < N; n++) ctx->u[n] *= ctx->scale;
-    PetscCall(SLModelJacobianTransposeApply(ctx->model, ctx->data, ctx->u, y));
+  if (cl->part != SL_HESS_RESIDUAL) {
+    PetscCall(SLHessClassJacobianApply(cl, x, cl->u));
+    for (PetscInt n = 0; n < cl->N; n++) cl->u[n] *= cl->scale;
+    PetscCall(SLHessClassJacobianTransposeApply(cl, cl->u, y));
   } else {
-    for (PetscInt p = 0; p < ctx->info.Plocal; p++) y[p] = 0.0;
+    for (PetscInt p = 0; p < cl->info.Plocal; p++) y[p] = 0.0;
   }
-  if (ctx->part != SL_HESS_GAUSS_NEWTON) {
-    const PetscReal *blk = ctx->blk;
-
-    if (ctx->info.coords == SL_COORD_NN) {
-      /* 3x3 block: (v,w) = (w,v) = a_i, (v,b) = (b,v) = d_i */
-      for (PetscInt i = 0; i < ctx->info.hlocal; i++) {
-        const PetscReal a = blk[2 * i], d = blk[2 * i + 1];
+  if (cl->part != SL_HESS_GAUSS_NEWTON) {
+    if (cl->info.coords == SL_COORD_NN) {
+      /* 3x3 block: (v,w) = (w,v) = a, (v,b) = (b,v) = d of the neuron's class */
+      for (PetscInt i = 0; i < cl->info.hlocal; i++) {
+        const PetscReal a = cl->blk[2 * cl->cls[i]], d = cl->blk[2 * cl->cls[i] + 1];
 
         y[3 * i] += a * x[3 * i + 2];
         y[3 * i + 1] += d * x[3 * i + 2];
         y[3 * i + 2] += a * x[3 * i] + d * x[3 * i + 1];
       }
     } else {
-      /* 2x2 block [[0, e_i], [e_i, 0]] on (beta_i, mu_i) */
-      for (PetscInt i = 0; i < ctx->info.hlocal; i++) {
-        const PetscReal e = blk[2 * i];
+      /* 2x2 block [[0, e], [e, 0]] on (beta_i, mu_i) */
+      for (PetscInt i = 0; i < cl->info.hlocal; i++) {
+        const PetscReal e = cl->blk[2 * cl->cls[i]];
 
         y[2 * i] += e * x[2 * i + 1];
         y[2 * i + 1] += e * x[2 * i];
@@ -59,35 +52,34 @@ static PetscErrorCode SLHessShellMult(Mat A, Vec xv, Vec yv)
   }
   PetscCall(VecRestoreArrayRead(xv, &x));
   PetscCall(VecRestoreArrayWrite(yv, &y));
-  PetscCall(PetscLogFlops(4.0 * ctx->info.P * N));
+  PetscCall(PetscLogFlops(8.0 * cl->info.P + 4.0 * cl->N * cl->N));
   PetscCall(PetscLogEventEnd(SL_EVENT_HessMult, A, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 
-/* diag(Hess) = scale sum_n J_np^2 (R has a zero diagonal): O(P N), one neuron at a time. */
+/* diag(Hess) = scale sum_{A_c} (C_k0 x_n + C_k1)^2 (R has a zero diagonal): O(P) from the class moments. */
 static PetscErrorCode SLHessShellGetDiagonal(Mat A, Vec dv)
 {
   SLHessShell *ctx;
+  SLHessClass  cl;
   PetscScalar *dg;
-  PetscInt     N, npn;
+  PetscInt     npn;
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &ctx));
-  N   = ctx->data->N;
-  npn = ctx->info.npn;
+  cl  = ctx->cl;
+  npn = cl->info.npn;
   PetscCall(VecGetArrayWrite(dv, &dg));
-  for (PetscInt p = 0; p < ctx->info.Plocal; p++) dg[p] = 0.0;
-  if (ctx->part != SL_HESS_RESIDUAL) {
-    for (PetscInt i = 0; i < ctx->info.hlocal; i++) {
-      SLModelNeuronColumns(ctx->model, ctx->data, i, ctx->col, N);
-      for (PetscInt k = 0; k < npn; k++) {
-        PetscReal s = 0.0;
+  for (PetscInt p = 0; p < cl->info.Plocal; p++) dg[p] = 0.0;
+  if (cl->part != SL_HESS_RESIDUAL) {
+    for (PetscInt i = 0; i < cl->info.hlocal; i++) {
+      const PetscInt c = cl->cls[i];
+      PetscReal      C[6];
 
-        for (PetscInt n = 0; n < N; n++) s += ctx->col[k * N + n] * ctx->col[k * N + n];
-        dg[npn * i + k] = ctx->scale * s;
-      }
+      SLHessClassCoef(cl, i, C);
+      for (PetscInt k = 0; k < npn; k++) dg[npn * i + k] = cl->scale * (C[2 * k] * C[2 * k] * cl->sxx[c] + 2.0 * C[2 * k] * C[2 * k + 1] * cl->sx[c] + C[2 * k + 1] * C[2 * k + 1] * cl->s1[c]);
     }
-    if (ctx->info.owns_c) dg[npn * ctx->info.hlocal] = ctx->scale * (PetscReal)N; /* J's c column is all ones */
+    if (cl->info.owns_c) dg[npn * cl->info.hlocal] = cl->scale * (PetscReal)cl->N; /* J's c column is all ones */
   }
   PetscCall(VecRestoreArrayWrite(dv, &dg));
   PetscFunctionReturn(0);
@@ -99,41 +91,42 @@ static PetscErrorCode SLHessShellDestroy(Mat A)
 
   PetscFunctionBeginUser;
   PetscCall(MatShellGetContext(A, &ctx));
-  PetscCall(SLModelDestroyCopy(&ctx->model));
-  PetscCall(PetscFree(ctx->blk));
-  PetscCall(PetscFree2(ctx->u, ctx->col));
+  if (ctx->own) PetscCall(SLHessClassDestroy(&ctx->cl));
   PetscCall(PetscFree(ctx));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H)
+static PetscErrorCode SLHessShellCreate(SLHessClass cl, PetscBool own, Mat *H)
 {
   SLHessShell *ctx;
-  PetscInt     N;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
-  PetscCheck(data && data->N >= 1 && data->x && data->y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Data set is empty or not set up (call SLDataSetUp or SLDataSetPoints first)");
-  PetscCheck(part >= SL_HESS_FULL && part <= SL_HESS_RESIDUAL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unknown SLHessianPart %d", (int)part);
-  N = data->N;
   PetscCall(PetscNew(&ctx));
-  PetscCall(SLModelDuplicate(model, &ctx->model));
-  PetscCall(SLModelGetInfo(ctx->model, &ctx->info));
-  ctx->data  = data;
-  ctx->part  = part;
-  ctx->scale = SLLossScale(type, N);
-  PetscCall(PetscCalloc1(2 * PetscMax(ctx->info.hlocal, 1), &ctx->blk));
-  PetscCall(PetscMalloc2(N, &ctx->u, 3 * N, &ctx->col));
-  if (part != SL_HESS_GAUSS_NEWTON) {
-    PetscCall(SLModelResidual(ctx->model, data, ctx->u));
-    PetscCall(SLModelResidualBlocks(ctx->model, data, type, ctx->u, ctx->blk));
-  }
-  PetscCall(MatCreateShell(ctx->info.comm, ctx->info.Plocal, ctx->info.Plocal, ctx->info.P, ctx->info.P, ctx, H));
+  ctx->cl  = cl;
+  ctx->own = own;
+  PetscCall(MatCreateShell(cl->info.comm, cl->info.Plocal, cl->info.Plocal, cl->info.P, cl->info.P, ctx, H));
   PetscCall(MatShellSetOperation(*H, MATOP_MULT, (void (*)(void))SLHessShellMult));
   PetscCall(MatShellSetOperation(*H, MATOP_MULT_TRANSPOSE, (void (*)(void))SLHessShellMult));
   PetscCall(MatShellSetOperation(*H, MATOP_GET_DIAGONAL, (void (*)(void))SLHessShellGetDiagonal));
   PetscCall(MatShellSetOperation(*H, MATOP_DESTROY, (void (*)(void))SLHessShellDestroy));
   PetscCall(MatSetOption(*H, MAT_SYMMETRIC, PETSC_TRUE));
   PetscCall(MatSetOption(*H, MAT_SYMMETRY_ETERNAL, PETSC_TRUE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLHessianCreateShellFromClass(SLHessClass cl, Mat *H)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLHessShellCreate(cl, PETSC_FALSE, H));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H)
+{
+  SLHessClass cl;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_TRUE, &cl));
+  PetscCall(SLHessShellCreate(cl, PETSC_TRUE, H));
   PetscFunctionReturn(0);
 }

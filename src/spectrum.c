@@ -1,6 +1,8 @@
 /* Hessian spectra (THEORY.md section 4): the solver object, its options, the choice between the dense and the
- * Krylov method, and the driver that fills an SLSpectrum. Solves are in spectrum_eps.c, counts, checks and the
- * exact histogram in spectrum_counts.c. */
+ * Krylov method, and the driver that fills an SLSpectrum. Solves are in spectrum_eps.c (dense, Krylov-Schur) and
+ * spectrum_reduced.c (extremes from the class-reduced problem, the default of the Krylov method when it is at
+ * most -sl_eig_reduced_max), counts, checks and the exact histogram in spectrum_counts.c, the Gram spectrum at
+ * interpolating points in spectrum_gram.c. One class object (hessian_class.c) serves all of them. */
 #include "spectrum_impl.h"
 
 const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_", NULL};
@@ -17,6 +19,7 @@ PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
   (*s)->zero_rtol    = 1e-9;
   (*s)->hist_bins    = 50;
   (*s)->exact_counts = PETSC_TRUE;
+  (*s)->reduced_max  = 2000;
   PetscFunctionReturn(0);
 }
 
@@ -30,12 +33,14 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCall(PetscOptionsReal("-zero_rtol", "|lambda| <= zero_rtol * max|lambda| counts as a zero eigenvalue", "SLSpectrumSolverSetFromOptions", s->zero_rtol, &s->zero_rtol, NULL));
   PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
+  PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
   PetscCheck(s->nev >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_nev %" PetscInt_FMT " must be >= 1", s->nev);
   PetscCheck(s->tol > 0 && s->tol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_tol %g must be in (0, 1)", (double)s->tol);
   PetscCheck(s->zero_rtol >= 0 && s->zero_rtol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_zero_rtol %g must be in [0, 1)", (double)s->zero_rtol);
   PetscCheck(s->hist_bins >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_hist_bins %" PetscInt_FMT " must be >= 0", s->hist_bins);
+  PetscCheck(s->reduced_max >= -1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_reduced_max %" PetscInt_FMT " must be >= -1", s->reduced_max);
   PetscFunctionReturn(0);
 }
 
@@ -59,6 +64,7 @@ PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
   PetscCall(PetscFree(spec->residuals));
   PetscCall(PetscFree(spec->hist_edges));
   PetscCall(PetscFree(spec->hist_counts));
+  PetscCall(PetscFree(spec->gram_values));
   PetscCall(PetscMemzero(spec, sizeof(*spec)));
   PetscFunctionReturn(0);
 }
@@ -67,26 +73,40 @@ PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData
 {
   SLModelInfo info;
   PetscMPIInt nranks;
+  SLHessCount hc;
 
   PetscFunctionBeginUser;
   PetscCall(SLModelGetInfo(model, &info));
   PetscCallMPI(MPI_Comm_size(info.comm, &nranks));
   PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
   PetscCall(PetscMemzero(spec, sizeof(*spec)));
-  spec->P = info.P;
+  spec->P        = info.P;
+  spec->nreduced = -1;
   PetscCall(SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
   /* separate allocations: SLSpectrumReset frees each array on its own */
   PetscCall(PetscMalloc1(spec->nvals, &spec->values));
   PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
+  /* the class aggregates: O(H) once, then every count is O(N^3) whatever the width */
+  PetscCall(SLHessCountCreate(model, data, type, part, &hc));
   if (spec->method == SL_EIG_DENSE) {
     PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals));
     spec->nconv = spec->nvals;
   } else {
     const PetscInt nsmall = PetscMin(s->nev, info.P), nlarge = spec->nvals - nsmall;
+    PetscInt       m;
 
-    PetscCall(SLSpectrumKrylov(s, model, data, type, part, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+    PetscCall(SLSpectrumReducedSize(hc, &m));
+    if (m <= s->reduced_max) {
+      PetscCall(SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+      spec->nreduced = m;
+    } else {
+      PetscCall(PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
+      PetscCall(SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+    }
   }
-  PetscCall(SLSpectrumAnalyze(s, model, data, type, part, interpolating, spec));
+  PetscCall(SLSpectrumAnalyze(s, hc, data, interpolating, spec));
+  if (interpolating && part != SL_HESS_RESIDUAL) PetscCall(SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
+  PetscCall(SLHessCountDestroy(&hc));
   PetscCall(PetscLogEventEnd(SL_EVENT_Spectrum, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -101,6 +121,7 @@ PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer)
   if (!iascii) PetscFunctionReturn(0);
   PetscCall(PetscViewerASCIIPrintf(viewer, "SLSpectrumSolver: dense up to P = %" PetscInt_FMT " on one rank, else Krylov-Schur k = %" PetscInt_FMT " smallest and largest\n", s->dense_max, s->nev));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  tol %g, zero_rtol %g, histogram bins %" PetscInt_FMT ", exact (inertia) counts %s\n", (double)s->tol, (double)s->zero_rtol, s->hist_bins, s->exact_counts ? "always" : "when the spectrum is partial"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  extremes from the class-reduced problem up to size %" PetscInt_FMT "%s\n", s->reduced_max, s->reduced_max < 0 ? " (never: Krylov-Schur)" : ""));
   PetscFunctionReturn(0);
 }
 

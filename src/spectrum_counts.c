@@ -79,17 +79,17 @@ static PetscErrorCode SLSpectrumHistogram(SLHessCount hc, SLSpectrum *spec, Pets
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec)
+PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLHessCount hc, SLData data, PetscBool interpolating, SLSpectrum *spec)
 {
   SLModelInfo info;
-  SLHessCount hc;
+  SLHessClass cl;
   PetscReal   lmin = PETSC_MAX_REAL, lmax = PETSC_MIN_REAL, zt;
   PetscBool   have_min = PETSC_FALSE, have_max = PETSC_FALSE;
   PetscInt    P = spec->P;
 
   PetscFunctionBeginUser;
-  PetscCall(SLModelGetInfo(model, &info));
-  PetscCall(SLHessCountCreate(model, data, type, part, &hc));
+  PetscCall(SLHessCountGetClass(hc, &cl));
+  info = cl->info;
   if (spec->method == SL_EIG_KRYLOV) {
     const PetscInt nsmall = PetscMin(s->nev, P);
     PetscReal      scale  = 0.0;
@@ -102,7 +102,16 @@ PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLModel model, SLData data,
       PetscCall(SLHessCountGetBounds(hc, &blo, &bhi));
       scale = PetscMax(PetscAbsReal(blo), PetscAbsReal(bhi));
     }
-    PetscCall(SLSpectrumKrylovRepair(s, hc, spec, nsmall, spec->nvals - nsmall, scale));
+    if (spec->nreduced >= 0) {
+      /* exact multiplicities already: check them with inertia counts, repair only if that fails */
+      PetscBool ok;
+
+      PetscCall(SLSpectrumExtremesVerify(s, hc, spec, nsmall, spec->nvals - nsmall, scale, &ok));
+      if (!ok) {
+        PetscCall(PetscInfo(NULL, "Spectrum: reduced-problem extremes disagree with inertia counts; repairing\n"));
+        PetscCall(SLSpectrumKrylovRepair(s, hc, spec, nsmall, spec->nvals - nsmall, scale));
+      }
+    } else PetscCall(SLSpectrumKrylovRepair(s, hc, spec, nsmall, spec->nvals - nsmall, scale));
   }
   for (PetscInt i = 0; i < spec->nvals; i++) {
     const PetscReal v = spec->values[i];
@@ -167,6 +176,5 @@ PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLModel model, SLData data,
   } else spec->check_zero = -1;
 
   if (spec->nbins > 0) PetscCall(SLSpectrumHistogram(hc, spec, lmin, lmax));
-  PetscCall(SLHessCountDestroy(&hc));
   PetscFunctionReturn(0);
 }

@@ -166,8 +166,9 @@ static void SLSortPairs(PetscInt n, PetscReal v[], PetscReal r[])
   }
 }
 
-PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv)
+PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv)
 {
+  SLHessClass  cl;
   Mat          A;
   Vec          v0, dg;
   PetscInt     lo, hi, gs = 0, gl = 0;
@@ -176,7 +177,8 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLModel model, SLData data, 
   SLEigConvCtx conv;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessianCreateShell(model, data, type, part, &A));
+  PetscCall(SLHessCountGetClass(hc, &cl));
+  PetscCall(SLHessianCreateShellFromClass(cl, &A)); /* products O(P + N^2) on the class aggregates */
   PetscCall(MatCreateVecs(A, &v0, &dg));
   /* deterministic start vector, a function of the global index only: reproducible for any layout */
   PetscCall(VecGetOwnershipRange(v0, &lo, &hi));

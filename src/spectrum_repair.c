@@ -8,14 +8,16 @@
  * Krylov value v is checked with two exact counts at v -+ delta: the count difference is its multiplicity (it
  * is repeated that many times), and eigenvalues the Krylov solve missed entirely (the count below v - delta
  * exceeds what was placed) are located by bisection on the count, to within delta, residual NaN (no vector).
- * delta = 10 tol scale is above the Krylov error and merges eigenvalues closer than that. */
+ * delta = 10 tol scale is above the Krylov error and merges eigenvalues closer than that.
+ * The extremes of the class-reduced problem (spectrum_reduced.c) are exact in multiplicity already: they are only
+ * verified, two counts per group of equal values (SLSpectrumExtremesVerify), and repaired if that fails. */
 #include "spectrum_impl.h"
 
 /* Number of eigenvalues "before" u in direction d: d = +1 #{lambda < u}, d = -1 #{lambda > -u}
  * (= #{-lambda < u}); side: nudge direction (in u) if u hits an eigenvalue of R. */
 static PetscErrorCode SLCountDir(SLHessCount hc, PetscInt P, PetscInt d, PetscReal u, PetscInt side, PetscInt *c)
 {
-  PetscInt cnt;
+  PetscInt cnt = 0;
 
   PetscFunctionBeginUser;
   if (d > 0) {
@@ -34,7 +36,7 @@ static PetscErrorCode SLBisect(SLHessCount hc, PetscInt P, PetscInt d, PetscInt 
   PetscFunctionBeginUser;
   for (PetscInt it = 0; it < 200 && b - a > delta; it++) {
     const PetscReal mid = 0.5 * (a + b);
-    PetscInt        c;
+    PetscInt        c = 0;
 
     PetscCall(SLCountDir(hc, P, d, mid, 1, &c));
     if (c <= k) a = mid;
@@ -55,7 +57,7 @@ static PetscErrorCode SLRepairEnd(SLHessCount hc, PetscInt P, PetscInt d, PetscI
   PetscFunctionBeginUser;
   while (placed < n && j < ng) {
     const PetscReal v = kv[j], r = kr[j];
-    PetscInt        j2 = j + 1, below, upto;
+    PetscInt        j2 = j + 1, below = 0, upto = 0;
 
     while (j2 < ng && kv[j2] - v <= delta) j2++; /* one group: equal to within delta */
     PetscCall(SLCountDir(hc, P, d, v - delta, -1, &below));
@@ -129,5 +131,44 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
     if (!(orig[i] == spec->values[i])) changed++;
   if (changed) PetscCall(PetscInfo(NULL, "Krylov extremes: %" PetscInt_FMT " of %" PetscInt_FMT " values changed by the multiplicity check with inertia counts (%" PetscInt_FMT " had converged, %" PetscInt_FMT " now)\n", changed, nv, before, spec->nconv));
   PetscCall(PetscFree5(kv, kr, out, outr, orig));
+  PetscFunctionReturn(0);
+}
+
+/* One end: the n values out[] (u-space, ascending) must be the order statistics 0..n-1 in direction d. */
+static PetscErrorCode SLVerifyEnd(SLHessCount hc, PetscInt P, PetscInt d, PetscInt n, const PetscReal out[], PetscReal delta, PetscBool *ok)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < n && *ok;) {
+    PetscInt j2 = j + 1, below = -1, upto = -1;
+
+    if (PetscIsNanReal(out[j])) {
+      *ok = PETSC_FALSE;
+      break;
+    }
+    while (j2 < n && out[j2] - out[j] <= delta) j2++; /* one group: equal to within delta */
+    PetscCall(SLCountDir(hc, P, d, out[j] - delta, -1, &below));
+    PetscCall(SLCountDir(hc, P, d, out[j2 - 1] + delta, 1, &upto));
+    if (below > j || upto < j2) {
+      PetscCall(PetscInfo(NULL, "Extremes check: values %" PetscInt_FMT "..%" PetscInt_FMT " (%g) see %" PetscInt_FMT " eigenvalues before and %" PetscInt_FMT " up to them\n", j, j2 - 1, (double)(d * out[j]), below, upto));
+      *ok = PETSC_FALSE;
+    }
+    j = j2;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumExtremesVerify(SLSpectrumSolver s, SLHessCount hc, SLSpectrum *spec, PetscInt nsmall, PetscInt nlarge, PetscReal scale, PetscBool *ok)
+{
+  const PetscReal delta = 10 * s->tol * scale;
+  PetscReal      *u;
+
+  PetscFunctionBeginUser;
+  *ok = PETSC_TRUE;
+  if (!(delta > 0)) PetscFunctionReturn(0);
+  PetscCall(SLVerifyEnd(hc, spec->P, 1, nsmall, spec->values, delta, ok));
+  PetscCall(PetscMalloc1(PetscMax(nlarge, 1), &u));
+  for (PetscInt t = 0; t < nlarge; t++) u[t] = -spec->values[nsmall + nlarge - 1 - t]; /* largest first */
+  if (*ok) PetscCall(SLVerifyEnd(hc, spec->P, -1, nlarge, u, delta, ok));
+  PetscCall(PetscFree(u));
   PetscFunctionReturn(0);
 }

@@ -5,7 +5,13 @@ set(d ${CMAKE_CURRENT_SOURCE_DIR})
 sl_add_c_test(hessian_shell SOURCES ${d}/test_hessian_shell.c LABELS unit theory)
 sl_add_c_test(hessian_count SOURCES ${d}/test_hessian_count.c LABELS unit theory)
 sl_add_c_test(spectrum SOURCES ${d}/test_spectrum.c LABELS unit theory)
-foreach(t hessian_shell hessian_count spectrum)
+# Activation classes: masks, class-aggregated products and counts against the O(P N^2) oracle and dense LAPACK,
+# the reduced full spectrum, extremes and Gram spectra (src/hessian_class.c, src/spectrum_reduced.c).
+sl_add_c_test(hessian_class SOURCES ${d}/test_hessian_class.c LABELS unit theory)
+# The Krylov method with Krylov-Schur instead of the class-reduced problem (the fallback for many data points).
+add_test(NAME spectrum_krylov_schur COMMAND ${SL_MPIEXEC} -n 1 $<TARGET_FILE:spectrum> -sl_eig_reduced_max -1)
+set_tests_properties(spectrum_krylov_schur PROPERTIES ENVIRONMENT "${SL_MPI_ENV}" LABELS "unit;theory")
+foreach(t hessian_shell hessian_count spectrum hessian_class)
   target_link_libraries(${t} PRIVATE LAPACK::LAPACK)
 endforeach()
 
@@ -22,3 +28,11 @@ add_test(NAME spectrum_dense_distributed_error
          COMMAND sh ${d}/expect_error.sh "SLHessianCreateDense needs a sequential model"
                  ${SL_MPIEXEC} -n 2 $<TARGET_FILE:spectrum_mpi> -dense_error -H 50)
 set_tests_properties(spectrum_dense_distributed_error PROPERTIES ENVIRONMENT "${SL_MPI_ENV}" LABELS "unit;mpi")
+
+# Very wide networks (tests/spectrum_wide.c, also the profiling driver): a width-30000 network on 2 ranks, k = 10
+# extremes, counts and a 200-bin exact histogram, checked for consistency and for bitwise repeatability.
+sl_add_c_test(spectrum_wide SOURCES ${d}/spectrum_wide.c RANKS 2 ARGS -H 30000 LABELS unit mpi)
+# Class aggregates, counts, products, spectra and histograms bitwise equal on 1, 2 and 3 ranks.
+sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c LABELS unit mpi)
+sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c RANKS 2 LABELS unit mpi)
+sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c RANKS 3 LABELS unit mpi)

@@ -1,6 +1,9 @@
 /* Structured Hessian operators (THEORY.md section 4): Hess = R + U U^T, R block-diagonal (3x3 per neuron in NN
- * coordinates, 2x2 in BDSO), U = sqrt(scale) J^T (P x N). Never P x P: a product costs O(P N) and streams over
- * neurons; memory O(P + N). Works on distributed networks (MatShell on the network's communicator).
+ * coordinates, 2x2 in BDSO), U = sqrt(scale) J^T (P x N). Never P x P. The data are sorted, so each neuron's active
+ * set is a prefix or a suffix of the data: its "activation class" (at most 2N + 3 of them, found once by binary
+ * search). Sums over neurons collapse onto the classes: a product costs O(P + N^2), an exact count O(N^3) after an
+ * O(P) setup; memory O(P + N^2). Works on distributed networks (MatShell on the network's communicator); every
+ * neuron sum is block-deterministic, so results do not depend on the number of ranks.
  */
 #pragma once
 #include <petscmat.h>
@@ -19,13 +22,15 @@ typedef struct {
   SLSpline      sp;
 } SLModel;
 
-/* Matrix-free operator of one Hessian part; local sizes follow the network layout. The residuals are computed
- * once at creation (the operator is frozen at the current parameters: the model is copied; the data set is
- * referenced and must outlive the Mat). Also provides MatGetDiagonal (diag of scale J^T J, O(P N)). */
+/* Matrix-free operator of one Hessian part; local sizes follow the network layout. The residuals and classes are
+ * computed once at creation (the operator is frozen at the current parameters: the model is copied; the data set
+ * is referenced and must outlive the Mat). Also provides MatGetDiagonal (diag of scale J^T J, O(P)). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
 /* Dense P x P (sequential models only). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
 /* Exact number of eigenvalues < lambda by Haynsworth inertia additivity (THEORY.md section 4):
  * nu_-(R - lambda I) + nu_-(-I_N - U^T (R - lambda I)^{-1} U) - N. lambda must not be an eigenvalue of R (the
- * call reports *ok = PETSC_FALSE when a block of R - lambda I is numerically singular). O(P N^2 + N^3). */
+ * call reports *ok = PETSC_FALSE when a block of R - lambda I is numerically singular). The N x N matrix is
+ * assembled from 2x2 class aggregates: O(P) setup per call, then O(N^3) (LDL^T inertia); the spectrum solver
+ * reuses the setup for all its counts. Collective; the same integer on every rank for any number of ranks. */
 PETSC_EXTERN PetscErrorCode SLHessianCountBelow(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal lambda, PetscInt *count, PetscBool *ok);

@@ -1,5 +1,7 @@
 /* Hessian spectra with SLEPc (THEORY.md section 4): all eigenvalues with a dense solver up to a size threshold,
- * above it the k largest and k smallest eigenvalues with Krylov-Schur on the matrix-free operator; counts of
+ * above it the k largest and k smallest eigenvalues: exactly, with their multiplicities, from the class-reduced
+ * eigenproblem (size independent of the width: activation classes of the sorted data), or with Krylov-Schur on the
+ * matrix-free operator when that problem is too large (many data points); counts of
  * negative / zero / positive eigenvalues (exact, by inertia, when the spectrum is not complete), an exact
  * histogram, and the checks of THEORY.md section 4. Options under "sl_eig_" (EPS options too: -sl_eig_eps_...).
  */
@@ -31,12 +33,19 @@ typedef struct {
                              ones, next to the middle of values[], are NaN)                          */
   PetscInt    check_counts; /* dense spectrum and inertia counts/histogram: 1 agree, 0 disagree (the dense
                              counts are kept), -1 not both computed                                  */
+  PetscInt    nreduced;   /* Krylov method: size m of the class-reduced eigenproblem the extremes came from
+                             (exact, multiplicities included, m <= 6(2N+3)+1 whatever the width); -1: they came
+                             from Krylov-Schur (m > -sl_eig_reduced_max), or the method is dense          */
+  PetscInt    ngram;      /* N at an interpolating point with part != residual, else 0                   */
+  PetscReal  *gram_values;/* the ngram eigenvalues (ascending) of the Gram matrix scale J J^T (empirical
+                             NTK): its nonzero ones are the nonzero eigenvalues of Hess = scale J^T J there */
 } SLSpectrum;
 
 typedef struct _n_SLSpectrumSolver *SLSpectrumSolver;
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s);
 /* -sl_eig_dense_max (largest P solved densely), -sl_eig_nev k, -sl_eig_tol, -sl_eig_zero_rtol,
- * -sl_eig_hist_bins (0: no histogram), -sl_eig_exact_counts (inertia counts also when dense) */
+ * -sl_eig_hist_bins (0: no histogram), -sl_eig_exact_counts (inertia counts also when dense),
+ * -sl_eig_reduced_max (largest class-reduced problem for the extremes; -1: always Krylov-Schur) */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s);
 /* Method and number of stored values for an operator of size P on a communicator of size nranks. */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, SLEigMethod *method, PetscInt *nvals, PetscInt *nbins);
