@@ -62,6 +62,8 @@ static const SLColumn SLSpectrumColumns[] = {
   {"check_neg", SL_FIELD_INT, 0, "1 if n_neg <= n_bound", ""},
   {"check_zero", SL_FIELD_INT, 0, "at interpolating minima 1 if n_zero >= P - rank bound, else 0; -1 not applicable", ""},
   {"nconv", SL_FIELD_INT, 0, "stored eigenvalues that converged", ""},
+  {"nreduced", SL_FIELD_INT, 0, "size of the class-reduced eigenproblem the extremes came from (-1: dense or Krylov-Schur)", ""},
+  {"check_counts", SL_FIELD_INT, 0, "1 if the dense spectrum and the exact inertia counts agree, 0 if not, -1 not both computed", ""},
   {"lambda_min", SL_FIELD_REAL, 0, "smallest eigenvalue", "loss/param^2"},
   {"lambda_max", SL_FIELD_REAL, 0, "largest eigenvalue", "loss/param^2"},
   {"zero_tol", SL_FIELD_REAL, 0, "zero tolerance zero_rtol * max |lambda|", "loss/param^2"},
@@ -196,9 +198,9 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
         if (!(s->stages[st] && s->coords[c] && s->parts[p])) continue;
         PetscCall(PetscSNPrintf(group, sizeof(group), "spectra/%s/%s/%s", SLStageNames[st], SLCoordinateNames[c], SLHessianParts[p]));
         PetscCall(SLDeclareColumns(out, group, PETSC_STATIC_ARRAY_LENGTH(SLSpectrumColumns), SLSpectrumColumns));
-        for (PetscInt leaf = 0; leaf < 4; leaf++) {
-          static const char *const leaves[] = {"values", "residuals", "hist_edges", "hist_counts"};
-          static const char *const descs[]  = {"eigenvalues, ascending (all, or k smallest then k largest)", "residual norms ||H x - lambda x|| of the eigenpairs", "exact-histogram bin edges", "exact number of eigenvalues per histogram bin"};
+        for (PetscInt leaf = 0; leaf < 5; leaf++) {
+          static const char *const leaves[] = {"values", "residuals", "hist_edges", "hist_counts", "gram_values"};
+          static const char *const descs[]  = {"eigenvalues, ascending (all, or k smallest then k largest)", "residual norms ||H x - lambda x|| of the eigenpairs", "exact-histogram bin edges", "exact number of eigenvalues per histogram bin", "at interpolating minima: eigenvalues of the Gram matrix scale J J^T (N x N), the exact nonzero spectrum; NaN otherwise"};
           for (PetscInt i = 0; i < R; i++) {
             SLRunSpec   r;
             SLEigMethod method;
@@ -206,7 +208,7 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
             PetscCall(SLStudyGetRun(s, i, &r));
             Pc = (c == SL_COORD_NN ? 3 : 2) * r.width + (s->output_bias ? 1 : 0);
             PetscCall(SLSpectrumSolverGetLayout(s->eig, Pc, 1, &method, &nvals, &nbins));
-            cnt[i] = leaf < 2 ? nvals : (leaf == 2 ? (nbins ? nbins + 1 : 0) : nbins);
+            cnt[i] = leaf < 2 ? nvals : (leaf == 2 ? (nbins ? nbins + 1 : 0) : (leaf == 3 ? nbins : (p != SL_HESS_RESIDUAL ? s->data[r.i_data]->N : 0)));
           }
           PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", group, leaves[leaf]));
           PetscCall(SLOutputDeclareRagged(out, path, leaf == 3 ? SL_FIELD_INT : SL_FIELD_REAL, cnt, descs[leaf], leaf == 3 ? "" : "loss/param^2"));

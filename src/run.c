@@ -92,6 +92,10 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
           PetscCall(SLOutputPutInt(out, path, id, 0, spec.nbins, hc));
           PetscCall(PetscFree(hc));
         }
+        if (spec.ngram) {
+          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "gram_values"));
+          PetscCall(SLOutputPutReal(out, path, id, 0, spec.ngram, spec.gram_values));
+        }
         PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "method"));
         PetscCall(SLOutputPutString(out, path, id, SLEigMethods[spec.method]));
 #define SL_SPEC(kind, leaf, val) \
@@ -107,12 +111,14 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
         SL_SPEC(SLPutIntCol, "check_neg", spec.check_neg);
         SL_SPEC(SLPutIntCol, "check_zero", spec.check_zero);
         SL_SPEC(SLPutIntCol, "nconv", nconv);
+        SL_SPEC(SLPutIntCol, "nreduced", spec.nreduced);
+        SL_SPEC(SLPutIntCol, "check_counts", spec.check_counts);
         SL_SPEC(SLPutRealCol, "lambda_min", spec.lambda_min);
         SL_SPEC(SLPutRealCol, "lambda_max", spec.lambda_max);
         SL_SPEC(SLPutRealCol, "zero_tol", spec.zero_tol);
 #undef SL_SPEC
       }
-      if (spec.check_neg != 1 || spec.check_zero == 0) *ok = PETSC_FALSE;
+      if (spec.check_neg != 1 || spec.check_zero == 0 || spec.check_counts == 0) *ok = PETSC_FALSE;
       PetscCall(SLSpectrumReset(&spec));
     }
   PetscFunctionReturn(0);
