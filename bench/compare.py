@@ -1,0 +1,386 @@
+#!/usr/bin/python3
+"""splinelens against what a researcher would otherwise run, side by side on the same networks (bench/README.md).
+
+  (a) exact histogram (inertia counts, SLHessianCountBelow / the spectrum module) vs dense eigensolves:
+      splinelens' own (EPSLAPACK) and numpy.linalg.eigvalsh on the explicit Hessian; counts compared at every edge
+  (b) k smallest and k largest eigenvalues: splinelens Krylov-Schur on its MatShell vs scipy eigsh (ARPACK) with
+      numpy Hessian-vector products and with torch autograd Hessian-vector products (PyHessian's HVP)
+  (c) exact histogram vs stochastic Lanczos quadrature (numpy): time and L1 error of the normalized histogram
+
+Each splinelens computation is one run of the C driver (build/bench/sl_bench), each competitor one process of
+bench/competitors.py, both with a timeout; the driver writes the network (theta, x, y) that the competitors read.
+Prints the tables and writes bench/results-<date>.json. Never asserts times; --check fails (exit 1) only on
+disagreeing counts or eigenvalues.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PY = "/usr/bin/python3"
+
+FULL = {"a": [300, 1000, 3000], "b": [10**4, 10**5, 10**6], "c": [1000, 10**5]}
+QUICK = {"a": [40, 120], "b": [1500], "c": [150]}
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.work = tempfile.mkdtemp(prefix="slbench-")
+        self.env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+                        OMPI_MCA_io="romio321", OMPI_MCA_rmaps_base_oversubscribe="1")
+        self.cache = {}
+
+    def _run(self, cmd, timeout, marker, env):
+        """Run cmd in its own process group; kill that group on timeout. Returns (json or None, status)."""
+        if self.args.verbose:
+            line = " ".join(cmd[4:] if cmd[0] == "/bin/sh" else cmd)
+            print("  $ " + (line if len(line) <= 240 else line[:237] + "..."), flush=True)
+        # Through sh: ru_maxrss survives fork + exec, so a child forked straight from this (large) Python process
+        # would report at least this process's resident size; sh's own child starts from sh's few MiB.
+        cmd = ["/bin/sh", "-c", '"$@"; exit $?', "sh"] + cmd
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.communicate()
+            return None, "timeout"
+        for line in out.splitlines():
+            if line.startswith(marker):
+                return json.loads(line[len(marker):]), "ok"
+        tail = " | ".join((err or out).strip().splitlines()[-3:])
+        return None, "error (exit %d): %s" % (p.returncode, tail[:300])
+
+    def prefix(self, H, point):
+        return os.path.join(self.work, "net-%d-%s" % (H, point))
+
+    def driver(self, mode, H, point, **opts):
+        key = (mode, H, point)
+        if key in self.cache:
+            return self.cache[key]
+        ranks = self.args.ranks if (H >= self.args.wide and mode != "dense") else 1
+        cmd = [self.args.driver, "-bench_mode", mode, "-bench_width", str(H), "-bench_n", str(self.args.n),
+               "-bench_point", point, "-bench_seed", str(self.args.seed), "-bench_nbins", str(self.args.nbins),
+               "-bench_k", str(self.args.k), "-bench_dump", self.prefix(H, point)]
+        if opts.get("zoom"):
+            cmd.append("-bench_zoom")
+        env = dict(self.env)
+        if ranks > 1:
+            cmd = ["mpiexec", "-n", str(ranks)] + cmd
+            env["OPENBLAS_NUM_THREADS"] = "1"  # one core per rank
+        res, status = self._run(cmd, self.args.sl_timeout, "BENCH_JSON ", env)
+        if res is None:
+            res = {"status": status}
+        else:
+            res["status"] = "ok"
+        self.cache[key] = res
+        return res
+
+    def competitor(self, method, H, point, **spec):
+        spec = dict(spec, method=method, prefix=self.prefix(H, point), seed=self.args.seed)
+        res, status = self._run([PY, os.path.join(HERE, "competitors.py"), json.dumps(spec)], self.args.timeout,
+                                "WORKER_JSON ", self.env)
+        if res is None:
+            res = {"status": status}
+        else:
+            res["status"] = "ok"
+        return res
+
+
+# ---------------------------------------------------------------------------------------------- formatting
+def fmt_t(res, key="t_total"):
+    st = res.get("status", "error")
+    if st != "ok":
+        return st if st in ("timeout",) else st.split(" ")[0]
+    return "%.3g" % res[key]
+
+
+def ratio(num, den, knum="t_total", kden="t_total"):
+    if num.get("status") != "ok" or den.get("status") != "ok" or den[kden] <= 0:
+        return "-"
+    return "%.3g" % (num[knum] / den[kden])
+
+
+def mem(res, key):
+    return "%.0f" % res[key] if res.get("status") == "ok" and key in res else "-"
+
+
+def table(title, header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    print("\n" + title)
+    print("  ".join(str(h).rjust(w) for h, w in zip(header, widths)))
+    print(line)
+    for r in rows:
+        print("  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
+
+
+def same_network(sl, comp):
+    """The competitor evaluated the same network: same loss to rounding."""
+    if sl.get("status") != "ok" or comp.get("status") != "ok":
+        return True
+    return abs(sl["loss"] - comp["loss"]) <= 1e-10 * max(1.0, abs(sl["loss"]))
+
+
+def max_count_diff(ref, other):
+    d = [abs(a - b) for a, b in zip(ref, other) if a >= 0]
+    return max(d) if d else 0
+
+
+# ---------------------------------------------------------------------------------------------- sections
+def section_a(run, widths, points, failures):
+    rows, out = [], []
+    for H in widths:
+        for point in points:
+            hist = run.driver("hist", H, point, zoom=True)
+            if hist.get("status") != "ok":
+                out.append({"H": H, "point": point, "hist": hist})
+                rows.append([H, 3 * H, point, hist["status"]] + ["-"] * 9)
+                failures.append("a: H=%d %s: splinelens hist %s" % (H, point, hist["status"]))
+                continue
+            dense = run.driver("dense", H, point)
+            edges = {"module": hist["edges"], "zoom": hist["zoom_edges"]}
+            npd = run.competitor("numpy_dense", H, point, edges=edges)
+            exact = {"module": hist["cum_counts"], "zoom": hist["zoom_cum_counts"]}
+            d_np = d_sl = "-"
+            if npd.get("status") == "ok":
+                if not same_network(hist, npd):
+                    failures.append("a: H=%d %s: numpy evaluated a different network" % (H, point))
+                d_np = int(max(max_count_diff(exact[k], npd["cum_counts"][k]) for k in exact))
+                npd["count_diff"] = d_np
+            if dense.get("status") == "ok":
+                vals = np.fromfile(run.prefix(H, point) + ".dense.f64")
+                d_sl = int(max(max_count_diff(exact[k], np.searchsorted(vals, np.asarray(edges[k]), side="left"))
+                               for k in exact))
+                dense["count_diff"] = d_sl
+                dense["t_total"] = dense["t_solve"]
+                if npd.get("status") == "ok":
+                    nv = np.fromfile(run.prefix(H, point) + ".numpy.f64")
+                    dense["max_abs_diff_numpy_rel"] = float(np.max(np.abs(vals - nv)) / np.max(np.abs(nv)))
+            for d in (d_np, d_sl):
+                if d not in ("-", 0):
+                    failures.append("a: H=%d %s: counts differ by %d at some edge" % (H, point, d))
+            if hist["count_diff_module"] != 0:
+                failures.append("a: H=%d %s: module histogram and SLHessianCountBelow differ" % (H, point))
+            hist["t_total"] = hist["t_count"]
+            rows.append([H, 3 * H, point, "%.3g" % hist["t_count"], "%.3g" % hist["t_module"], fmt_t(dense),
+                         fmt_t(npd), ratio(npd, hist), ratio(dense, hist), d_np, d_sl,
+                         "%s/%s/%s" % (mem(hist, "mem_mib_sum"), mem(dense, "mem_mib_sum"), mem(npd, "mem_mib"))])
+            out.append({"H": H, "point": point, "hist": hist, "sl_dense": dense, "numpy_dense": npd})
+    table("(a) exact histogram (%d bins, counts at %d edges) vs dense eigensolve, N = %d" %
+          (run.args.nbins, 2 * run.args.nbins + 2, run.args.n),
+          ["H", "P", "point", "SL count s", "SL module s", "SL dense s", "numpy s", "numpy/SLcount",
+           "SLdense/SLcount", "max|dcount| numpy", "max|dcount| SLdense", "MiB SLcount/SLdense/numpy"], rows)
+    return out
+
+
+def agreement(vals, ref, scale, rtol):
+    """How many of the 2k values (ascending, k smallest then k largest) match the reference to rtol, and the
+    largest relative difference; NaN / missing values count as mismatches."""
+    a = np.array([np.nan if v is None else v for v in vals], dtype=float)
+    r = np.asarray(ref, dtype=float)
+    if a.size != r.size:
+        return 0, float("nan")
+    den = np.maximum(np.abs(r), 1e-12 * scale)
+    rel = np.abs(a - r) / den
+    ok = rel <= rtol
+    return int(ok.sum()), float(np.nanmax(rel)) if np.isfinite(rel).any() else float("nan")
+
+
+def section_b(run, widths, failures):
+    rows, out = [], []
+    k, tol, rtol = run.args.k, run.args.tol, run.args.eig_rtol
+    for H in widths:
+        sl = run.driver("extremes", H, "resid")
+        comps = {}
+        for m in ("scipy_numpy", "scipy_torch"):
+            if m == "scipy_torch" and not run.args.torch:
+                comps[m] = {"status": "skipped"}
+                continue
+            comps[m] = run.competitor(m, H, "resid", k=k, tol=tol)
+        ref, ref_name, dense = None, "SL", None
+        if sl.get("status") == "ok":
+            sl["t_total"] = sl["t_solve"]
+            scale = max(abs(v) for v in sl["values"] if v is not None)
+            if 3 * H <= run.args.b_dense_max:  # the truth, where a dense solve is affordable
+                dense = run.competitor("numpy_dense", H, "resid", edges={})
+                if dense.get("status") == "ok":
+                    nv = np.fromfile(run.prefix(H, "resid") + ".numpy.f64")
+                    ref, ref_name = np.concatenate([nv[:k], nv[-k:]]), "dense"
+            if ref is None:
+                ref = np.array([np.nan if v is None else v for v in sl["values"]])
+            agree = {}
+            if ref_name == "dense":
+                agree["splinelens"] = agreement(sl["values"], ref, scale, rtol)
+                if agree["splinelens"][0] != 2 * k:
+                    failures.append("b: H=%d: splinelens extremes differ from the dense eigenvalues (%d/%d agree)" %
+                                    (H, agree["splinelens"][0], 2 * k))
+                sl["agree_dense"] = agree["splinelens"]
+            for m, c in comps.items():
+                if c.get("status") != "ok":
+                    continue
+                if not same_network(sl, c):
+                    failures.append("b: H=%d: %s evaluated a different network" % (H, m))
+                agree[m] = agreement(c["small"] + c["large"], ref, scale, rtol)
+                c["agree_" + ref_name] = agree[m]
+        else:
+            agree = {}
+            failures.append("b: H=%d: splinelens %s" % (H, sl["status"]))
+
+        def t_sl():
+            if sl.get("status") != "ok":
+                return sl["status"]
+            return "%.3g (%d: %.2g; cnt %.2g)" % (sl["t_solve"], sl["solve_hessmult_calls"], sl["solve_hessmult_time"],
+                                                 sl["solve_hesscount_time"])
+
+        def t_c(c):
+            return fmt_t(c) + (" (%d)" % c["hvps"] if c.get("status") == "ok" else "")
+
+        def ag(m):
+            return "%d/%d %.0e" % (agree[m][0], 2 * k, agree[m][1]) if m in agree else "-"
+
+        sn, st = comps["scipy_numpy"], comps["scipy_torch"]
+        rows.append([H, 3 * H, sl.get("ranks", "-"), t_sl(), t_c(sn), t_c(st), ratio(sn, sl), ratio(st, sl),
+                     ref_name, ag("splinelens"), ag("scipy_numpy"), ag("scipy_torch"),
+                     "%s/%s/%s" % (mem(sl, "mem_mib_sum"), mem(sn, "mem_mib"), mem(st, "mem_mib"))])
+        out.append({"H": H, "point": "resid", "splinelens": sl, **comps, "reference": ref_name,
+                    "numpy_dense": dense})
+    table("(b) %d smallest + %d largest eigenvalues (tol %g), N = %d; time s (HVPs), SL: (HVPs: their s; inertia counts s); "
+          "agree: values within %g of the reference (dense eigvalsh if P <= %d, else splinelens), max rel diff" %
+          (k, k, tol, run.args.n, rtol, run.args.b_dense_max),
+          ["H", "P", "ranks", "SL Krylov-Schur", "eigsh+numpy", "eigsh+torch", "numpy/SL", "torch/SL", "ref",
+           "agree SL", "agree numpy", "agree torch", "MiB SL/numpy/torch"], rows)
+    return out
+
+
+def l1(masses, cum, P):
+    """L1 distance of normalized histograms, including the mass below the first and above the last edge."""
+    cum = np.asarray(cum, dtype=float)
+    exact = np.concatenate([[cum[0]], np.diff(cum), [P - cum[-1]]]) / P
+    return float(np.abs(np.asarray(masses) / P - exact).sum())
+
+
+def section_c(run, widths, failures):
+    rows, out = [], []
+    for H in widths:
+        hist = run.driver("hist", H, "resid", zoom=True)
+        if hist.get("status") != "ok":
+            failures.append("c: H=%d: splinelens hist %s" % (H, hist["status"]))
+            rows.append([H, 3 * H, hist["status"]] + ["-"] * 6)
+            continue
+        edges = {"module": hist["edges"], "zoom": hist["zoom_edges"]}
+        slq = run.competitor("slq", H, "resid", edges=edges, probes=run.args.slq_probes, steps=run.args.slq_steps)
+        errs = {}
+        if slq.get("status") == "ok":
+            cums = {"module": hist["cum_counts"], "zoom": hist["zoom_cum_counts"]}
+            for key in edges:
+                errs[key] = {s: l1(slq["masses"][key][s], cums[key], hist["P"]) for s in ("pyhessian", "bin", "nodes")}
+            slq["l1"] = errs
+
+        def e3(key):
+            if key not in errs:
+                return "-"
+            return "%.3f/%.3f" % (errs[key]["pyhessian"], errs[key]["nodes"])
+
+        rows.append([H, 3 * H, hist["ranks"], "%.3g" % hist["t_count"], "%.3g" % hist["t_zoom"],
+                     fmt_t(slq) + (" (%d)" % slq["hvps"] if slq.get("status") == "ok" else ""),
+                     e3("module"), e3("zoom"), "%s/%s" % (mem(hist, "mem_mib_sum"), mem(slq, "mem_mib"))])
+        out.append({"H": H, "point": "resid", "hist": hist, "slq": slq})
+    table("(c) exact histogram vs SLQ (%d probes x %d Lanczos steps), %d bins; L1 of normalized histograms with "
+          "broadening sigma = PyHessian's / none (sigma = one bin: in the JSON)" % (run.args.slq_probes, run.args.slq_steps, run.args.nbins),
+          ["H", "P", "ranks", "exact s", "exact zoom s", "SLQ s (HVPs)", "L1 module bins", "L1 zoom bins",
+           "MiB SL/SLQ"], rows)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    ap.add_argument("--driver", default=os.path.join(ROOT, "build", "bench", "sl_bench"))
+    ap.add_argument("--sections", default="abc")
+    ap.add_argument("--a-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
+    ap.add_argument("--b-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
+    ap.add_argument("--c-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
+    ap.add_argument("--n", type=int, default=64, help="data points (sine on [-1, 1])")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--nbins", type=int, default=50)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--tol", type=float, default=1e-10, help="eigsh tolerance (splinelens: -sl_eig_tol 1e-10)")
+    ap.add_argument("--eig-rtol", type=float, default=1e-6, help="--check: allowed eigenvalue relative difference")
+    ap.add_argument("--b-dense-max", type=int, default=9000, help="(b): dense reference eigenvalues up to this P")
+    ap.add_argument("--slq-probes", type=int, default=10)
+    ap.add_argument("--slq-steps", type=int, default=80)
+    ap.add_argument("--timeout", type=float, default=300, help="seconds per competitor run")
+    ap.add_argument("--sl-timeout", type=float, default=3600, help="seconds per splinelens driver run")
+    ap.add_argument("--wide", type=int, default=10**5, help="run the driver on --ranks ranks from this width on")
+    ap.add_argument("--ranks", type=int, default=2)
+    ap.add_argument("--no-torch", dest="torch", action="store_false")
+    ap.add_argument("--check", action="store_true", help="exit 1 if counts or eigenvalues disagree")
+    ap.add_argument("--out", help="results file (default bench/results-<date>.json)")
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+    sizes = dict(QUICK if args.quick else FULL)
+    for s in "abc":
+        if getattr(args, "%s_widths" % s):
+            sizes[s] = getattr(args, "%s_widths" % s)
+    torch_version = None
+    if args.torch:  # in a subprocess: importing torch here would inflate every child's ru_maxrss
+        p = subprocess.run([PY, "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+        if p.returncode == 0:
+            torch_version = p.stdout.strip()
+        else:
+            print("compare.py: torch not importable: the torch competitor is skipped", file=sys.stderr)
+            args.torch = False
+    if not os.access(args.driver, os.X_OK):
+        raise SystemExit("compare.py: driver %s not found (bash bench/run builds it)" % args.driver)
+
+    import scipy
+
+    run = Runner(args)
+    failures = []
+    results = {"meta": {"date": datetime.datetime.now().isoformat(timespec="seconds"), "host": platform.node(),
+                        "loadavg_start": os.getloadavg(),
+                        "nproc": os.cpu_count(), "numpy": np.__version__, "scipy": scipy.__version__,
+                        "torch": torch_version, "args": vars(args), "sizes": sizes,
+                        "git": subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"],
+                                              capture_output=True, text=True).stdout.strip()}}
+    print("splinelens benchmark: %s, %d cores (load average %.1f), numpy %s, scipy %s, torch %s; driver %s" %
+          (results["meta"]["date"], os.cpu_count(), os.getloadavg()[0], np.__version__, scipy.__version__,
+           torch_version, args.driver))
+    print("Hessian of the sum loss in NN coordinates (w_i, b_i, v_i), lecun_normal init, sine data on [-1, 1]; "
+          "point init: y = f_0(x) (r = 0), resid: y = sin(pi x)")
+    try:
+        if "a" in args.sections:
+            results["a"] = section_a(run, sizes["a"], ["init", "resid"], failures)
+        if "b" in args.sections:
+            results["b"] = section_b(run, sizes["b"], failures)
+        if "c" in args.sections:
+            results["c"] = section_c(run, sizes["c"], failures)
+    finally:
+        shutil.rmtree(run.work, ignore_errors=True)
+    results["failures"] = failures
+    results["meta"]["loadavg_end"] = os.getloadavg()
+    out = args.out or os.path.join(HERE, "results-%s.json" % datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
+    with open(out, "w") as f:
+        json.dump(results, f, indent=1, default=lambda o: o.item() if hasattr(o, "item") else str(o))
+    print("\nresults: %s" % out)
+    if failures:
+        print("disagreements / failures:\n  " + "\n  ".join(failures))
+    if args.check and failures:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
