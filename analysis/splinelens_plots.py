@@ -1,0 +1,735 @@
+"""Figures of a splinelens study (used by splinelens-report). Each fig_* function draws what the study contains
+and returns a list of (file stem, caption) it saved (empty when the study has nothing for it)."""
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import splinelens_claims as C  # noqa: E402
+import splinelens_theory as T  # noqa: E402
+
+SCHEME_COLORS = dict(zip(T.SCHEMES, ["#1f77b4", "#d62728", "#2ca02c", "#17becf", "#ff7f0e", "#98df8a", "#9467bd", "#8c564b"]))
+PART_STYLE = {"full": "-", "gauss_newton": "--", "residual": ":"}
+plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 130, "axes.grid": True, "grid.alpha": 0.3, "font.size": 9,
+                     "axes.titlesize": 9, "legend.fontsize": 7, "figure.constrained_layout.use": True})
+
+
+def scheme_color(s):
+    return SCHEME_COLORS.get(s, "#555555")
+
+
+def alpha_colors(alphas):
+    alphas = sorted(set(float(a) for a in alphas))
+    cm = plt.get_cmap("viridis")
+    if len(alphas) == 1:
+        return {alphas[0]: cm(0.4)}
+    la = np.log(alphas)
+    return {a: cm(0.05 + 0.85 * (l - la.min()) / (la.max() - la.min())) for a, l in zip(alphas, la)}
+
+
+def width_colors(widths):
+    widths = sorted(set(int(w) for w in widths))
+    cm = plt.get_cmap("plasma")
+    return {w: cm(0.1 + 0.75 * k / max(len(widths) - 1, 1)) for k, w in enumerate(widths)}
+
+
+class Ctx:
+    """What every figure needs: the study, its run table, done runs, output directory."""
+
+    def __init__(self, study, outdir, formats=("png", "pdf")):
+        self.st = study
+        self.t = study.runs()
+        self.done = [int(i) for i in np.nonzero(self.t["status"] == 1)[0]]
+        self.outdir = outdir
+        self.formats = formats
+        self.symmetric = study.init_params().get("symmetric", False)
+        self._runs = {}
+        self.saved = []
+
+    def run(self, i):
+        if i not in self._runs:
+            self._runs[i] = self.st.run(i)
+        return self._runs[i]
+
+    def save(self, fig, stem, caption):
+        for ext in self.formats:
+            fig.savefig(os.path.join(self.outdir, "%s.%s" % (stem, ext)))
+        plt.close(fig)
+        self.saved.append((stem, caption))
+        return [(stem, caption)]
+
+    def col(self, name, ids=None):
+        ids = self.done if ids is None else ids
+        return self.t[name][ids]
+
+    def uniq(self, name, ids=None):
+        v = self.col(name, ids)
+        return list(dict.fromkeys(v.tolist()))
+
+    def ids(self, **crit):
+        out = []
+        for i in self.done:
+            if all((abs(float(self.t[k][i]) - float(v)) <= 1e-12 * abs(float(v)) if isinstance(v, float) else self.t[k][i] == v)
+                   for k, v in crit.items()):
+                out.append(i)
+        return out
+
+    def independent_ids(self, scheme, width):
+        """One done run per seed (alphas rescale and data sets share the same network)."""
+        seen, pick = set(), []
+        for i in self.ids(scheme=scheme, width=width):
+            if int(self.t["seed"][i]) not in seen:
+                seen.add(int(self.t["seed"][i]))
+                pick.append(i)
+        return pick
+
+    def ref_alpha(self):
+        al = sorted(set(float(a) for a in self.col("alpha")))
+        return min(al, key=lambda a: abs(math.log(a))) if al else 1.0
+
+    def data_range(self, name):
+        X = self.st.dataset(name)["x"]
+        return float(X.min()), float(X.max())
+
+
+def legend(ax, **kw):
+    """ax.legend only when something is labelled (no matplotlib warning on empty panels)."""
+    h, l = ax.get_legend_handles_labels()
+    if h:
+        ax.legend(**kw)
+
+
+def width_axis(ax, widths):
+    """Log x axis with the study's widths as plain tick labels."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+    widths = sorted(set(int(w) for w in widths))
+    ax.set_xscale("log")
+    if len(widths) <= 8:
+        ax.xaxis.set_major_locator(FixedLocator(widths))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_xticklabels([str(w) for w in widths])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(min(widths) / 1.4, max(widths) * 1.4)
+
+
+def _grid(n):
+    ncol = min(n, 3)
+    nrow = int(math.ceil(n / ncol))
+    return nrow, ncol
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Initialization
+# ---------------------------------------------------------------------------------------------------------
+
+def fig_init_breakpoints(cx):
+    schemes = cx.uniq("scheme")
+    if not schemes:
+        return []
+    nrow, ncol = _grid(len(schemes))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    wc = width_colors(cx.col("width"))
+    for k, sch in enumerate(schemes):
+        ax = axes.flat[k]
+        drawn = False
+        for H in sorted(set(int(w) for w in cx.col("width", cx.ids(scheme=sch)))):
+            pick = cx.independent_ids(sch, H)
+            half = H // 2 if cx.symmetric else H
+            b = np.concatenate([cx.st.ragged("network/beta_init", i)[:half] for i in pick])
+            b = b[np.isfinite(b)]
+            laws = cx.st.laws(sch, H, float(cx.t["alpha"][pick[0]]))
+            if laws["b"].kind == "zero":
+                ax.text(0.5, 0.5, "zero bias: all %d breakpoints at 0" % b.size, transform=ax.transAxes, ha="center")
+                continue
+            W = 8.0 * max(laws["b"].scale / laws["w"].scale, 1e-3) if laws["w"].kind == laws["b"].kind else 8.0
+            edges = np.linspace(-W, W, 61)
+            cnt, _ = np.histogram(b, edges)
+            dens = cnt / (b.size * np.diff(edges))  # density of the whole sample (tails beyond the window included)
+            ax.stairs(dens, edges, color=wc[H], label="H=%d (%d neurons)" % (H, b.size))
+            tt = np.linspace(-W, W, 400)
+            ax.plot(tt, T.breakpoint_pdf(tt, laws["w"], laws["b"]), "k--", lw=1,
+                    label=("theory: " + T.breakpoint_law_name(laws["w"], laws["b"])) if not drawn else None)
+            drawn = True
+        ax.set_title("%s: breakpoints beta = -b/w at init" % sch)
+        ax.set_xlabel("breakpoint position beta (units of x)")
+        ax.set_ylabel("probability density (1/x)")
+        legend(ax)
+    for ax in axes.flat[len(schemes):]:
+        ax.set_visible(False)
+    return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
+                   "against the closed-form law of THEORY.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
+                   "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
+
+
+def fig_init_delta_slopes(cx):
+    schemes = cx.uniq("scheme")
+    if not schemes:
+        return []
+    nrow, ncol = _grid(len(schemes))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    wc = width_colors(cx.col("width"))
+    for k, sch in enumerate(schemes):
+        ax = axes.flat[k]
+        name = None
+        for H in sorted(set(int(w) for w in cx.col("width", cx.ids(scheme=sch)))):
+            pick = cx.independent_ids(sch, H)
+            half = H // 2 if cx.symmetric else H
+            laws = cx.st.laws(sch, H, float(cx.t["alpha"][pick[0]]))
+            unit = T.delta_slope_unit(laws["w"], laws["v"])
+            if unit == 0:
+                continue
+            u = np.concatenate([cx.st.ragged("network/mu_init", i)[:half] for i in pick]) / unit
+            edges = np.linspace(-4, 4, 81) if laws["w"].kind == "normal" else np.linspace(-1, 1, 81)
+            cnt, _ = np.histogram(u, edges)
+            ax.stairs(cnt / (u.size * np.diff(edges)), edges, color=wc[H], label="H=%d (%d neurons)" % (H, u.size))
+            name = (laws["w"].kind, T.delta_slope_law_name(laws["w"], laws["v"]).split(" (")[0])
+        if name:
+            tt = np.linspace(-4, 4, 801) if name[0] == "normal" else np.linspace(-1, 1, 801)
+            one = T.Law(name[0], 1.0)
+            ax.plot(tt, T.delta_slope_pdf(tt, one, one), "k--", lw=1, label="theory: " + name[1])
+        ax.set_yscale("log")
+        ax.set_title("%s: delta-slopes mu = v|w| at init" % sch)
+        ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
+        ax.set_ylabel("probability density")
+        legend(ax)
+    for ax in axes.flat[len(schemes):]:
+        ax.set_visible(False)
+    return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
+                   "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Flatness
+# ---------------------------------------------------------------------------------------------------------
+
+def _mean_sd(v):
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return np.nan, np.nan
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def fig_flatness_width(cx):
+    widths = sorted(set(int(w) for w in cx.col("width")))
+    if not cx.done or "init_R_total" not in cx.t.dtype.names:
+        return []
+    a = cx.ref_alpha()
+    dn = cx.uniq("data")[0]
+    xmin, xmax = cx.data_range(dn)
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+    quants = [("init_R_total", "R_total"), ("init_R_in", "R_in"), ("init_frac_in", "frac_in"), ("init_max_kink", None)]
+    ylabels = ["R_total = sum mu_i^2 (1/x^2 y^2)", "R_in (breakpoints in the data range)",
+               "fraction of breakpoints in [x_min, x_max]", "largest |mu_i| in range (y/x)"]
+    for ax, (col, th), yl in zip(axes.flat, quants, ylabels):
+        for sch in cx.uniq("scheme"):
+            ms, ss, hs, ex = [], [], [], []
+            for H in widths:
+                ids = cx.ids(scheme=sch, width=H, alpha=a, data=dn)
+                if not ids:
+                    continue
+                m, s = _mean_sd(cx.t[col][ids])
+                ms.append(m)
+                ss.append(s)
+                hs.append(H)
+                if th:
+                    e = T.roughness_expected(H, cx.st.laws(sch, H, a), xmin, xmax, cx.symmetric)
+                    ex.append(e[th])
+            if not hs:
+                continue
+            c = scheme_color(sch)
+            ax.errorbar(hs, ms, yerr=ss, fmt="o", color=c, ms=4, capsize=2, label="%s (mean +- sd over seeds)" % sch)
+            if th:
+                hh = np.array(hs)
+                ax.plot(hh, ex, "--", color=c, lw=1, label="%s: closed form" % sch)
+        width_axis(ax, widths)
+        if col != "init_frac_in":
+            ax.set_yscale("log")
+        ax.set_xlabel("width H (neurons)")
+        ax.set_ylabel(yl)
+    legend(axes.flat[0])
+    fig.suptitle("Flatness at initialization vs width (alpha = %g, data %s, range [%g, %g])" % (a, dn, xmin, xmax))
+    return cx.save(fig, "flatness_width", "Roughness R_total, in-range roughness R_in, fraction of breakpoints in the "
+                   "data range and largest in-range kink at initialization vs width, with the closed forms of THEORY.md "
+                   "section 3 (E[R_total] = H s_v^2 s_w^2 alpha^4, E[R_in], P(beta in range)).")
+
+
+def fig_flatness_alpha(cx):
+    alphas = sorted(set(float(a) for a in cx.col("alpha")))
+    if len(alphas) < 2 or "init_R_total" not in cx.t.dtype.names:
+        return []
+    widths = sorted(set(int(w) for w in cx.col("width")))
+    dn = cx.uniq("data")[0]
+    xmin, xmax = cx.data_range(dn)
+    markers = "osD^v<>ph*"
+    a1 = cx.ref_alpha()
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
+    for sch in cx.uniq("scheme"):
+        for k, H in enumerate(widths):
+            pts = []
+            for a in alphas:
+                ids = cx.ids(scheme=sch, width=H, alpha=a, data=dn)
+                if ids:
+                    e1 = T.roughness_expected(H, cx.st.laws(sch, H, a1), xmin, xmax, cx.symmetric)
+                    pts.append((a, _mean_sd(cx.t["init_R_total"][ids])[0] / e1["R_total"],
+                                _mean_sd(cx.t["init_R_in"][ids])[0] / max(e1["R_in"], 1e-300),
+                                _mean_sd(cx.t["init_max_kink"][ids])[0]))
+            if not pts:
+                continue
+            p = np.array(pts)
+            ref = p[np.argmin(np.abs(np.log(p[:, 0] / a1))), 3]
+            p[:, 3] = p[:, 3] / max(ref, 1e-300)
+            for j, ax in enumerate(axes):
+                ax.plot(p[:, 0], p[:, 1 + j], markers[k % len(markers)], color=scheme_color(sch), ms=4, mfc="none",
+                        label="%s H=%d" % (sch, H) if j == 0 else None)
+    aa = np.geomspace(alphas[0], alphas[-1], 50)
+    axes[0].plot(aa, (aa / a1) ** 4, "k--", lw=1, label="closed form (alpha/%g)^4" % a1)
+    axes[1].plot(aa, (aa / a1) ** 4, "k--", lw=1)
+    axes[2].plot(aa, (aa / a1) ** 2, "k:", lw=1, label="(alpha/%g)^2" % a1)
+    labels = ["R_total / E[R_total](alpha=%g)" % a1, "R_in / E[R_in](alpha=%g)" % a1, "max in-range |mu| / its value at alpha=%g" % a1]
+    for ax, yl in zip(axes, labels):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(alphas)
+        ax.set_xticklabels(["%g" % a for a in alphas])
+        ax.minorticks_off()
+        ax.set_xlabel("initialization scale alpha")
+        ax.set_ylabel(yl)
+    legend(axes[0], ncol=2, fontsize=6)
+    legend(axes[2])
+    fig.suptitle("Flatness at initialization vs alpha (mean over seeds; colour: scheme, marker: width; data %s)" % dn)
+    return cx.save(fig, "flatness_alpha", "Initial roughness vs the global scale alpha, normalised by the closed form "
+                   "at alpha = %g for each scheme and width: R_total and R_in collapse on alpha^4 (dashed), the largest "
+                   "kink scales as alpha^2 (dotted)." % a1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Loss surface
+# ---------------------------------------------------------------------------------------------------------
+
+def _spec_keys(cx, part=None):
+    return [k for k in cx.st.spectra_keys() if part is None or k[2] == part]
+
+
+def fig_spectrum_counts(cx):
+    keys = _spec_keys(cx, "full")
+    if not keys or not cx.done:
+        return []
+    stages = sorted(set(k[0] for k in keys), key=lambda s: ("init", "final").index(s) if s in ("init", "final") else 9)
+    coords = sorted(set(k[1] for k in keys), key=lambda c: ("nn", "bdso").index(c) if c in ("nn", "bdso") else 9)
+    fig, axes = plt.subplots(len(stages), len(coords), figsize=(4.6 * len(coords), 3.4 * len(stages)), squeeze=False)
+    widths = np.array(sorted(set(int(w) for w in cx.col("width"))))
+    rng = np.random.default_rng(0)
+    N = int(np.max(cx.col("n_points")))
+    for r, st in enumerate(stages):
+        for c, co in enumerate(coords):
+            ax = axes[r, c]
+            pre = "%s_%s_full_" % (st, co)
+            if pre + "n_neg" not in cx.t.dtype.names:
+                ax.set_visible(False)
+                continue
+            for sch in cx.uniq("scheme"):
+                ids = np.array(cx.ids(scheme=sch))
+                if ids.size == 0:
+                    continue
+                H = cx.t["width"][ids].astype(float) * np.exp(rng.uniform(-0.08, 0.08, ids.size))
+                col = scheme_color(sch)
+                ax.plot(H, np.maximum(cx.t[pre + "n_neg"][ids], 0.5), "v", color=col, ms=3, alpha=0.7, label="%s n_neg" % sch)
+                ax.plot(H, np.maximum(cx.t[pre + "n_zero"][ids], 0.5), "s", mfc="none", color=col, ms=3, alpha=0.7, label="%s n_zero" % sch)
+                if pre + "n_bound" in cx.t.dtype.names:
+                    ax.plot(H, np.maximum(cx.t[pre + "n_bound"][ids], 0.5), "^", mfc="none", color=col, ms=3, alpha=0.5, label="%s n_bound" % sch)
+            ax.plot(widths, widths, "k-", lw=0.8, label="H (bound on n_neg)")
+            P = (3 if co == "nn" else 2) * widths + (1 if cx.st.has_c else 0)
+            rb = np.array([T.rank_bound(N, h, cx.st.has_c) for h in widths])
+            ax.plot(widths, P - rb, "k--", lw=0.8, label="P - min(N, 2H) (zero count at interpolation)")
+            ax.plot(widths, P, "k:", lw=0.8, label="P")
+            width_axis(ax, widths)
+            ax.set_yscale("log")
+            ax.set_xlabel("width H (neurons)")
+            ax.set_ylabel("number of eigenvalues (0 drawn at 0.5)")
+            ax.set_title("%s Hessian, %s coordinates, full" % (st, co))
+    legend(axes[0, 0], ncol=1)
+    return cx.save(fig, "spectrum_counts", "Counts of negative and zero Hessian eigenvalues and the bound n_bound "
+                   "(neurons with a nonzero residual sum) vs width, every done run (jittered). THEORY.md section 4: "
+                   "n_neg <= n_bound <= H; at interpolating minima n_zero >= P - min(N, 2H).")
+
+
+def representative_runs(cx):
+    """One done run per width: seed first, alpha closest to 1, first scheme and data set."""
+    out = {}
+    a = cx.ref_alpha()
+    for H in sorted(set(int(w) for w in cx.col("width"))):
+        ids = cx.ids(width=H, alpha=a)
+        if ids:
+            out[H] = ids[0]
+    return out
+
+
+def fig_spectra(cx):
+    keys = _spec_keys(cx)
+    if not keys or not cx.done:
+        return []
+    rep = representative_runs(cx)
+    widths = sorted(rep)
+    stc = sorted(set((k[0], k[1]) for k in keys), key=lambda sc: (("init", "final").index(sc[0]), ("nn", "bdso").index(sc[1])))
+    fig, axes = plt.subplots(2, len(stc), figsize=(4.2 * len(stc), 6.4), squeeze=False)
+    wc = width_colors(widths)
+    for c, (st, co) in enumerate(stc):
+        ax, axh = axes[0, c], axes[1, c]
+        for H in widths:
+            r = cx.run(rep[H])
+            for pa in ("full", "gauss_newton", "residual"):
+                sp = r.spectra.get((st, co, pa))
+                if not sp or sp.get("values") is None or sp["values"].size == 0:
+                    continue
+                v = np.asarray(sp["values"], float)
+                P = int(sp.get("size", v.size))
+                if str(sp.get("method")) == "dense" and v.size == P:
+                    ax.plot(np.arange(P) / max(P - 1, 1), v, PART_STYLE[pa], color=wc[H], lw=1,
+                            label="H=%d %s" % (H, pa))
+                else:
+                    k = v.size // 2
+                    idx = np.concatenate([np.arange(k), P - k + np.arange(v.size - k)])
+                    ax.plot(idx / max(P - 1, 1), v, "." if pa == "full" else "x", color=wc[H], ms=3,
+                            label="H=%d %s (Krylov extremes)" % (H, pa))
+                if pa == "full" and sp.get("hist_counts") is not None and sp["hist_counts"].size:
+                    e = np.asarray(sp["hist_edges"], float)
+                    axh.stairs(sp["hist_counts"], e, color=wc[H], label="H=%d" % H)
+            mx = max([abs(float(r.spectra[(st, co, "full")]["lambda_max"]))] if (st, co, "full") in r.spectra else [1.0])
+        ax.set_yscale("symlog", linthresh=max(1e-8, 1e-6 * mx))
+        ax.set_xlabel("eigenvalue rank / (P - 1)")
+        ax.set_ylabel("Hessian eigenvalue (loss/param^2)")
+        ax.set_title("%s, %s coordinates (alpha %g, seed %d)" % (st, co, cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]])))
+        axh.set_yscale("log")
+        axh.set_xlabel("Hessian eigenvalue (full)")
+        axh.set_ylabel("exact count per bin (inertia)")
+        axh.set_title("exact histogram, %s, %s" % (st, co))
+    legend(axes[0, 0], ncol=1)
+    legend(axes[1, 0])
+    return cx.save(fig, "spectra", "Hessian spectra of one run per width: sorted eigenvalues (dense) or the k "
+                   "smallest / largest (Krylov), full Hessian and its Gauss-Newton J^T J and residual parts (top, "
+                   "symlog scale); exact eigenvalue histograms by inertia counting (bottom).")
+
+
+def fig_extremal(cx):
+    keys = _spec_keys(cx, "full")
+    if not keys or not cx.done:
+        return []
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    for (st, co, pa) in keys:
+        pre = "%s_%s_%s_" % (st, co, pa)
+        ls = "o" if st == "init" else "s"
+        for sch in cx.uniq("scheme"):
+            ids = cx.ids(scheme=sch)
+            if not ids:
+                continue
+            H = cx.t["width"][ids]
+            lab = "%s %s %s" % (sch, st, co)
+            mfc = scheme_color(sch) if co == "nn" else "none"
+            axes[0].plot(H, cx.t[pre + "lambda_max"][ids], ls, color=scheme_color(sch), mfc=mfc, ms=3, alpha=0.7, label=lab)
+            axes[1].plot(H, cx.t[pre + "lambda_min"][ids], ls, color=scheme_color(sch), mfc=mfc, ms=3, alpha=0.7, label=lab)
+    for sch in cx.uniq("scheme"):
+        for st, mk in (("init", "o"), ("final", "s")):
+            ids = cx.ids(scheme=sch)
+            if st + "_n_dead" in cx.t.dtype.names and ids:
+                axes[2].plot(cx.t["width"][ids], cx.t[st + "_n_dead"][ids] / cx.t["width"][ids], mk,
+                             color=scheme_color(sch), mfc=scheme_color(sch) if st == "final" else "none", ms=3,
+                             label="%s %s" % (sch, st))
+    axes[0].set_yscale("log")
+    axes[1].set_yscale("symlog", linthresh=1e-8)
+    axes[2].set_ylim(-0.02, 1.02)
+    for ax, yl in zip(axes, ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
+                             "fraction of dead neurons (empty active set)"]):
+        width_axis(ax, cx.col("width"))
+        ax.set_xlabel("width H (neurons)")
+        ax.set_ylabel(yl)
+    legend(axes[0], ncol=2)
+    legend(axes[2])
+    fig.suptitle("Extremal Hessian eigenvalues (circles: init, squares: final; open: BDSO) and dead neurons")
+    return cx.save(fig, "extremal_dead", "Largest and smallest eigenvalue of the full Hessian at init and at the end "
+                   "(NN filled, BDSO open markers), and the fraction of dead neurons, vs width.")
+
+
+def fig_loss_curves(cx):
+    if not cx.done or not cx.st.has("train/curve_loss"):
+        return []
+    widths = sorted(set(int(w) for w in cx.col("width")))
+    ncol = min(len(widths), 4)
+    show = widths if len(widths) <= 4 else [widths[int(round(k * (len(widths) - 1) / 3))] for k in range(4)]
+    fig, axes = plt.subplots(1, ncol, figsize=(3.6 * ncol, 3.2), squeeze=False)
+    ac = alpha_colors(cx.col("alpha"))
+    for ax, H in zip(axes.flat, show):
+        labeled = set()
+        for i in cx.ids(width=H):
+            ct = cx.st.ragged("train/curve_time", i)
+            cl = cx.st.ragged("train/curve_loss", i)
+            ok = np.isfinite(cl) & (ct > 0) & (cl > 0)
+            a = float(cx.t["alpha"][i])
+            ls = "-" if cx.t["scheme"][i] == cx.uniq("scheme")[0] else "--"
+            ax.plot(ct[ok], cl[ok], ls, color=ac[a], lw=0.8, label=("alpha=%g" % a) if a not in labeled else None)
+            labeled.add(a)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("gradient-flow time t")
+        ax.set_ylabel("loss l(t)")
+        ax.set_title("H = %d (%s)" % (H, " / ".join("%s %s" % (s, "-" if k == 0 else "--") for k, s in enumerate(cx.uniq("scheme")))))
+        legend(ax)
+    return cx.save(fig, "loss_curves", "Training loss vs gradient-flow time for every done run, coloured by alpha "
+                   "(line style: scheme); curves end when the loss tolerance is reached.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Regimes
+# ---------------------------------------------------------------------------------------------------------
+
+def _regime(cx):
+    rm = getattr(cx.st, "_regime", None)
+    if rm is None:
+        rm = {}
+        for i in C.trained_runs(cx.st):
+            rm[i] = C.regime_measures(cx.run(i))
+        cx.st._regime = rm
+    return rm
+
+
+def regime_group(cx):
+    """The (width, seed, scheme, data) group with the most alphas measured (widest first)."""
+    rm = _regime(cx)
+    groups = {}
+    for i in rm:
+        groups.setdefault((int(cx.t["width"][i]), int(cx.t["seed"][i]), str(cx.t["scheme"][i]), str(cx.t["data"][i])), []).append(i)
+    if not groups:
+        return None, []
+    key = max(groups, key=lambda k: (len(groups[k]), k[0], -k[1]))
+    return key, sorted(groups[key], key=lambda i: cx.t["alpha"][i])
+
+
+def fig_regime_functions(cx):
+    key, ids = regime_group(cx)
+    if not ids:
+        return []
+    rm = _regime(cx)
+    n = len(ids)
+    nrow, ncol = _grid(n)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    for ax, i in zip(axes.flat, ids):
+        m = rm[i]
+        r = cx.run(i)
+        ax.plot(m["x"], m["linear"], color="0.6", lw=2.5, alpha=0.6, label="linear interpolant")
+        ax.plot(m["x"], m["cubic"], color="tab:green", lw=1, ls="--", label="natural cubic spline")
+        ax.plot(m["x"], m["ntk"], color="tab:orange", lw=1.2, ls="-.", label="kernel (NTK) prediction")
+        ax.plot(m["x"], m["fT"], color="tab:blue", lw=1.2, label="learned f(T)")
+        ax.plot(m["x"], m["f0"], color="tab:blue", lw=0.6, alpha=0.4, label="f at init")
+        ax.plot(r.x, r.y, "ko", ms=3.5, label="data")
+        b, mu, s, _ = T.to_bdso(r.theta_final, r.has_c)
+        inr = np.isfinite(b) & (b >= r.x.min()) & (b <= r.x.max())
+        lo = ax.get_ylim()[0]
+        big = np.abs(mu[inr]) / max(np.max(np.abs(mu[inr])) if inr.any() else 1, 1e-300)
+        ax.scatter(b[inr], np.full(inr.sum(), lo), s=4 + 40 * big, marker="|", color="tab:red", label="breakpoints (size ~ |mu|)")
+        ax.set_title("alpha = %g: d_NTK %.2g, d_cubic %.2g, d_lin %.2g" % (cx.t["alpha"][i], m["d_ntk"], m["d_cubic"], m["d_lin"]))
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+    legend(axes.flat[0])
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    fig.suptitle("Learned function vs alpha (H=%d, seed %d, %s, data %s)" % key)
+    return cx.save(fig, "regime_functions", "Learned function at the end of training for each alpha, next to the "
+                   "kernel (NTK) prediction of the initial network, the natural cubic spline and the linear "
+                   "interpolant of the data (THEORY.md section 5). Relative RMS distances on the data range in the titles.")
+
+
+def fig_regime_distances(cx):
+    rm = _regime(cx)
+    if not rm:
+        return []
+    alphas = sorted(set(float(cx.t["alpha"][i]) for i in rm))
+    if len(alphas) < 2:
+        return []
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.6))
+    wc = width_colors([cx.t["width"][i] for i in rm])
+    for sch in cx.uniq("scheme"):
+        mk = "o" if sch == cx.uniq("scheme")[0] else "s"
+        for H in sorted(wc):
+            rows = []
+            for a in alphas:
+                ids = [i for i in rm if cx.t["scheme"][i] == sch and cx.t["width"][i] == H and float(cx.t["alpha"][i]) == a]
+                if ids:
+                    rows.append([a] + [np.mean([rm[i][k] for i in ids]) for k in
+                                       ("d_ntk", "d_cubic", "d_lin", "near_init", "near_final", "mean_dbeta")])
+            if not rows:
+                continue
+            p = np.array(rows)
+            c = wc[H]
+            axes[0].plot(p[:, 0], p[:, 1], mk + "-", color=c, ms=4, label="%s H=%d: NTK" % (sch, H))
+            axes[0].plot(p[:, 0], p[:, 3], mk + ":", color=c, ms=4, mfc="none", label="%s H=%d: linear" % (sch, H))
+            axes[0].plot(p[:, 0], p[:, 2], mk + "--", color=c, ms=3, mfc="none", alpha=0.6, label="%s H=%d: cubic" % (sch, H))
+            axes[1].plot(p[:, 0], p[:, 5], mk + "-", color=c, ms=4, label="%s H=%d final" % (sch, H))
+            axes[1].plot(p[:, 0], p[:, 4], mk + ":", color=c, ms=4, mfc="none", label="%s H=%d init" % (sch, H))
+            axes[2].plot(p[:, 0], p[:, 6], mk + "-", color=c, ms=4, label="%s H=%d" % (sch, H))
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("RMS distance / RMS(Y - f_0(X))")
+    axes[0].set_title("learned f vs NTK (solid), linear (dotted), cubic (dashed)")
+    axes[1].set_ylabel("|mu|-weighted fraction of kinks near data")
+    axes[1].set_title("breakpoints within eps = 0.1 median spacing of a data point")
+    axes[2].set_yscale("log")
+    axes[2].set_ylabel("mean |beta(T) - beta(0)|, in-range breakpoints (x)")
+    axes[2].set_title("breakpoint motion")
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("initialization scale alpha")
+    legend(axes[0], ncol=2, fontsize=6)
+    legend(axes[2], fontsize=6)
+    return cx.save(fig, "regime_distances", "Kernel vs adaptive regime: distance of the learned function to the NTK "
+                   "prediction, the linear interpolant and the natural cubic spline; clustering of the kink mass at the "
+                   "data points; mean breakpoint displacement; vs alpha (mean over seeds of interpolating runs).")
+
+
+def trajectory_runs(cx):
+    """Done runs (converged or not) of one (width, seed, scheme, data) group with snapshots, by alpha: the regime
+    group when there is one, else the widest group with snapshots."""
+    key, _ = regime_group(cx)
+    cands = [i for i in cx.done if cx.t["n_params"][i] <= cx.st.f["train/snap_theta_offset"][i + 1] - cx.st.f["train/snap_theta_offset"][i]] \
+        if cx.st.has("train/snap_theta_offset") else []
+    if not cands:
+        return None, []
+    if key is None:
+        i0 = max(cands, key=lambda i: (cx.t["width"][i], -i))
+        key = (int(cx.t["width"][i0]), int(cx.t["seed"][i0]), str(cx.t["scheme"][i0]), str(cx.t["data"][i0]))
+    ids = [i for i in cands if (int(cx.t["width"][i]), int(cx.t["seed"][i]), str(cx.t["scheme"][i]), str(cx.t["data"][i])) == key]
+    return key, sorted(ids, key=lambda i: (cx.t["alpha"][i], i))
+
+
+def fig_breakpoint_trajectories(cx):
+    key, ids = trajectory_runs(cx)
+    if not ids:
+        return []
+    ids = [i for i in ids if cx.run(i).snap_beta.shape[0] > 1]
+    if not ids:
+        return []
+    show = [ids[0], ids[-1]] if len(ids) > 1 else ids
+    fig, axes = plt.subplots(1, len(show), figsize=(5.2 * len(show), 3.8), squeeze=False)
+    for ax, i in zip(axes.flat, show):
+        r = cx.run(i)
+        tt = r.snap_time.copy()
+        ok = r.snap_valid.copy()
+        t0 = tt[1] if tt.size > 1 else 1.0
+        lo, hi = r.x.min(), r.x.max()
+        span = hi - lo
+        mfin = np.abs(r.snap_mu[np.nonzero(ok)[0][-1]])
+        wgt = mfin / max(mfin.max(), 1e-300)
+        for xn in r.x:
+            ax.axhline(xn, color="0.75", lw=0.6, ls=":")
+        order = np.argsort(wgt)
+        for j in order:
+            bj = r.snap_beta[ok, j]
+            ax.plot(tt[ok], bj, color=plt.get_cmap("magma_r")(0.15 + 0.8 * wgt[j]), lw=0.5 + 1.5 * wgt[j], alpha=0.3 + 0.7 * wgt[j])
+        ax.set_xscale("symlog", linthresh=t0)
+        ax.set_ylim(lo - 0.25 * span, hi + 0.25 * span)
+        ax.set_xlabel("gradient-flow time t (symlog)")
+        ax.set_ylabel("breakpoint beta_i (x); dotted: data x_n")
+        ax.set_title("alpha = %g (H=%d, %s, stop: %s): colour/width ~ final |mu_i|" % (
+            cx.t["alpha"][i], cx.t["width"][i], cx.t["scheme"][i], cx.t["stop_reason"][i]), fontsize=8)
+    return cx.save(fig, "breakpoint_trajectories", "Breakpoint trajectories beta_i(t) from the parameter snapshots at "
+                   "the smallest and the largest alpha; thick dark lines carry large final delta-slopes. Dotted "
+                   "horizontal lines: data positions.")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Animation
+# ---------------------------------------------------------------------------------------------------------
+
+def have_pil():
+    try:
+        import PIL  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def default_animation_run(cx):
+    key, ids = trajectory_runs(cx)
+    if ids:
+        return ids[0]  # smallest alpha: the adaptive, most visible dynamics
+    cands = [i for i in cx.done if cx.run(i).snap_theta.shape[0] > 1]
+    return cands[0] if cands else None
+
+
+def animate_run(cx, i, max_frames=None):
+    """GIF of f(x) at every snapshot of run i with breakpoints sized by |mu|; PNG frames when PIL is absent.
+    Returns (list of files, note)."""
+    r = cx.run(i)
+    K = r.snap_theta.shape[0]
+    if K < 2:
+        return [], "run %d stores no parameter snapshots" % i
+    ks = [k for k in range(K) if r.snap_valid[k]]
+    if max_frames and len(ks) > max_frames:
+        ks = [ks[int(round(j * (len(ks) - 1) / (max_frames - 1)))] for j in range(max_frames)]
+    lo, hi = r.x.min(), r.x.max()
+    span = hi - lo
+    xg = np.linspace(lo - 0.15 * span, hi + 0.15 * span, 600)
+    fs = [T.nn_eval(r.snap_theta[k], xg, r.has_c) for k in ks]
+    allf = np.concatenate(fs + [r.y])
+    ylo, yhi = np.nanmin(allf), np.nanmax(allf)
+    pad = 0.1 * max(yhi - ylo, 1e-12)
+    mumax = max(max(np.nanmax(np.abs(r.snap_mu[k])) for k in ks) if r.snap_mu.shape[0] else 1.0, 1e-300)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    title = "run %d: H=%d, alpha=%g, %s, %s" % (i, r.H, r.row["alpha"], r.row["scheme"], r.row["data"])
+
+    def draw(j):
+        k = ks[j]
+        ax.clear()
+        ax.plot(r.x, r.y, "ko", ms=4, label="data", zorder=3)
+        ax.plot(xg, fs[j], color="tab:blue", lw=1.5, label="f(x, t)")
+        th = r.snap_theta[k]
+        b, mu, s, c = T.to_bdso(th, r.has_c)
+        ok = np.isfinite(b) & (b >= xg[0]) & (b <= xg[-1])
+        ax.scatter(b[ok], T.nn_eval(th, b[ok], r.has_c), s=3 + 120 * np.abs(mu[ok]) / mumax, color="tab:red",
+                   alpha=0.7, label="breakpoints (size ~ |mu|)", zorder=4)
+        ax.set_xlim(xg[0], xg[-1])
+        ax.set_ylim(ylo - pad, yhi + pad)
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+        ax.set_title("%s\nt = %.4g, loss = %.3g" % (title, r.snap_time[k], r.snap_loss[k]))
+        legend(ax, loc="upper left")
+
+    files = []
+    if have_pil():
+        from matplotlib.animation import FuncAnimation, PillowWriter
+        anim = FuncAnimation(fig, draw, frames=len(ks))
+        path = os.path.join(cx.outdir, "animation_run%d.gif" % i)
+        anim.save(path, writer=PillowWriter(fps=2))
+        files.append(path)
+        note = "GIF with %d frames (one per stored snapshot)" % len(ks)
+    else:
+        for j in range(len(ks)):
+            draw(j)
+            path = os.path.join(cx.outdir, "animation_run%d_frame%03d.png" % (i, j))
+            fig.savefig(path)
+            files.append(path)
+        note = "PIL is not available: %d PNG frames instead of a GIF" % len(ks)
+    # a static strip of the first and last frames for the PDF/markdown report
+    plt.close(fig)
+    fig2, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax_, j in zip(axes, (0, len(ks) - 1)):
+        k = ks[j]
+        th = r.snap_theta[k]
+        b, mu, s, c = T.to_bdso(th, r.has_c)
+        ok = np.isfinite(b) & (b >= xg[0]) & (b <= xg[-1])
+        ax_.plot(r.x, r.y, "ko", ms=4)
+        ax_.plot(xg, fs[j], color="tab:blue")
+        ax_.scatter(b[ok], T.nn_eval(th, b[ok], r.has_c), s=3 + 120 * np.abs(mu[ok]) / mumax, color="tab:red", alpha=0.7)
+        ax_.set_title("t = %.4g, loss %.3g" % (r.snap_time[k], r.snap_loss[k]))
+        ax_.set_xlabel("x")
+        ax_.set_ylabel("f(x)")
+    fig2.suptitle(title)
+    cx.save(fig2, "animation_run%d_first_last" % i, "First and last animation frames of run %d (breakpoints sized by |mu|)." % i)
+    return files, note
+
+
+ALL_FIGURES = [fig_init_breakpoints, fig_init_delta_slopes, fig_flatness_width, fig_flatness_alpha,
+               fig_spectrum_counts, fig_spectra, fig_extremal, fig_loss_curves, fig_regime_functions,
+               fig_regime_distances, fig_breakpoint_trajectories]

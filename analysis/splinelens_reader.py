@@ -1,0 +1,360 @@
+"""Reader of splinelens study files (format "splinelens-study", analysis/FORMAT.md).
+
+    from splinelens_reader import Study
+    with Study("results/study.h5") as st:
+        table = st.runs()                       # numpy structured array, one row per run
+        done = st.select(status=1, scheme="lecun_normal", width=[10, 100])
+        r = st.run(0)                           # one run: r.theta_init, r.snap_theta (K x P), r.x, r.y, ...
+        r.spectra[("final", "nn", "full")]["values"]
+
+Only numpy and h5py. Optional groups (spectra, snapshots, runinfo, some columns) may be absent: the reader
+returns what the file holds and None / empty arrays for the rest.
+"""
+import os
+
+import h5py
+import numpy as np
+
+STATUS_NAMES = {0: "pending", 1: "done", 2: "failed"}
+STAGES = ("init", "final")
+COORDS = ("nn", "bdso")
+PARTS = ("full", "gauss_newton", "residual")
+SPECTRUM_RAGGED = ("values", "residuals", "hist_edges", "hist_counts")
+
+# per-run ragged arrays: path -> (attribute name, reshape rule)
+RAGGED = {
+    "network/theta_init": "theta_init",
+    "network/theta_final": "theta_final",
+    "network/beta_init": "beta_init",
+    "network/mu_init": "mu_init",
+    "network/s_init": "s_init",
+    "network/beta_final": "beta_final",
+    "network/mu_final": "mu_final",
+    "network/s_final": "s_final",
+    "train/curve_time": "curve_time",
+    "train/curve_loss": "curve_loss",
+    "train/snap_time": "snap_time",
+    "train/snap_loss": "snap_loss",
+    "train/snap_theta": "snap_theta",
+    "train/snap_beta": "snap_beta",
+    "train/snap_mu": "snap_mu",
+}
+
+
+def _decode(v):
+    """HDF5 strings (bytes, numpy bytes, arrays of them) to str / unicode arrays."""
+    if isinstance(v, (bytes, np.bytes_)):
+        return v.decode("utf-8", "replace").rstrip("\x00")
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind == "S":
+            return np.char.rstrip(np.char.decode(v, "utf-8", "replace"), "\x00") if v.size else v.astype("U1")
+        if v.dtype.kind == "O":
+            return np.array([_decode(e) for e in v.ravel()], dtype=str).reshape(v.shape) if v.size else v.astype("U1")
+        if v.shape == ():
+            return v.item()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _is_number(tok):
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
+
+
+def parse_options(text):
+    """The PETSc options table as {name without '-': value}. Accepts the one-line form of PetscOptionsGetAll
+    ("-a 1 -b -c 2,3": a token starting with '-' that is not a number starts an option) as well as one option per
+    line ('#' lines ignored) and the canonical "name=value" lines of the study_options attribute. A flag without
+    a value maps to "" (true)."""
+    opts = {}
+    key = None
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith("-") and "=" in line:
+            k, v = line.split("=", 1)
+            opts[k.strip()] = v.strip()
+            key = None
+            continue
+        for tok in line.split():
+            if tok.startswith("-") and not _is_number(tok):
+                key = tok.lstrip("-")
+                opts[key] = ""
+            elif key is not None:
+                opts[key] = (opts[key] + " " + tok) if opts[key] else tok
+    return opts
+
+
+class Run:
+    """One run: the columns of its row (attributes and item access), its ragged arrays reshaped, its data set
+    and spectra. Missing pieces are None."""
+
+    def __init__(self, study, i):
+        self.study = study
+        self.id = int(i)
+        self.row = study.row(i)
+        for k, v in self.row.items():
+            if not hasattr(self, k):
+                setattr(self, k, v)
+        self.status_name = STATUS_NAMES.get(int(self.row.get("status", -1)), "unknown")
+        self.H = int(self.row["width"])
+        self.has_c = study.has_c
+        self.P = 3 * self.H + (1 if self.has_c else 0)
+        self.loss_type = study.loss
+        ds = study.dataset(self.row["data"])
+        self.x = ds["x"] if ds else None
+        self.y = ds["y"] if ds else None
+        self.data_attrs = ds["attrs"] if ds else {}
+        for path, name in RAGGED.items():
+            setattr(self, name, study.ragged(path, i))
+        K = self.snap_time.size if self.snap_time is not None else 0
+        for name, width in (("snap_theta", self.P), ("snap_beta", self.H), ("snap_mu", self.H)):
+            a = getattr(self, name)
+            if a is None or a.size == 0 or K == 0:
+                setattr(self, name, np.empty((0, width)))
+            else:
+                setattr(self, name, a.reshape(K, -1))
+        if self.snap_time is not None and self.snap_time.size:
+            self.snap_valid = np.isfinite(self.snap_time)
+            if self.snap_theta.shape[0] == K:
+                self.snap_valid &= np.all(np.isfinite(self.snap_theta), axis=1)
+        else:
+            self.snap_valid = np.zeros(0, bool)
+        self.spectra = {}
+        for key in study.spectra_keys():
+            self.spectra[key] = study.spectrum(key, i)
+
+    def __getitem__(self, k):
+        if k in self.row:
+            return self.row[k]
+        return getattr(self, k)
+
+    def get(self, k, default=None):
+        try:
+            return self[k]
+        except (KeyError, AttributeError):
+            return default
+
+    @property
+    def done(self):
+        return int(self.row.get("status", 0)) == 1
+
+    def laws(self):
+        """Initialization laws of (w, b, v, c) of this run (splinelens_theory.init_laws)."""
+        return self.study.laws(self.row["scheme"], self.H, self.row["alpha"])
+
+    def __repr__(self):
+        return "Run(%d: H=%d seed=%d alpha=%g %s %s %s)" % (self.id, self.H, self.row["seed"], self.row["alpha"],
+                                                           self.row["scheme"], self.row["data"], self.status_name)
+
+
+class Study:
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        self.f = h5py.File(self.path, "r")
+        self.attrs = {k: _decode(v) for k, v in self.f.attrs.items()}
+        # the full options table wins over the canonical study options (same values where both exist)
+        self.options = parse_options(self.attrs.get("study_options", ""))
+        self.options.update(parse_options(self.attrs.get("options", "")))
+        self.loss = self.attrs.get("loss", "sum") or "sum"
+        self.has_c = str(self.attrs.get("output_bias", "0")).strip() in ("1", "true")
+        self._offsets = {}
+        self._table = None
+        self._data = None
+        self.nruns = int(self.f["runs/run_id"].shape[0]) if "runs/run_id" in self.f else (
+            int(self.f["runs/status"].shape[0]) if "runs/status" in self.f else 0)
+
+    # -- context manager --
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        if self.f:
+            self.f.close()
+            self.f = None
+
+    # -- generic access --
+    def has(self, path):
+        return path in self.f
+
+    def attr(self, name, default=""):
+        return self.attrs.get(name, default)
+
+    def axes(self):
+        out = {}
+        if "axes" in self.f:
+            for k, d in self.f["axes"].items():
+                out[k] = _decode(d[()])
+        return out
+
+    def datasets(self):
+        """{name: {"x", "y", "attrs"}} for every /data/<name>."""
+        if self._data is None:
+            self._data = {}
+            if "data" in self.f:
+                for name, g in self.f["data"].items():
+                    self._data[name] = {
+                        "x": np.asarray(g["x"][()], float) if "x" in g else None,
+                        "y": np.asarray(g["y"][()], float) if "y" in g else None,
+                        "attrs": {k: _decode(v) for k, v in g.attrs.items()},
+                    }
+        return self._data
+
+    def dataset(self, name):
+        return self.datasets().get(name)
+
+    def description(self, path):
+        if path in self.f:
+            return _decode(self.f[path].attrs.get("description", "")), _decode(self.f[path].attrs.get("units", ""))
+        return "", ""
+
+    # -- ragged arrays --
+    def offsets(self, path):
+        if path not in self._offsets:
+            op = path + "_offset"
+            self._offsets[path] = np.asarray(self.f[op][()], np.int64) if op in self.f else None
+        return self._offsets[path]
+
+    def ragged(self, path, i):
+        """Run i's slice of a ragged array (None when the file has no such array)."""
+        off = self.offsets(path)
+        if off is None or path not in self.f:
+            return None
+        a, b = int(off[i]), int(off[i + 1])
+        if b <= a:
+            return np.empty(0, dtype=self.f[path].dtype)
+        return np.asarray(self.f[path][a:b])
+
+    # -- the run table --
+    def spectra_keys(self):
+        keys = []
+        if "spectra" not in self.f:
+            return keys
+        for st in self.f["spectra"]:
+            for co in self.f["spectra"][st]:
+                for pa in self.f["spectra"][st][co]:
+                    keys.append((st, co, pa))
+        order = lambda k: (STAGES.index(k[0]) if k[0] in STAGES else 9, COORDS.index(k[1]) if k[1] in COORDS else 9,
+                           PARTS.index(k[2]) if k[2] in PARTS else 9)
+        return sorted(keys, key=order)
+
+    def _columns(self):
+        """[(name, path)] of every run-length column: /runs/*, /spectra/<s>/<c>/<p>/<col> flattened, /runinfo/*."""
+        cols = []
+        R = self.nruns
+
+        def scan(group, prefix):
+            for k, d in group.items():
+                if isinstance(d, h5py.Dataset) and d.ndim == 1 and d.shape[0] == R and not k.endswith("_offset"):
+                    if k + "_offset" in group or k in SPECTRUM_RAGGED:  # ragged values, not a column
+                        continue
+                    cols.append((prefix + k, d.name))
+        if "runs" in self.f:
+            scan(self.f["runs"], "")
+        for st, co, pa in self.spectra_keys():
+            scan(self.f["spectra"][st][co][pa], "%s_%s_%s_" % (st, co, pa))
+        if "runinfo" in self.f:
+            scan(self.f["runinfo"], "runinfo_")
+        return cols
+
+    def runs(self):
+        """The run table as a numpy structured array: every /runs column (strings decoded), the spectra columns
+        flattened as <stage>_<coords>_<part>_<column> (e.g. final_nn_full_n_neg), /runinfo as runinfo_*."""
+        if self._table is None:
+            arrays = []
+            for name, path in self._columns():
+                a = _decode(self.f[path][()])
+                a = np.asarray(a)
+                if a.dtype.kind == "U" and a.dtype.itemsize == 0:
+                    a = a.astype("U1")
+                arrays.append((name, a))
+            dt = [(n, a.dtype) for n, a in arrays]
+            t = np.empty(self.nruns, dtype=dt)
+            for n, a in arrays:
+                t[n] = a
+            self._table = t
+        return self._table
+
+    def columns(self):
+        return list(self.runs().dtype.names)
+
+    def row(self, i):
+        t = self.runs()
+        return {n: _decode(t[n][i]) for n in t.dtype.names}
+
+    def run(self, i):
+        if not 0 <= int(i) < self.nruns:
+            raise IndexError("run %d outside 0..%d" % (i, self.nruns - 1))
+        return Run(self, i)
+
+    def iter_runs(self, ids=None):
+        for i in (range(self.nruns) if ids is None else ids):
+            yield self.run(int(i))
+
+    def mask(self, **crit):
+        """Boolean mask of the rows matching every criterion: column=value or column=[values] (or a callable)."""
+        t = self.runs()
+        m = np.ones(self.nruns, bool)
+        for k, want in crit.items():
+            if k not in t.dtype.names:
+                raise KeyError("no run-table column %r (have: %s)" % (k, ", ".join(t.dtype.names)))
+            col = t[k]
+            if callable(want):
+                m &= np.asarray([bool(want(v)) for v in col])
+            elif isinstance(want, (list, tuple, set, np.ndarray)):
+                m &= np.isin(col, list(want))
+            elif col.dtype.kind == "f":
+                m &= np.isclose(col, float(want), rtol=1e-12, atol=0)
+            else:
+                m &= col == want
+        return m
+
+    def select(self, **crit):
+        """Rows of the run table matching the criteria (see mask), e.g. select(width=100, scheme="he_normal")."""
+        return self.runs()[self.mask(**crit)]
+
+    def select_ids(self, **crit):
+        return np.nonzero(self.mask(**crit))[0]
+
+    # -- spectra --
+    def spectrum(self, key, i):
+        st, co, pa = key
+        base = "spectra/%s/%s/%s" % (st, co, pa)
+        if base not in self.f:
+            return None
+        out = {leaf: None for leaf in SPECTRUM_RAGGED}
+        g = self.f[base]
+        for k, d in g.items():
+            if k.endswith("_offset") or not isinstance(d, h5py.Dataset):
+                continue
+            if k + "_offset" in g:  # ragged: values, residuals, hist_edges, hist_counts, gram_values, ...
+                out[k] = self.ragged(base + "/" + k, i)
+            elif d.ndim == 1 and d.shape[0] == self.nruns:
+                out[k] = _decode(d[i])
+        return out
+
+    # -- initialization laws --
+    def init_params(self):
+        from splinelens_theory import init_params_from_options
+        return init_params_from_options(self.options)
+
+    def laws(self, scheme, H, alpha):
+        from splinelens_theory import init_laws
+        return init_laws(scheme, H, alpha, self.init_params())
+
+    def status_counts(self):
+        t = self.runs()
+        st = t["status"] if "status" in t.dtype.names else np.zeros(self.nruns, int)
+        return {name: int(np.sum(st == code)) for code, name in STATUS_NAMES.items()}
+
+
+def open_study(path):
+    return Study(path)

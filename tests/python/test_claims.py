@@ -1,0 +1,235 @@
+"""The claim checks (analysis/splinelens_claims.py) on right data PASS and on deliberately wrong data FAIL."""
+import numpy as np
+import pytest
+
+import splinelens_claims as C
+import splinelens_theory as T
+
+RNG = np.random.default_rng(12345)
+
+
+def net(H=10, has_c=False, seed=0):
+    rng = np.random.default_rng(seed)
+    th = rng.normal(size=3 * H)
+    if has_c:
+        th = np.concatenate([th, [0.3]])
+    return th
+
+
+X = np.linspace(-1, 1, 7)
+Y = np.sin(np.pi * X)
+
+
+@pytest.mark.parametrize("has_c", [False, True])
+def test_reconstruction_right_and_wrong(has_c):
+    th = net(12, has_c)
+    b, m, s, c = T.to_bdso(th, has_c)
+    ok = C.claim_bdso_reconstruction([dict(theta=th, beta=b, mu=m, s=s, x=X, has_c=has_c)])
+    assert ok.status == C.PASS and ok.value <= 1e-14
+    m2 = m.copy()
+    m2[4] *= 1 + 1e-9  # a tiny perturbation of one delta-slope is already far above 1e-12
+    bad = C.claim_bdso_reconstruction([dict(theta=th, beta=b, mu=m2, s=s, x=X, has_c=has_c)])
+    assert bad.status == C.FAIL
+    b2 = b.copy()
+    b2[2] += 1e-6
+    assert C.claim_bdso_reconstruction([dict(theta=th, beta=b2, mu=m, s=s, x=X, has_c=has_c)]).status == C.FAIL
+    s2 = s.copy()
+    s2[0] = -s2[0]
+    assert C.claim_bdso_reconstruction([dict(theta=th, beta=b, mu=m, s=s2, x=X, has_c=has_c)]).status == C.FAIL
+
+
+def test_flat_neuron_reconstruction():
+    th = net(6)
+    th[0] = 0.0  # w_0 = 0: no breakpoint, constant v (b)_+
+    th[1] = 0.7
+    b, m, s, c = T.to_bdso(th)
+    assert np.isnan(b[0]) and s[0] == 0 and m[0] == pytest.approx(th[2] * 0.7)
+    assert C.claim_bdso_reconstruction([dict(theta=th, beta=b, mu=m, s=s, x=X)]).status == C.PASS
+
+
+def test_rescaling_right_and_wrong():
+    th = net(9)
+    assert C.claim_rescaling([dict(theta=th, x=X)]).status == C.PASS
+
+    def wrong_map(theta, hc):  # mu = v w^2 is not rescaling-invariant
+        w, b, v, c = T.split_theta(theta, hc)
+        beta, mu, s, c = T.to_bdso(theta, hc)
+        return beta, v * w * w, s, c
+    assert C.claim_rescaling([dict(theta=th, x=X)], bdso_map=wrong_map).status == C.FAIL
+
+
+def test_slope_jumps_right_and_wrong():
+    th = net(15, seed=3)
+    b, m, s, c = T.to_bdso(th)
+    r = C.claim_slope_jumps([dict(theta=th, beta=b, mu=m, s=s)])
+    assert r.status == C.PASS and r.value < 1e-9
+    m2 = m.copy()
+    m2[np.argmax(np.abs(m))] *= 1.01
+    assert C.claim_slope_jumps([dict(theta=th, beta=b, mu=m2, s=s)]).status == C.FAIL
+
+
+def test_slope_jumps_symmetric_pairs():
+    """Mirrored neurons share a breakpoint with opposite mu: the group's jump is 0, which the check handles."""
+    th = net(8, seed=4)
+    w, bb, v, _ = T.split_theta(th)
+    th2 = T.join_theta(np.r_[w, w], np.r_[bb, bb], np.r_[v, -v])
+    b, m, s, c = T.to_bdso(th2)
+    assert np.max(np.abs(T.nn_eval(th2, X))) <= 1e-14  # f_0 = 0 up to rounding
+    assert C.claim_slope_jumps([dict(theta=th2, beta=b, mu=m, s=s)]).status == C.PASS
+
+
+def test_breakpoint_law_cauchy_vs_normal():
+    lw, lb = T.Law("normal", 1.3), T.Law("normal", 0.9)
+    n = 100000
+    w = RNG.normal(0, 1.3, n)
+    b = RNG.normal(0, 0.9, n)
+    ok = C.claim_breakpoint_law([dict(label="cauchy", samples=-b / w, lw=lw, lb=lb)])
+    assert ok.status == C.PASS, ok
+    bad = C.claim_breakpoint_law([dict(label="normal", samples=RNG.normal(0, 0.9 / 1.3, n), lw=lw, lb=lb)])
+    assert bad.status == C.FAIL
+    few = C.claim_breakpoint_law([dict(label="few", samples=-b[:1000] / w[:1000], lw=lw, lb=lb)])
+    assert few.status == C.SKIP and "fewer than" in few.detail
+
+
+def test_breakpoint_law_uniform_and_wrong_ratio():
+    lw, lb = T.Law("uniform", 1.0), T.Law("uniform", 0.5)
+    n = 100000
+    w = RNG.uniform(-1, 1, n)
+    b = RNG.uniform(-0.5, 0.5, n)
+    assert C.claim_breakpoint_law([dict(label="u", samples=-b / w, lw=lw, lb=lb)]).status == C.PASS
+    # the law of the wrong scale ratio is rejected
+    assert C.claim_breakpoint_law([dict(label="u", samples=-b / w, lw=lw, lb=T.Law("uniform", 0.6))]).status == C.FAIL
+
+
+def test_zero_bias_breakpoints():
+    lw, lb = T.Law("normal", 1.0), T.Law("zero", 0.0)
+    assert C.claim_breakpoint_law([dict(label="z", samples=np.zeros(50), lw=lw, lb=lb)]).status == C.PASS
+    assert C.claim_breakpoint_law([dict(label="z", samples=np.r_[np.zeros(49), 1e-3], lw=lw, lb=lb)]).status == C.FAIL
+
+
+def test_delta_slope_laws():
+    n = 100000
+    lw, lv = T.Law("normal", 1.0), T.Law("normal", 0.2)
+    mu = RNG.normal(0, 0.2, n) * np.abs(RNG.normal(0, 1.0, n))
+    assert C.claim_delta_slope_law([dict(label="k0", samples=mu, lw=lw, lv=lv)]).status == C.PASS
+    # a Gaussian with the same variance is not the K0 law
+    bad = C.claim_delta_slope_law([dict(label="g", samples=RNG.normal(0, 0.2, n), lw=lw, lv=lv)])
+    assert bad.status == C.FAIL
+    uw, uv = T.Law("uniform", 1.5), T.Law("uniform", 0.4)
+    mu = RNG.uniform(-0.4, 0.4, n) * np.abs(RNG.uniform(-1.5, 1.5, n))
+    assert C.claim_delta_slope_law([dict(label="log", samples=mu, lw=uw, lv=uv)]).status == C.PASS
+    assert C.claim_delta_slope_law([dict(label="log", samples=mu * 1.05, lw=uw, lv=uv)]).status == C.FAIL
+
+
+def test_roughness_claim():
+    H, nnet = 200, 40
+    laws = T.init_laws("lecun_normal", H, 2.0)
+    e = T.roughness_expected(H, laws, -1.0, 1.0)
+    Rt, Ri = [], []
+    for k in range(nnet):
+        w = RNG.normal(0, laws["w"].scale, H)
+        b = RNG.normal(0, laws["b"].scale, H)
+        v = RNG.normal(0, laws["v"].scale, H)
+        ro = T.roughness(-b / w, v * np.abs(w), np.sign(w), -1.0, 1.0)
+        Rt.append(ro["R_total"])
+        Ri.append(ro["R_in"])
+    good = [dict(label="g", quantity="R_total", observed=Rt, mean=e["R_total"], sd=e["R_total_sd"]),
+            dict(label="g", quantity="R_in", observed=Ri, mean=e["R_in"], sd=e["R_in_sd"])]
+    assert C.claim_roughness(good).status == C.PASS
+    # the alpha^4 law matters: comparing with the alpha = 1 expectation fails
+    e1 = T.roughness_expected(H, T.init_laws("lecun_normal", H, 1.0), -1.0, 1.0)
+    bad = [dict(label="b", quantity="R_total", observed=Rt, mean=e1["R_total"], sd=e1["R_total_sd"])]
+    assert C.claim_roughness(bad).status == C.FAIL
+
+
+def test_finite_differences_right_and_wrong():
+    th = net(6, seed=7)
+    assert C.claim_finite_differences([dict(theta=th, x=X, y=Y)]).status == C.PASS
+    assert C.claim_finite_differences([dict(theta=np.r_[th, 0.1], x=X, y=Y, loss="mean", has_c=True)]).status == C.PASS
+    wrong_hess = lambda t: T.nn_hessian(t, X, Y, "sum", "gauss_newton")  # residual term missing
+    assert C.claim_finite_differences([dict(theta=th, x=X, y=Y)], hess=wrong_hess).status == C.FAIL
+    wrong_grad = lambda t: 2 * T.nn_gradient(t, X, Y)
+    assert C.claim_finite_differences([dict(theta=th, x=X, y=Y)], grad=wrong_grad).status == C.FAIL
+
+
+def _record(**kw):
+    r = dict(label="r", stage="final", coords="nn", part="full", n_neg=1, n_zero=27, n_bound=3, P=30, N=4, H=10,
+             has_c=False, interpolating=True, check_neg=1, check_zero=1)
+    r.update(kw)
+    return r
+
+
+def test_eigen_bounds():
+    assert C.claim_eigen_bounds([_record()]).status == C.PASS
+    assert C.claim_eigen_bounds([_record(n_neg=4)]).status == C.FAIL           # n_neg > n_bound
+    assert C.claim_eigen_bounds([_record(n_bound=11, n_neg=2)]).status == C.FAIL  # n_bound > H
+    assert C.claim_eigen_bounds([_record(n_zero=25, check_zero=0)]).status == C.FAIL  # 25 < P - min(N, 2H) = 26
+    assert C.claim_eigen_bounds([_record(n_zero=25)]).status == C.FAIL         # and the stored flag disagrees
+    assert C.claim_eigen_bounds([_record(n_zero=25, interpolating=False, check_zero=-1)]).status == C.PASS
+    assert C.claim_eigen_bounds([_record(check_neg=0)]).status == C.FAIL       # stored flag inconsistent
+
+
+def test_eigen_recomputation():
+    th = net(5, seed=2)
+    ev = np.linalg.eigvalsh(T.nn_hessian(th, X, Y))
+    ok = C.claim_eigen_bounds([], recomputed=[dict(label="x", stored_values=ev, numpy_values=ev * (1 + 1e-13))])
+    assert ok.status == C.PASS
+    bad = C.claim_eigen_bounds([], recomputed=[dict(label="x", stored_values=ev + 1e-6 * np.max(np.abs(ev)), numpy_values=ev)])
+    assert bad.status == C.FAIL
+
+
+def test_counts_identity_at_interpolation():
+    """At an interpolating minimum the NN Hessian has at least P - min(N, 2H) zero eigenvalues (real numbers)."""
+    H = 10
+    th = net(H, seed=5)
+    Yi = T.nn_eval(th, X)  # data the network interpolates exactly
+    ev = np.linalg.eigvalsh(T.nn_hessian(th, X, Yi))
+    zt = 1e-9 * np.max(np.abs(ev))
+    n = T.spectrum_counts(ev, zt)
+    rec = _record(n_neg=n[0], n_zero=n[1], n_pos=n[2], n_bound=T.neg_bound(th, X, Yi), P=3 * H, N=X.size, H=H)
+    assert C.claim_eigen_bounds([rec]).status == C.PASS
+    assert n[1] >= 3 * H - min(X.size, 2 * H)
+
+
+def test_q_conservation():
+    assert C.claim_q_conservation([1e-12, 3e-9], 1e-8).status == C.PASS
+    assert C.claim_q_conservation([1e-12, 3e-7], 1e-8).status == C.FAIL
+    assert C.claim_q_conservation([np.nan], 1e-8).status == C.FAIL
+    assert C.claim_q_conservation([], 1e-8).status == C.SKIP
+
+
+def test_kernel_regime():
+    good = [dict(label="g", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.02])]
+    assert C.claim_kernel_regime(good).status == C.PASS
+    assert C.claim_kernel_regime([dict(label="b", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.5])]).status == C.FAIL
+    assert C.claim_kernel_regime([dict(label="b", alphas=[0.1, 1, 10], dist=[0.9, 0.5, 0.3])]).status == C.FAIL
+    assert C.claim_kernel_regime([dict(label="one", alphas=[1], dist=[0.1])]).status == C.SKIP
+
+
+def test_adaptive_regime():
+    g = dict(label="g", alpha=0.1, d_lin=0.02, d_cubic=0.2, near_init=0.1, near_final=0.8)
+    assert C.claim_adaptive_regime([g]).status == C.PASS
+    assert C.claim_adaptive_regime([dict(g, d_lin=0.3)]).status == C.FAIL
+    assert C.claim_adaptive_regime([dict(g, near_final=0.05)]).status == C.FAIL
+    assert C.claim_adaptive_regime([]).status == C.SKIP
+
+
+def test_exact_counts():
+    ev = np.array([-2.0, -1e-14, 0.0, 1e-13, 0.5, 3.0])
+    zt = 1e-9 * 3.0
+    edges = np.linspace(-2.5, 3.5, 7)
+    hist = np.histogram(ev, edges)[0]
+    rec = dict(label="x", values=ev, zero_tol=zt, n_neg=1, n_zero=3, n_pos=2, hist_edges=edges, hist_counts=hist)
+    assert C.claim_exact_counts([rec]).status == C.PASS
+    assert C.claim_exact_counts([dict(rec, n_neg=2, n_zero=2)]).status == C.FAIL
+    h2 = hist.copy()
+    h2[0] += 1
+    h2[-1] -= 1
+    assert C.claim_exact_counts([dict(rec, hist_counts=h2)]).status == C.FAIL
+
+
+def test_consistency():
+    a = np.array([1.0, 2.0, np.nan])
+    assert C.claim_consistency("C1", [("a", a, a * (1 + 1e-14), None)]).status == C.PASS
+    assert C.claim_consistency("C1", [("a", a, a * (1 + 1e-8), None)]).status == C.FAIL
+    assert C.claim_consistency("C1", [("a", a, np.array([1.0, 2.0, 3.0]), None)]).status == C.FAIL

@@ -1,0 +1,191 @@
+"""End to end: the real splinelens program writes a small study (conftest.E2E_YAML, 2 ranks), then the reader,
+splinelens-summary and splinelens-report read it; numpy recomputes what the program stored."""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import splinelens_claims as C
+import splinelens_theory as T
+from conftest import run_env, tool
+from splinelens_reader import Study
+
+# Claims that must PASS on the e2e study, those that cannot apply to it (SKIP, with the reason checked), and
+# those whose applicability depends on training converging (PASS when they apply, never FAIL).
+MUST_PASS = ["1", "2", "3", "6", "7", "8", "9", "12", "C1", "C2", "C3", "C4", "C5"]
+MUST_SKIP = {"4": "fewer than 100000", "5": "fewer than 100000"}
+PASS_OR_SKIP = {"10": "needs trained runs", "11": "needs trained runs"}
+
+
+@pytest.fixture(scope="module")
+def study(e2e_study):
+    with Study(e2e_study) as st:
+        yield st
+
+
+@pytest.fixture(scope="module")
+def report(e2e_study, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    p = subprocess.run([sys.executable, tool("splinelens-report"), e2e_study, "-o", str(out), "--quiet"],
+                       env=run_env(), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out
+
+
+def test_reader_run_table(study):
+    t = study.runs()
+    assert study.nruns == 2 * 2 * 3 * 2 * 1
+    assert np.all(t["status"] == 1), "runs not done: %s" % np.nonzero(t["status"] != 1)[0]
+    assert study.attr("format") == "splinelens-study" and study.attr("complete") == "1"
+    # grid position rule of FORMAT.md
+    ax = study.axes()
+    for i in range(study.nruns):
+        g = ((((t["i_width"][i] * len(ax["seed"]) + t["i_seed"][i]) * len(ax["alpha"]) + t["i_alpha"][i])
+              * len(ax["scheme"]) + t["i_scheme"][i]) * len(ax["data"]) + t["i_data"][i])
+        assert g == t["run_id"][i] == i
+        assert t["width"][i] == ax["width"][t["i_width"][i]] and t["scheme"][i] == ax["scheme"][t["i_scheme"][i]]
+    # decoded strings and flattened spectra columns
+    assert t["scheme"].dtype.kind == "U" and set(t["scheme"]) == {"lecun_normal", "he_uniform"}
+    for name in ("final_nn_full_n_neg", "init_bdso_gauss_newton_lambda_max", "final_nn_residual_zero_tol"):
+        assert name in t.dtype.names
+    assert len(study.select(width=8, scheme="he_uniform")) == 6
+    assert len(study.select(alpha=[0.25, 4])) == 16
+    assert study.init_params()["symmetric"] is True
+
+
+def test_reader_run_object(study):
+    r = study.run(7)
+    K = r.snap_time.size
+    assert r.theta_init.shape == (r.P,) and r.beta_final.shape == (r.H,)
+    assert r.snap_theta.shape == (K, r.P) and r.snap_beta.shape == (K, r.H) and r.snap_mu.shape == (K, r.H)
+    assert np.array_equal(r.snap_theta[0], r.theta_init)
+    assert r.x.size == r.row["n_points"] == 6
+    sp = r.spectra[("final", "nn", "full")]
+    assert sp["values"].size == r.P and str(sp["method"]) == "dense"
+    assert np.all(np.diff(sp["values"]) >= 0)
+    assert sp["hist_counts"].sum() == r.P and sp["hist_edges"].size == sp["hist_counts"].size + 1
+
+
+def test_symmetric_init_is_zero_function(study):
+    for i in range(study.nruns):
+        r = study.run(i)
+        xs = np.linspace(-2, 2, 41)
+        assert np.max(np.abs(T.nn_eval(r.theta_init, xs))) <= 1e-13 * max(1, np.max(T.nn_term_magnitude(r.theta_init, xs)))
+
+
+def test_numpy_recomputation(study):
+    """Loss, spline view and dense Hessian spectra recomputed in numpy agree with the stored values to 1e-10."""
+    t = study.runs()
+    for i in range(study.nruns):
+        r = study.run(i)
+        for st in ("init", "final"):
+            th = getattr(r, "theta_" + st)
+            lv = T.loss_value(th, r.x, r.y, study.loss)
+            # near interpolation r_n = f(x_n) - y_n cancels: relative to max(l, sum |r_n| (|f terms| + |y_n|))
+            res = T.residual(th, r.x, r.y)
+            S = np.sum(np.abs(res) * (T.nn_term_magnitude(th, r.x) + np.abs(r.y)))
+            assert abs(lv - t[st + "_loss"][i]) <= 1e-10 * max(lv, S)
+            b, m, s, c = T.to_bdso(th)
+            assert np.array_equal(s, getattr(r, "s_" + st))
+            assert np.allclose(getattr(r, "beta_" + st), b, rtol=1e-12, atol=0)
+            assert np.allclose(getattr(r, "mu_" + st), m, rtol=1e-12, atol=1e-300)
+            ro = T.roughness(b, m, s, r.x.min(), r.x.max())
+            assert ro["R_total"] == pytest.approx(t[st + "_R_total"][i], rel=1e-10)
+            assert ro["n_in"] == t[st + "_n_in"][i]
+        if r.H == 8:  # dense spectra of the small runs, every stage / coordinates / part
+            for (st, co, pa), sp in r.spectra.items():
+                th = getattr(r, "theta_" + st)
+                if co == "nn":
+                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
+                else:
+                    b, m, s, c = T.to_bdso(th)
+                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                ev = np.linalg.eigvalsh(Hm)
+                res = T.residual(th, r.x, r.y)
+                scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
+                assert np.max(np.abs(np.sort(sp["values"]) - ev)) <= 1e-10 * scale, (i, st, co, pa)
+
+
+def test_claims_on_real_study(study):
+    res = {c.id: c for c in C.check_study(study)}
+    for cid in MUST_PASS:
+        assert res[cid].status == C.PASS, res[cid]
+    for cid, why in MUST_SKIP.items():
+        assert res[cid].status == C.SKIP and why in res[cid].detail, res[cid]
+    for cid, why in PASS_OR_SKIP.items():
+        assert res[cid].status == C.PASS or (res[cid].status == C.SKIP and why in res[cid].detail), res[cid]
+
+
+def test_breakpoint_law_on_real_networks(study):
+    """Claims 4 and 5 on the networks the program drew (all widths and seeds pooled per scheme: beta's law does
+    not depend on H for these schemes; mu is pooled in units of s_v s_w). Few neurons: a weak but real test."""
+    t = study.runs()
+    for sch in ("lecun_normal", "he_uniform"):
+        bs, us = [], []
+        for H in (8, 32):
+            ids = [i for i in np.nonzero((t["scheme"] == sch) & (t["width"] == H) & (t["i_alpha"] == 0))[0]]
+            laws = study.laws(sch, H, float(t["alpha"][ids[0]]))
+            for i in ids:
+                bs.append(study.ragged("network/beta_init", i)[: H // 2])
+                us.append(study.ragged("network/mu_init", i)[: H // 2] / T.delta_slope_unit(laws["w"], laws["v"]))
+        one = T.Law(laws["w"].kind, 1.0)
+        r4 = C.claim_breakpoint_law([dict(label=sch, samples=np.concatenate(bs), lw=laws["w"], lb=laws["b"])], min_n=20)
+        r5 = C.claim_delta_slope_law([dict(label=sch, samples=np.concatenate(us), lw=one, lv=one)], min_n=20)
+        assert r4.status == C.PASS and r5.status == C.PASS, (r4, r5)
+
+
+def test_summary_command(e2e_study):
+    p = subprocess.run([sys.executable, tool("splinelens-summary"), e2e_study], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.strip().splitlines()
+    assert lines[0].split()[:6] == ["id", "width", "seed", "alpha", "scheme", "data"]
+    assert len(lines) == 1 + 24 + 1
+    assert "24 runs: 24 done, 0 failed, 0 pending" in lines[-1]
+    p = subprocess.run([sys.executable, tool("splinelens-summary"), "--csv", e2e_study], capture_output=True, text=True, timeout=120)
+    rows = list(csv.reader(p.stdout.splitlines()))
+    assert len(rows) == 25 and all(r[6] == "done" for r in rows[1:])
+
+
+def test_summary_strict_pending(e2e_study, tmp_path):
+    """--strict exits nonzero when a run is pending (status column edited in a copy of the real file)."""
+    import shutil
+
+    import h5py
+    f2 = tmp_path / "pending.h5"
+    shutil.copy(e2e_study, f2)
+    with h5py.File(f2, "r+") as f:
+        f["runs/status"][3] = 0
+    ok = subprocess.run([sys.executable, tool("splinelens-summary"), "--strict", "--quiet", e2e_study], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, tool("splinelens-summary"), "--strict", "--quiet", str(f2)], capture_output=True, text=True)
+    assert bad.returncode == 1 and "1 pending" in bad.stdout
+    # the e2e study itself: 0 unless a stored check failed
+    t = Study(e2e_study).runs()
+    assert ok.returncode == (1 if np.any(t["checks_ok"] == 0) else 0)
+    missing = subprocess.run([sys.executable, tool("splinelens-summary"), str(tmp_path / "nope.h5")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "nope.h5" in missing.stderr
+
+
+def test_report_command(report):
+    names = set(os.listdir(report))
+    for stem in ("init_breakpoints", "init_delta_slopes", "flatness_width", "flatness_alpha", "spectrum_counts",
+                 "spectra", "extremal_dead", "loss_curves"):
+        for ext in ("png", "pdf"):
+            assert "%s.%s" % (stem, ext) in names, stem
+            assert os.path.getsize(report / ("%s.%s" % (stem, ext))) > 1000
+    assert any(n.startswith("animation_run") and (n.endswith(".gif") or n.endswith(".png")) for n in names)
+    md = (report / "report.md").read_text()
+    for n in names:
+        if n.endswith(".png") and "frame" not in n:
+            assert "(%s)" % n in md, n  # every figure is in the report
+    claims = json.loads((report / "claims.json").read_text())
+    ids = [c["id"] for c in claims]
+    assert ids[:12] == [str(k) for k in range(1, 13)]
+    with open(report / "claims.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["id"] for r in rows] == ids and all(r["status"] in ("PASS", "FAIL", "SKIP") for r in rows)
+    for c in claims:
+        assert "| %s | %s |" % (c["id"], c["title"].replace("|", "\\|")) in md
