@@ -116,7 +116,7 @@ PetscErrorCode SLTrainerCreateTS(SLTrainer tr, MPI_Comm comm, TS *ts)
   } else {
     /* adaptive Dormand-Prince 5(4); output times are hit exactly by clipping the step (MATCHSTEP) */
     PetscCall(TSSetType(*ts, TSRK));
-    PetscCall(TSRKSetType(*ts, TSRK5DP));
+    PetscCall(TSRKSetType(*ts, TSRK3BS)); /* see train.h: robust on the piecewise-smooth flow */
     PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
     PetscCall(TSSetTimeStep(*ts, tr->t0));
     PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_MATCHSTEP));
@@ -202,7 +202,7 @@ PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M)
 
 /* A rough count of gradient evaluations (for the cost model, not a promise):
  *  GD: one per step, min(max_steps, ceil(max_time/lr)), plus the initial evaluation;
- *  RK 5dp: 6 new stages per step (first-same-as-last) and a step count guessed as 200 per decade of time
+ *  RK 3bs: 3 new stages per step (first-same-as-last) and a step count guessed as 200 per decade of time
  *  between t0 and max_time plus 2 per output time (the clipped steps that land on them). */
 PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals)
 {
@@ -212,7 +212,7 @@ PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals)
   } else {
     PetscReal steps = 200.0 * PetscLog10Real(tr->max_time / tr->t0) + 2.0 * (PetscReal)tr->M;
 
-    *evals = 6.0 * PetscMin((PetscReal)tr->max_steps, steps) + 1.0;
+    *evals = 3.0 * PetscMin((PetscReal)tr->max_steps, steps) + 1.0;
   }
   PetscFunctionReturn(0);
 }
@@ -232,7 +232,7 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
   if (!iascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : "gradient flow (adaptive TS, default TSRK 5dp)", SLLossTypes[tr->loss]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : "gradient flow (adaptive TS, default TSRK 3bs)", SLLossTypes[tr->loss]));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));

@@ -22,7 +22,7 @@ int main(int argc, char **argv)
   PetscCall(PetscMalloc2(P, &th0, P, &th1));
   PetscCall(SLNetworkGatherParameters(net, th0));
 
-  /* adaptive RK 5dp, rtol = atol = 1e-10 */
+  /* adaptive RK (default 3bs), rtol = atol = 1e-10 */
   PetscCall(TTTrain("-sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
   PetscCall(SLNetworkGatherParameters(net, th1));
   for (PetscInt p = 0; p < P; p++) dmove = PetscMax(dmove, PetscAbsReal(th1[p] - th0[p]));

@@ -62,7 +62,10 @@ int main(int argc, char **argv)
     } else {
       const PetscReal rel = PetscAbsReal(res.final_loss - sres.final_loss) / sres.final_loss;
 
-      TCHECK(rel <= 1e-10, "RK final loss %.17g (%d ranks) vs %.17g (1 rank): relative difference %g", (double)res.final_loss, size, (double)sres.final_loss, (double)rel);
+      /* The adaptive controller's error norms are reduced across ranks, so the step sequences differ in the
+       * last bits: two valid trajectories agree to the integration tolerance (rtol = atol = 1e-8), not to
+       * round-off. */
+      TCHECK(rel <= 1e-7, "RK final loss %.17g (%d ranks) vs %.17g (1 rank): relative difference %g", (double)res.final_loss, size, (double)sres.final_loss, (double)rel);
       TCHECK(PetscAbsReal(res.q_drift - sres.q_drift) <= 1e-9, "RK q drift %g vs %g", (double)res.q_drift, (double)sres.q_drift);
     }
     PetscCall(SLTrainResultReset(&res));

@@ -1,6 +1,10 @@
 /* Training by gradient flow d theta/dt = -grad l(theta) (THEORY.md section 5) with PETSc TS.
  *
- * Default: adaptive explicit Runge-Kutta (TSRK, 5dp). Any TS type is selectable under the prefix "sl_train_"
+ * Default: adaptive explicit Runge-Kutta (TSRK 3bs, Bogacki-Shampine 3(2)). The flow is only piecewise smooth (its
+ * right-hand side jumps when a breakpoint crosses a data point) and very stiff at large alpha; there the
+ * higher-order embedded pairs (5dp, 5f) were seen to accept unstable steps whose error estimates vanish (whole
+ * neurons collapsing to 0), while 3bs stays stable and conserves q to the tolerance. Any TS type is selectable
+ * under the prefix "sl_train_"
  * (-sl_train_ts_type, -sl_train_ts_adapt_type, ...). -sl_train_gd runs plain gradient descent: forward Euler
  * with fixed step = -sl_train_lr. A run stops at loss <= -sl_train_loss_tol, time -sl_train_max_time, or after
  * -sl_train_max_steps steps; it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
