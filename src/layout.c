@@ -60,7 +60,7 @@ static const SLColumn SLSpectrumColumns[] = {
   {"n_pos", SL_FIELD_INT, 0, "eigenvalues > zero_tol (exact count)", ""},
   {"n_bound", SL_FIELD_INT, 0, "neurons with a nonzero residual sum: upper bound of n_neg", ""},
   {"check_neg", SL_FIELD_INT, 0, "1 if n_neg <= n_bound", ""},
-  {"check_zero", SL_FIELD_INT, 0, "at interpolating minima 1 if n_zero >= P - rank bound, else 0; -1 not applicable", ""},
+  {"check_zero", SL_FIELD_INT, 0, "at interpolating minima 1 if at least P - rank bound eigenvalues lie within zero_tol + ||R|| of 0 (Weyl), else 0; -1 not applicable (not interpolating, or the residual part)", ""},
   {"nconv", SL_FIELD_INT, 0, "stored eigenvalues that converged", ""},
   {"nreduced", SL_FIELD_INT, 0, "size of the class-reduced eigenproblem the extremes came from (-1: dense or Krylov-Schur)", ""},
   {"check_counts", SL_FIELD_INT, 0, "1 if the dense spectrum and the exact inertia counts agree, 0 if not, -1 not both computed", ""},

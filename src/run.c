@@ -63,7 +63,7 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
 }
 
 /* Every selected spectrum at a stage; *ok becomes false if a check fails. */
-static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, PetscInt stage, PetscBool interpolating, PetscBool *ok)
+static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, PetscInt stage, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
 {
   char path[256];
 
@@ -74,8 +74,19 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
       SLSpectrum spec;
       PetscInt   nconv = 0;
       if (!(s->stages[stage] && s->coords[c] && s->parts[p])) continue;
+      PetscErrorCode ierr;
       PetscCall(PetscMemzero(&spec, sizeof(spec)));
-      PetscCall(SLSpectrumSolverCompute(eig, model, data, s->loss, (SLHessianPart)p, interpolating, &spec));
+      /* A numerical failure (e.g. LAPACK on a degenerate end state) fails this run, not the study. */
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      ierr = SLSpectrumSolverCompute(eig, model, data, s->loss, (SLHessianPart)p, interpolating, &spec);
+      PetscCall(PetscPopErrorHandler());
+      if (ierr) {
+        const char *text = NULL;
+        PetscCall(PetscErrorMessage(ierr, &text, NULL));
+        PetscCall(PetscSNPrintf(failure, flen, "spectrum %s/%s/%s failed: %s", SLStageNames[stage], SLCoordinateNames[c], SLHessianParts[p], text ? text : "error"));
+        *ok = PETSC_FALSE;
+        continue;
+      }
       for (PetscInt k = 0; k < spec.nvals; k++) nconv += !PetscIsNanReal(spec.values[k]);
       if (leader) {
         PetscInt64 *hc;
@@ -195,6 +206,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   SLTrainResult    res;
   PetscMPIInt      rank, wrank, size;
   PetscBool        leader, ok = PETSC_TRUE;
+  char             failure[256] = "";
   PetscLogDouble   t0 = MPI_Wtime();
 
   PetscFunctionBeginUser;
@@ -221,7 +233,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
 
   /* Initialization */
   PetscCall(SLRecordState(out, id, leader, net, sp, data, 0));
-  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 0, PETSC_FALSE, &ok));
+  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 0, PETSC_FALSE, &ok, failure, sizeof(failure)));
 
   /* Gradient flow (or none: the final state is the initial one) */
   if (s->train) PetscCall(SLTrainerTrain(tr, net, data, &res));
@@ -233,12 +245,13 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     PetscCall(SLRecordTraining(s, out, id, leader, net, sp, &res));
     PetscCall(SLRecordState(out, id, leader, net, sp, data, 1));
     /* A failed run's end state is no critical point: its spectra would say nothing. */
-    if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 1, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok));
+    if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 1, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
+    if (failure[0] && leader) PetscCall(SLOutputPutString(out, "runs/reason", id, failure)); /* replaces the "" written above */
     PetscCall(SLPutIntCol(out, leader, "runs/checks_ok", id, ok));
     PetscCall(SLPutRealCol(out, leader, "runinfo/wall_time", id, MPI_Wtime() - t0));
     PetscCall(SLPutIntCol(out, leader, "runinfo/rank", id, wrank));
     PetscCall(SLPutIntCol(out, leader, "runinfo/group_size", id, size));
-    if (leader) PetscCall(SLOutputSetStatus(out, id, res.failed ? SL_RUN_FAILED : SL_RUN_DONE));
+    if (leader) PetscCall(SLOutputSetStatus(out, id, res.failed || failure[0] ? SL_RUN_FAILED : SL_RUN_DONE));
   }
   PetscCall(SLTrainResultReset(&res));
   PetscCall(SLTrainerDestroy(&tr));

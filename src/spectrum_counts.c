@@ -168,12 +168,23 @@ PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLHessCount hc, SLData data
   /* THEORY.md section 4: J^T J PSD gives #{lambda < -zt} <= #{neurons with residual-block radius > zt} */
   PetscCall(SLHessCountBound(hc, zt, &spec->n_bound));
   spec->check_neg = spec->n_neg <= spec->n_bound ? 1 : 0;
-  if (interpolating) {
-    /* rank(J) <= min(N, 2H (+1 with the output bias)) in both coordinate systems */
-    const PetscInt rb = PetscMin(data->N, 2 * info.H + (info.has_c ? 1 : 0));
+  if (interpolating && cl->part != SL_HESS_RESIDUAL) {
+    /* rank(J) <= min(N, 2H (+1 with the output bias)) in both coordinate systems, so scale J^T J has at least
+     * P - rb zero eigenvalues. A run stops at loss <= loss_tol, not at r = 0: by Weyl's inequality every
+     * eigenvalue of J^T J + R lies within ||R|| of one of J^T J, so at least P - rb eigenvalues of the full
+     * Hessian lie in [-(zt + ||R||), zt + ||R||] (||R|| = max block radius, O(|r|)). */
+    const PetscInt  rb    = PetscMin(data->N, 2 * info.H + (info.has_c ? 1 : 0));
+    const PetscReal slack = cl->part == SL_HESS_FULL ? cl->rnorm : 0.0;
+    PetscInt        nz    = spec->n_zero;
 
-    spec->check_zero = spec->n_zero >= P - rb ? 1 : 0;
-  } else spec->check_zero = -1;
+    if (slack > 0) {
+      PetscInt clo, chi;
+      PetscCall(SLHessCountEvalNudged(hc, -(zt + slack), -1, &clo, NULL));
+      PetscCall(SLHessCountEvalNudged(hc, zt + slack, 1, &chi, NULL));
+      nz = chi - clo;
+    }
+    spec->check_zero = nz >= P - rb ? 1 : 0;
+  } else spec->check_zero = -1; /* not an interpolating point, or the residual part (no rank bound) */
 
   if (spec->nbins > 0) PetscCall(SLSpectrumHistogram(hc, spec, lmin, lmax));
   PetscFunctionReturn(0);

@@ -25,7 +25,7 @@ typedef struct {
   PetscInt    n_neg, n_zero, n_pos;
   PetscInt    n_bound;    /* neurons with a nonzero residual sum: bound on n_neg                    */
   PetscInt    check_neg;  /* 1: n_neg <= n_bound holds, 0: violated                                  */
-  PetscInt    check_zero; /* interpolating point: 1 if n_zero >= P - rank bound, 0 if not; -1 n/a    */
+  PetscInt    check_zero; /* interpolating point: 1 if at least P - rank bound eigenvalues lie within zero_tol + ||R|| of 0 (Weyl), 0 if not; -1 n/a (not interpolating, or the residual part) */
   PetscInt    nbins;      /* exact histogram of the whole spectrum (0 when disabled)                */
   PetscReal  *hist_edges; /* nbins + 1                                                               */
   PetscInt   *hist_counts;/* nbins                                                                   */
