@@ -36,3 +36,6 @@ sl_add_c_test(spectrum_wide SOURCES ${d}/spectrum_wide.c RANKS 2 ARGS -H 30000 L
 sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c LABELS unit mpi)
 sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c RANKS 2 LABELS unit mpi)
 sl_add_c_test(hessian_class_mpi SOURCES ${d}/test_hessian_class_mpi.c RANKS 3 LABELS unit mpi)
+# single eigenvalues by bisection on the exact count (1 and 2 ranks)
+sl_add_c_test(hessian_bisect SOURCES ${d}/test_hessian_bisect.c LABELS unit theory)
+sl_add_c_test(hessian_bisect SOURCES ${d}/test_hessian_bisect.c RANKS 2 LABELS unit theory mpi)

@@ -34,3 +34,7 @@ PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLL
  * assembled from 2x2 class aggregates: O(P) setup per call, then O(N^3) (LDL^T inertia); the spectrum solver
  * reuses the setup for all its counts. Collective; the same integer on every rank for any number of ranks. */
 PETSC_EXTERN PetscErrorCode SLHessianCountBelow(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal lambda, PetscInt *count, PetscBool *ok);
+/* The k-th smallest eigenvalue (k = 0 .. P-1) of a Hessian part by bisection on SLHessianCountBelow, to
+ * rtol times the Hessian's scale: any single eigenvalue (e.g. the 10 most negative) of any width, exactly
+ * up to rtol. Collective on the model's communicator; rank-count independent. */
+PETSC_EXTERN PetscErrorCode SLHessianEigenvalueBisect(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscInt k, PetscReal rtol, PetscReal *lambda);
