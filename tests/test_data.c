@@ -5,16 +5,7 @@
 #include <splinelens/data.h>
 #include <splinelens/rng.h>
 
-static int nfail = 0;
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      nfail++; \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__); \
-      printf("\n"); \
-    } \
-  } while (0)
+#include "check.h"
 
 static int Increasing(SLData d)
 {

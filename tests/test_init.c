@@ -15,16 +15,7 @@
 #include <splinelens/rng.h>
 #include "ks.h"
 
-static int nfail = 0;
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      nfail++; \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__); \
-      printf("\n"); \
-    } \
-  } while (0)
+#include "check.h"
 
 /* ---- CDFs (ctx[0] = scale parameter) ------------------------------------------------------------------ */
 static double NormalCDF(double x, const double *s)

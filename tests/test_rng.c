@@ -5,16 +5,7 @@
 #include <Random123/philox.h>
 #include <splinelens/rng.h>
 
-static int nfail = 0;
-#define CHECK(cond, ...) \
-  do { \
-    if (!(cond)) { \
-      nfail++; \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__); \
-      printf("\n"); \
-    } \
-  } while (0)
+#include "check.h"
 
 static philox4x64_ctr_t Raw(uint64_t seed, uint64_t stream, uint64_t index, uint64_t draw)
 {
