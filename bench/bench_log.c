@@ -12,7 +12,7 @@ PetscErrorCode BenchEventGet(MPI_Comm comm, const char name[], BenchEvent *e)
   PetscFunctionBeginUser;
   e->time  = 0.0;
   e->count = 0;
-  PetscCall(PetscLogEventGetId(name, &id));
+  PetscCall(PetscLogEventGetId(name, &id)); /* leaves -1 for an unknown name */
   if (id >= 0) {
     PetscCall(PetscLogEventGetPerfInfo(0, id, &info)); /* stage 0: the main stage (the driver pushes none) */
     t        = info.time;

@@ -66,8 +66,8 @@ class Runner:
     def prefix(self, H, point):
         return os.path.join(self.work, "net-%d-%s" % (H, point))
 
-    def driver(self, mode, H, point, **opts):
-        key = (mode, H, point)
+    def driver(self, mode, H, point, extra=(), **opts):
+        key = (mode, H, point, tuple(extra))
         if key in self.cache:
             return self.cache[key]
         ranks = self.args.ranks if (H >= self.args.wide and mode != "dense") else 1
@@ -76,6 +76,7 @@ class Runner:
                "-bench_k", str(self.args.k), "-bench_dump", self.prefix(H, point)]
         if opts.get("zoom"):
             cmd.append("-bench_zoom")
+        cmd += list(extra)
         env = dict(self.env)
         if ranks > 1:
             cmd = ["mpiexec", "-n", str(ranks)] + cmd
@@ -202,15 +203,22 @@ def agreement(vals, ref, scale, rtol):
 def section_b(run, widths, failures):
     rows, out = [], []
     k, tol, rtol = run.args.k, run.args.tol, run.args.eig_rtol
+    methods = ["scipy_numpy"] + (["scipy_torch"] if run.args.torch else [])
     for H in widths:
         sl = run.driver("extremes", H, "resid")
-        comps = {}
-        for m in ("scipy_numpy", "scipy_torch"):
-            if m == "scipy_torch" and not run.args.torch:
-                comps[m] = {"status": "skipped"}
-                continue
-            comps[m] = run.competitor(m, H, "resid", k=k, tol=tol)
-        ref, ref_name, dense = None, "SL", None
+        # the same call forced onto Krylov-Schur on the MatShell (no class-reduced eigenproblem)
+        ks = run.driver("extremes", H, "resid", extra=["-sl_eig_reduced_max", "-1"])
+        comps = {m: {"status": "skipped"} for m in ("scipy_numpy", "scipy_torch")}
+        for m in methods:
+            comps[m] = {"hvp": run.competitor(m, H, "resid")}
+            for which in ("LA", "SA"):
+                other = comps["scipy_numpy"].get(which, {}) if m == "scipy_torch" else {}
+                if other.get("status") == "timeout":
+                    # same ARPACK iteration with a slower product: it cannot finish either
+                    comps[m][which] = {"status": "not run"}
+                else:
+                    comps[m][which] = run.competitor(m, H, "resid", k=k, tol=tol, which=which)
+        ref, ref_name, dense, agree = None, "SL", None, {}
         if sl.get("status") == "ok":
             sl["t_total"] = sl["t_solve"]
             scale = max(abs(v) for v in sl["values"] if v is not None)
@@ -221,47 +229,86 @@ def section_b(run, widths, failures):
                     ref, ref_name = np.concatenate([nv[:k], nv[-k:]]), "dense"
             if ref is None:
                 ref = np.array([np.nan if v is None else v for v in sl["values"]])
-            agree = {}
             if ref_name == "dense":
                 agree["splinelens"] = agreement(sl["values"], ref, scale, rtol)
                 if agree["splinelens"][0] != 2 * k:
                     failures.append("b: H=%d: splinelens extremes differ from the dense eigenvalues (%d/%d agree)" %
                                     (H, agree["splinelens"][0], 2 * k))
                 sl["agree_dense"] = agree["splinelens"]
-            for m, c in comps.items():
-                if c.get("status") != "ok":
-                    continue
-                if not same_network(sl, c):
-                    failures.append("b: H=%d: %s evaluated a different network" % (H, m))
-                agree[m] = agreement(c["small"] + c["large"], ref, scale, rtol)
-                c["agree_" + ref_name] = agree[m]
+            if ks.get("status") == "ok":
+                ks["t_total"] = ks["t_solve"]
+                agree["ks"] = agreement(ks["values"], ref, scale, rtol)
+                ks["agree_" + ref_name] = agree["ks"]
+                if agree["ks"][0] != 2 * k:
+                    failures.append("b: H=%d: splinelens Krylov-Schur extremes differ from the %s ones (%d/%d agree)" %
+                                    (H, ref_name, agree["ks"][0], 2 * k))
+            else:
+                failures.append("b: H=%d: splinelens Krylov-Schur %s" % (H, ks["status"]))
+            for m in methods:
+                for which, part in (("SA", slice(0, k)), ("LA", slice(k, 2 * k))):
+                    c = comps[m][which]
+                    if c.get("status") != "ok":
+                        continue
+                    if not same_network(sl, c):
+                        failures.append("b: H=%d: %s evaluated a different network" % (H, m))
+                    c["agree_" + ref_name] = agreement(c["values"], ref[part], scale, rtol)
+                    agree[(m, which)] = c["agree_" + ref_name]
         else:
-            agree = {}
             failures.append("b: H=%d: splinelens %s" % (H, sl["status"]))
 
         def t_sl():
             if sl.get("status") != "ok":
                 return sl["status"]
-            return "%.3g (%d: %.2g; cnt %.2g)" % (sl["t_solve"], sl["solve_hessmult_calls"], sl["solve_hessmult_time"],
-                                                 sl["solve_hesscount_time"])
+            return "%.3g" % sl["t_solve"]
 
-        def t_c(c):
-            return fmt_t(c) + (" (%d)" % c["hvps"] if c.get("status") == "ok" else "")
+        def split_sl():
+            if sl.get("status") != "ok":
+                return "-"
+            return "%d HVP %.2g, cnt %.2g, class %.2g, reduced %.2g" % (
+                sl["solve_hessmult_calls"], sl["solve_hessmult_time"], sl.get("solve_hesscount_time", 0),
+                sl.get("solve_hessclass_time", 0), sl.get("solve_specreduced_time", 0))
 
-        def ag(m):
-            return "%d/%d %.0e" % (agree[m][0], 2 * k, agree[m][1]) if m in agree else "-"
+        def t_ks():
+            if ks.get("status") != "ok":
+                return ks["status"]
+            a = agree.get("ks")
+            return "%.3g (%d HVP %.2g) %s" % (ks["t_solve"], ks["solve_hessmult_calls"], ks["solve_hessmult_time"],
+                                              "%d/%d" % (a[0], 2 * k) if a else "")
 
-        sn, st = comps["scipy_numpy"], comps["scipy_torch"]
-        rows.append([H, 3 * H, sl.get("ranks", "-"), t_sl(), t_c(sn), t_c(st), ratio(sn, sl), ratio(st, sl),
-                     ref_name, ag("splinelens"), ag("scipy_numpy"), ag("scipy_torch"),
-                     "%s/%s/%s" % (mem(sl, "mem_mib_sum"), mem(sn, "mem_mib"), mem(st, "mem_mib"))])
-        out.append({"H": H, "point": "resid", "splinelens": sl, **comps, "reference": ref_name,
-                    "numpy_dense": dense})
-    table("(b) %d smallest + %d largest eigenvalues (tol %g), N = %d; time s (HVPs), SL: (HVPs: their s; inertia counts s); "
-          "agree: values within %g of the reference (dense eigvalsh if P <= %d, else splinelens), max rel diff" %
-          (k, k, tol, run.args.n, rtol, run.args.b_dense_max),
-          ["H", "P", "ranks", "SL Krylov-Schur", "eigsh+numpy", "eigsh+torch", "numpy/SL", "torch/SL", "ref",
-           "agree SL", "agree numpy", "agree torch", "MiB SL/numpy/torch"], rows)
+        def ms_hvp(m):
+            if m == "splinelens":
+                src = ks if ks.get("status") == "ok" else sl
+                ok = src.get("status") == "ok" and src["solve_hessmult_calls"] > 0
+                return "%.3g" % (1e3 * src["solve_hessmult_time"] / src["solve_hessmult_calls"]) if ok else "-"
+            h = comps[m].get("hvp", {})
+            return "%.3g" % (1e3 * h["t_hvp"]) if h.get("status") == "ok" else h.get("status", "-")
+
+        def ends(m):
+            cells = []
+            for which in ("LA", "SA"):
+                c = comps[m].get(which, {})
+                if c.get("status") == "ok":
+                    a = agree.get((m, which))
+                    cells.append("%.3g (%d) %s" % (c["t_total"], c["hvps"], "%d/%d" % (a[0], k) if a else ""))
+                else:
+                    cells.append(c.get("status", "-"))
+            return " | ".join(cells)
+
+        ag = "%d/%d" % (agree["splinelens"][0], 2 * k) if "splinelens" in agree else "-"
+        mems = [mem(sl, "mem_mib_sum")] + [max([mem(comps[m].get(w, {}), "mem_mib") for w in ("hvp", "LA", "SA")],
+                                               key=lambda v: -1 if v == "-" else float(v)) for m in methods]
+        rows.append([H, 3 * H, sl.get("ranks", "-"), t_sl(), split_sl(), ag, t_ks(),
+                     "/".join(ms_hvp(m) for m in ["splinelens"] + methods),
+                     ends("scipy_numpy"), ends("scipy_torch") if run.args.torch else "skipped", ref_name,
+                     "/".join(mems)])
+        out.append({"H": H, "point": "resid", "splinelens": sl, "splinelens_krylov_schur": ks, **comps, "reference": ref_name, "numpy_dense": dense})
+    table("(b) %d smallest + %d largest eigenvalues (tol %g), N = %d. SL: default path (class-reduced "
+          "eigenproblem), split: seconds in its HVPs, inertia counts, class aggregation and reduced eigenproblem; "
+          "SL Krylov-Schur: -sl_eig_reduced_max -1; "
+          "agree = values within %g of the reference (dense eigvalsh if P <= %d, else SL); eigsh per end: "
+          "s (HVPs) agree" % (k, k, tol, run.args.n, rtol, run.args.b_dense_max),
+          ["H", "P", "ranks", "SL s", "SL split s", "agree SL", "SL Krylov-Schur s (HVPs) agree", "ms/HVP SL/numpy/torch", "eigsh+numpy LA | SA",
+           "eigsh+torch LA | SA", "ref", "MiB SL/numpy/torch"], rows)
     return out
 
 

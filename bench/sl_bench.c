@@ -6,15 +6,18 @@
  * x and y (N) as raw little-endian float64 files <prefix>.{theta,x,y}.f64, so the Python competitors evaluate
  * the same network bit for bit.
  *
- *   -bench_mode hist      the spectrum module's exact histogram (Krylov extremes + inertia counts at the edges,
- *                         SLSpectrumSolverCompute), then SLHessianCountBelow re-evaluated at every edge
- *   -bench_mode extremes  k smallest and k largest eigenvalues (Krylov-Schur on the MatShell)
+ *   -bench_mode hist      the spectrum module's exact histogram (SLSpectrumSolverCompute with -sl_eig_dense_max 0:
+ *                         matrix-free extremes, then inertia counts at the edges), then SLHessianCountBelow
+ *                         re-evaluated at every edge
+ *   -bench_mode extremes  k smallest and k largest eigenvalues, matrix-free (-sl_eig_dense_max 0; the library's
+ *                         default path, or Krylov-Schur on the MatShell with -sl_eig_reduced_max -1)
  *   -bench_mode dense     every eigenvalue (SLSpectrumSolverCompute, dense method, EPSLAPACK); the values go to
  *                         <prefix>.dense.f64
  *   -bench_zoom           (mode hist) also the exact cumulative counts on nbins linear bins over [e_0, hi],
- *                         hi = max(-e_0, e_0 + 1e-3 (e_nbins - e_0)): the module's bins span up to lambda_max
- *                         (the N large Gauss-Newton eigenvalues), so its first bin holds nearly everything; the
- *                         zoomed bins resolve the bulk around 0 (the +-rho_i of the residual blocks)
+ *                         hi = -e_0 if e_0 < 0, else e_0 + 1e-3 (e_nbins - e_0): the module's bins span up to
+ *                         lambda_max (the N large Gauss-Newton eigenvalues), so its first bin holds nearly
+ *                         everything; the zoomed bins resolve the bulk around 0 (the +-rho_i of the residual
+ *                         blocks lie in [-max rho, max rho] and lambda_min >= -max rho, THEORY.md section 4)
  *   -bench_point init     targets y = f_0(x): zero residuals, Hess = J^T J at initialization
  *   -bench_point resid    targets y = sin(pi x): nonzero residuals, Hess = J^T J + R
  * Other options: -bench_width H, -bench_n N, -bench_seed, -bench_nbins, -bench_k, -bench_init_* (init.h), and
@@ -154,26 +157,28 @@ static PetscErrorCode BenchSetUp(const BenchOptions *o, SLNetwork *net, SLData *
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode BenchEvents(BenchEvent ev[3])
+/* The library's log events (hessian_model.c); an event not registered (yet, or any more) reads as zero. */
+#define BENCH_NEVENTS 5
+static const char *const BenchEventNames[BENCH_NEVENTS] = {"SLHessMult", "SLHessCount", "SLHessClass", "SLSpecReduced", "SLSpectrum"};
+static const char *const BenchEventKeys[BENCH_NEVENTS]  = {"hessmult", "hesscount", "hessclass", "specreduced", "spectrum"};
+
+static PetscErrorCode BenchEvents(BenchEvent ev[BENCH_NEVENTS])
 {
   PetscFunctionBeginUser;
-  PetscCall(BenchEventGet(PETSC_COMM_WORLD, "SLHessMult", &ev[0]));
-  PetscCall(BenchEventGet(PETSC_COMM_WORLD, "SLHessCount", &ev[1]));
-  PetscCall(BenchEventGet(PETSC_COMM_WORLD, "SLSpectrum", &ev[2]));
+  for (int e = 0; e < BENCH_NEVENTS; e++) PetscCall(BenchEventGet(PETSC_COMM_WORLD, BenchEventNames[e], &ev[e]));
   PetscFunctionReturn(0);
 }
 
-/* Event time and calls between two snapshots, as JSON members <tag>_{hessmult,hesscount}_{time,calls}. */
-static PetscErrorCode BenchJSONEvents(BenchJSON *j, const char tag[], const BenchEvent a[3], const BenchEvent b[3])
+/* Event time and calls between two snapshots, as JSON members <tag>_<event>_{time,calls}. */
+static PetscErrorCode BenchJSONEvents(BenchJSON *j, const char tag[], const BenchEvent a[BENCH_NEVENTS], const BenchEvent b[BENCH_NEVENTS])
 {
-  static const char *names[2] = {"hessmult", "hesscount"};
-  char               key[64];
+  char key[64];
 
   PetscFunctionBeginUser;
-  for (int e = 0; e < 2; e++) {
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_%s_time", tag, names[e]));
+  for (int e = 0; e < BENCH_NEVENTS; e++) {
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_%s_time", tag, BenchEventKeys[e]));
     PetscCall(BenchJSONReal(j, key, b[e].time - a[e].time));
-    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_%s_calls", tag, names[e]));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "%s_%s_calls", tag, BenchEventKeys[e]));
     PetscCall(BenchJSONInt(j, key, b[e].count - a[e].count));
   }
   PetscFunctionReturn(0);
@@ -219,7 +224,7 @@ static PetscErrorCode BenchHist(const BenchOptions *o, SLModel model, SLData dat
 {
   SLSpectrumSolver s;
   SLSpectrum       spec;
-  BenchEvent       e0[3], e1[3], e2[3];
+  BenchEvent       e0[BENCH_NEVENTS], e1[BENCH_NEVENTS], e2[BENCH_NEVENTS];
   PetscLogDouble   t0, t1, t2;
   PetscInt        *cum, *mod, nbad = 0, diff = 0, nb;
 
@@ -263,7 +268,7 @@ static PetscErrorCode BenchHist(const BenchOptions *o, SLModel model, SLData dat
   PetscCall(BenchJSONInt(j, "count_not_ok", nbad));
   PetscCall(BenchJSONInt(j, "count_diff_module", diff));
   if (o->zoom) {
-    const PetscReal lo = spec.hist_edges[0], hi = PetscMax(-lo, lo + 1e-3 * (spec.hist_edges[nb] - lo));
+    const PetscReal lo = spec.hist_edges[0], hi = lo < 0 ? -lo : lo + 1e-3 * (spec.hist_edges[nb] - lo);
     PetscReal      *ze;
     PetscInt       *zc, zbad;
     PetscLogDouble  t3;
@@ -289,7 +294,7 @@ static PetscErrorCode BenchSolve(const BenchOptions *o, SLModel model, SLData da
 {
   SLSpectrumSolver s;
   SLSpectrum       spec;
-  BenchEvent       e0[3], e1[3];
+  BenchEvent       e0[BENCH_NEVENTS], e1[BENCH_NEVENTS];
   PetscLogDouble   t0, t1;
   PetscReal        rmax = 0.0;
   PetscMPIInt      rank;
