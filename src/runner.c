@@ -8,27 +8,29 @@ static volatile sig_atomic_t SLInterrupt = 0;
 
 /* SIGUSR1 (SLURM's warning before the time limit), SIGTERM (scancel) and SIGINT ask for a clean stop: the flag is
  * polled after every training step and at the end of every round. PETSc's own handler stack does not cover
- * SIGUSR1, so these three are installed with sigaction for the duration of the study. */
+ * SIGUSR1, so these three are installed with sigaction, once, for the rest of the process: a signal arriving
+ * after the study loop (while the file is being closed, or a second copy forwarded by the batch shell or srun)
+ * must be absorbed, never kill a process that is finishing cleanly. */
 static const int SLStopSignals[] = {SIGUSR1, SIGTERM, SIGINT};
-static struct sigaction SLOldActions[3];
+static PetscBool SLSignalsInstalled = PETSC_FALSE;
 
 static void SLSignalHandler(int sig)
 {
   SLInterrupt = sig;
 }
 
-static PetscErrorCode SLSignalsInstall(PetscBool on)
+PetscErrorCode SLStudyCatchSignals(void)
 {
   PetscFunctionBeginUser;
+  if (SLSignalsInstalled) PetscFunctionReturn(0);
   for (int k = 0; k < 3; k++) {
-    if (on) {
-      struct sigaction sa;
-      memset(&sa, 0, sizeof(sa));
-      sa.sa_handler = SLSignalHandler;
-      sigemptyset(&sa.sa_mask);
-      PetscCheck(!sigaction(SLStopSignals[k], &sa, &SLOldActions[k]), PETSC_COMM_SELF, PETSC_ERR_SYS, "sigaction(%d) failed", SLStopSignals[k]);
-    } else PetscCheck(!sigaction(SLStopSignals[k], &SLOldActions[k], NULL), PETSC_COMM_SELF, PETSC_ERR_SYS, "sigaction(%d) failed", SLStopSignals[k]);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SLSignalHandler;
+    sigemptyset(&sa.sa_mask);
+    PetscCheck(!sigaction(SLStopSignals[k], &sa, NULL), PETSC_COMM_SELF, PETSC_ERR_SYS, "sigaction(%d) failed", SLStopSignals[k]);
   }
+  SLSignalsInstalled = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
@@ -78,8 +80,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   cost_total = phase[0].cost + phase[1].cost;
   PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds\n", resumed ? "resuming" : "writing", s->output, phase[0].nruns + phase[1].nruns, phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds));
 
-  SLInterrupt = 0;
-  PetscCall(SLSignalsInstall(PETSC_TRUE));
+  PetscCall(SLStudyCatchSignals());
   for (PetscInt p = 0; p < 2 && !stop; p++) {
     for (PetscInt r = 0; r < phase[p].nrounds && !stop; r++) {
       PetscInt  id = phase[p].run[r], finished = 0;
@@ -119,7 +120,6 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
       PetscCall(SLProgress(s, out, slice_of, session, cost_done, cost_total, t0));
     }
   }
-  PetscCall(SLSignalsInstall(PETSC_FALSE));
 
   PetscCall(SLOutputGetStatus(out, &status));
   for (PetscInt i = 0; i < s->nruns; i++)

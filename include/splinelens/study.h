@@ -84,3 +84,5 @@ PETSC_EXTERN PetscErrorCode SLStudyDestroy(SLStudy *study);
 PETSC_EXTERN PetscErrorCode SLStudySetConfigText(SLStudy study, int argc, char **argv);
 /* Run the study: schedule, compute, write (collective). *interrupted: stopped early (exit 75). */
 PETSC_EXTERN PetscErrorCode SLStudyRun(SLStudy study, PetscBool *interrupted);
+/* Catch SIGUSR1/SIGTERM/SIGINT as a clean-stop request for the rest of the process (idempotent; SLStudyRun calls it). */
+PETSC_EXTERN PetscErrorCode SLStudyCatchSignals(void);

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
   SLBlasThreads();
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   PetscCall(SlepcInitialize(&argc, &argv, NULL, help));
+  PetscCall(SLStudyCatchSignals()); /* a stop request during setup is honoured at the first poll */
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT));
   PetscCall(SLStudyCreate(PETSC_COMM_WORLD, &study));
   PetscCall(SLStudySetConfigText(study, argc, argv));

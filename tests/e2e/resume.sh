@@ -1,7 +1,7 @@
 #!/bin/bash
 # Interrupted studies complete on rerun with the same content as an uninterrupted run:
 #  (a) -sl_stop_after k stops with exit 75 after k runs; the rerun computes only the rest;
-#  (b) SIGUSR1 to the ranks mid-study: exit 75, file valid, rerun completes;
+#  (b) SIGUSR1 to the ranks mid-study, repeated until they exit: exit 75, file valid, rerun completes;
 #  (c) kill -9 of the whole job mid-study (after a round was committed): rerun completes.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
@@ -31,7 +31,10 @@ for mode in usr1 kill9; do
   done
   if kill -0 $pid 2>/dev/null; then
     if [ $mode = usr1 ]; then
-      pkill -USR1 -f -- "-sl_output $out" ; wait $pid; rc=$?
+      # Keep signalling until the job is gone: a second USR1 arriving while the file is being closed (a batch
+      # shell forwarding its own copy, as SLURM does) must be absorbed, not kill a rank with status 138.
+      while kill -0 $pid 2>/dev/null; do pkill -USR1 -f -- "-sl_output $out"; sleep 0.02; done
+      wait $pid; rc=$?
       [ $rc = 75 ] || [ $rc = 0 ] || fail "(b) SIGUSR1: exit $rc, expected 75 ($(tail -3 "$out.log"))"
     else
       pkill -KILL -f -- "-sl_output $out"; wait $pid 2>/dev/null
