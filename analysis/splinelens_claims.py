@@ -839,6 +839,46 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
                                n_neg=int(spec.get("n_neg", -1)), n_zero=int(spec.get("n_zero", -1)),
                                n_pos=int(spec.get("n_pos", -1)), hist_edges=spec.get("hist_edges"),
                                hist_counts=spec.get("hist_counts")))
+    # spectra at every snapshot (-sl_hess_stages ...,snapshots): stored bounds and flags of every reached
+    # snapshot (claim 8), and a dense numpy recomputation from the snapshot parameters for the small runs (8, 12)
+    snap_keys = study.snapshot_spectra_keys()
+    small_set = set(small)
+    for i in (done_ids if snap_keys else []):
+        r = get(i)
+        for co, pa in snap_keys:
+            sp = r.snapshot_spectra.get((co, pa))
+            if sp is None or sp.get("n_neg") is None:
+                continue
+            for k in range(np.size(sp["n_neg"])):
+                if int(sp["n_neg"][k]) < 0:
+                    continue  # snapshot not reached
+                lab = "%s snapshot %d/%s/%s" % (_label(t[i]), k, co, pa)
+                recs8.append(dict(_id=i, label=lab, stage="snapshot", coords=co, part=pa, n_neg=int(sp["n_neg"][k]),
+                                  n_zero=int(sp["n_zero"][k]), n_pos=int(sp["n_pos"][k]), n_bound=int(sp["n_bound"][k]),
+                                  P=int(sp["size"]), N=int(t["n_points"][i]), H=int(t["width"][i]), has_c=hc,
+                                  interpolating=False, check_neg=int(sp["check_neg"][k]), check_zero=None))
+                if i not in small_set or k >= r.snap_theta.shape[0] or not np.all(np.isfinite(r.snap_theta[k])):
+                    continue
+                th = r.snap_theta[k]
+                if co == "nn":
+                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa, hc)
+                else:
+                    b, m, s, c = T.to_bdso(th, hc)
+                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa, c, hc)
+                ev = np.linalg.eigvalsh(Hm)
+                res = T.residual(th, r.x, r.y, hc)
+                mag = np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x, hc)
+                rscale = T.loss_scale(study.loss, r.x.size) * float(np.sum(mag * (np.abs(r.x) + 1.0)))
+                vals = np.asarray(sp["values"][k], float)
+                if str(sp.get("method", "")) == "dense" and vals.size == ev.size:
+                    recomputed.append(dict(label=lab, stored_values=vals, numpy_values=ev, scale=rscale))
+                he = sp.get("hist_edges")
+                hcnt = sp.get("hist_counts")
+                recs12.append(dict(label=lab, values=ev, zero_tol=float(sp["zero_tol"][k]), scale=rscale,
+                                   n_neg=int(sp["n_neg"][k]), n_zero=int(sp["n_zero"][k]), n_pos=int(sp["n_pos"][k]),
+                                   hist_edges=he[k] if he is not None and he.ndim == 2 else None,
+                                   hist_counts=hcnt[k] if hcnt is not None and hcnt.ndim == 2 else None))
+
     # runs without a dense spectrum: numpy inertia counts (Haynsworth, O(P N^2)) for the zero count at
     # interpolating minima (claim 8) and against the stored exact counts (C6)
     cmp6 = []
@@ -933,6 +973,12 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
             v = t[col][done_ids]
             n_cc += int(np.sum(v >= 0))
             bad_cc += ["%s %s/%s/%s" % ((_label(t[i]),) + key) for i, f in zip(done_ids, v) if f == 0]
+    for co, pa in study.snapshot_spectra_keys():
+        for i in done_ids:
+            sp = study.snapshot_spectrum((co, pa), i)
+            v = np.asarray(sp.get("check_counts", []), int)
+            n_cc += int(np.sum(v >= 0))
+            bad_cc += ["%s snapshot %d/%s/%s" % (_label(t[i]), k, co, pa) for k in np.nonzero(v == 0)[0]]
     if n_cc:
         r12.detail += "; stored check_counts (program's dense vs exact counts): %d compared, %d disagree%s" % (
             n_cc, len(bad_cc), (" (" + "; ".join(bad_cc[:3]) + ")") if bad_cc else "")

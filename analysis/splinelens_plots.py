@@ -638,6 +638,51 @@ def fig_breakpoint_trajectories(cx):
                    "horizontal lines: data positions.")
 
 
+def fig_snapshot_spectra(cx):
+    """Hessian spectra along training (-sl_hess_stages ...,snapshots): extremal eigenvalues and the exact
+    negative count of the full Hessian at every snapshot, for the trajectory group (one run per alpha)."""
+    keys = [k for k in cx.st.snapshot_spectra_keys() if k[1] == "full"]
+    if not keys or not cx.done:
+        return []
+    key, ids = trajectory_runs(cx)
+    if not ids:
+        ids = sorted(cx.done, key=lambda i: (cx.t["alpha"][i], i))[:6]
+    ids = ids[:8]
+    alphas = sorted(set(float(cx.t["alpha"][i]) for i in ids))
+    col = alpha_colors(alphas)
+    fig, axes = plt.subplots(len(keys), 3, figsize=(13, 3.4 * len(keys)), squeeze=False)
+    for row, (co, pa) in enumerate(keys):
+        for i in ids:
+            sp = cx.run(i).snapshot_spectra.get((co, pa))
+            if sp is None or sp.get("time") is None:
+                continue
+            tt = np.asarray(sp["time"], float)
+            ok = np.asarray(sp["n_neg"]) >= 0
+            if not np.any(ok):
+                continue
+            t0 = tt[1] if tt.size > 1 else 1.0
+            c = col[float(cx.t["alpha"][i])] if isinstance(col, dict) else None
+            lab = "alpha %g (H=%d, seed %d)" % (cx.t["alpha"][i], cx.t["width"][i], cx.t["seed"][i])
+            axes[row, 0].plot(tt[ok], np.asarray(sp["lambda_max"], float)[ok], "o-", color=c, ms=3, label=lab)
+            axes[row, 1].plot(tt[ok], np.asarray(sp["lambda_min"], float)[ok], "o-", color=c, ms=3, label=lab)
+            axes[row, 2].plot(tt[ok], np.asarray(sp["n_neg"], float)[ok], "o-", color=c, ms=3, label=lab)
+            axes[row, 2].plot(tt[ok], np.asarray(sp["n_bound"], float)[ok], ":", color=c, lw=0.8)
+            for ax in axes[row]:
+                ax.set_xscale("symlog", linthresh=t0)
+        axes[row, 0].set_yscale("log")
+        axes[row, 1].set_yscale("symlog", linthresh=1e-8)
+        for ax, yl in zip(axes[row], ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
+                                      "negative eigenvalues (exact); dotted: bound"]):
+            ax.set_xlabel("gradient-flow time t (symlog)")
+            ax.set_ylabel(yl)
+            ax.set_title("%s coordinates, %s Hessian" % (co.upper(), pa), fontsize=8)
+    legend(axes[0, 0], fontsize=6)
+    fig.suptitle("Hessian spectrum along training, at every parameter snapshot")
+    return cx.save(fig, "snapshot_spectra", "Largest and smallest eigenvalue and the exact number of negative "
+                   "eigenvalues of the full Hessian at each snapshot, one curve per alpha; dotted: the bound n_neg <= "
+                   "number of neurons with a nonzero residual sum (THEORY.md section 4).")
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Animation
 # ---------------------------------------------------------------------------------------------------------
@@ -732,4 +777,4 @@ def animate_run(cx, i, max_frames=None):
 
 ALL_FIGURES = [fig_init_breakpoints, fig_init_delta_slopes, fig_flatness_width, fig_flatness_alpha,
                fig_spectrum_counts, fig_spectra, fig_extremal, fig_loss_curves, fig_regime_functions,
-               fig_regime_distances, fig_breakpoint_trajectories]
+               fig_regime_distances, fig_breakpoint_trajectories, fig_snapshot_spectra]

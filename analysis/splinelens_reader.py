@@ -6,6 +6,7 @@
         done = st.select(status=1, scheme="lecun_normal", width=[10, 100])
         r = st.run(0)                           # one run: r.theta_init, r.snap_theta (K x P), r.x, r.y, ...
         r.spectra[("final", "nn", "full")]["values"]
+        r.snapshot_spectra[("nn", "full")]["values"]   # K x nvals (with -sl_hess_stages ...,snapshots)
 
 Only numpy and h5py. Optional groups (spectra, snapshots, runinfo, some columns) may be absent: the reader
 returns what the file holds and None / empty arrays for the rest.
@@ -16,7 +17,7 @@ import h5py
 import numpy as np
 
 STATUS_NAMES = {0: "pending", 1: "done", 2: "failed"}
-STAGES = ("init", "final")
+STAGES = ("init", "final")  # one spectrum per run; the stage "snapshots" holds K per run (snapshot_spectrum)
 COORDS = ("nn", "bdso")
 PARTS = ("full", "gauss_newton", "residual")
 SPECTRUM_RAGGED = ("values", "residuals", "hist_edges", "hist_counts")
@@ -128,6 +129,9 @@ class Run:
         self.spectra = {}
         for key in study.spectra_keys():
             self.spectra[key] = study.spectrum(key, i)
+        self.snapshot_spectra = {}
+        for key in study.snapshot_spectra_keys():
+            self.snapshot_spectra[key] = study.snapshot_spectrum(key, i)
 
     def __getitem__(self, k):
         if k in self.row:
@@ -235,10 +239,13 @@ class Study:
 
     # -- the run table --
     def spectra_keys(self):
+        """(stage, coords, part) of the one-per-run spectra (stages init, final)."""
         keys = []
         if "spectra" not in self.f:
             return keys
         for st in self.f["spectra"]:
+            if st == "snapshots":
+                continue
             for co in self.f["spectra"][st]:
                 for pa in self.f["spectra"][st][co]:
                     keys.append((st, co, pa))
@@ -337,6 +344,36 @@ class Study:
                 continue
             if k + "_offset" in g:  # ragged: values, residuals, hist_edges, hist_counts, gram_values, ...
                 out[k] = self.ragged(base + "/" + k, i)
+            elif d.ndim == 1 and d.shape[0] == self.nruns:
+                out[k] = _decode(d[i])
+        return out
+
+    def snapshot_spectra_keys(self):
+        """(coords, part) of the spectra at every parameter snapshot (-sl_hess_stages ...,snapshots)."""
+        if "spectra/snapshots" not in self.f:
+            return []
+        g = self.f["spectra/snapshots"]
+        keys = [(co, pa) for co in g for pa in g[co]]
+        return sorted(keys, key=lambda k: (COORDS.index(k[0]) if k[0] in COORDS else 9, PARTS.index(k[1]) if k[1] in PARTS else 9))
+
+    def snapshot_spectrum(self, key, i):
+        """Run i's spectra at its K snapshots: per-spectrum scalars as arrays of K (n_neg, lambda_min, ...),
+        values/residuals/hist_edges/hist_counts/gram_values as K x n arrays (row k: snapshot k; rows of snapshots
+        not reached are NaN, or -1 for integers), method and size as scalars, time = the snapshot times."""
+        co, pa = key
+        base = "spectra/snapshots/%s/%s" % (co, pa)
+        if base not in self.f:
+            return None
+        g = self.f[base]
+        st = self.ragged("train/snap_time", i)
+        K = 0 if st is None else st.size
+        out = {"time": st}
+        for k, d in g.items():
+            if k.endswith("_offset") or not isinstance(d, h5py.Dataset):
+                continue
+            if k + "_offset" in g:
+                a = self.ragged(base + "/" + k, i)
+                out[k] = a if a.size == K else (a.reshape(K, -1) if K else a.reshape(0, 0))
             elif d.ndim == 1 and d.shape[0] == self.nruns:
                 out[k] = _decode(d[i])
         return out

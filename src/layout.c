@@ -2,7 +2,7 @@
  * alone, so the whole file is created before the first run starts. */
 #include <splinelens/layout.h>
 
-const char *const SLStageNames[] = {"init", "final"};
+const char *const SLStageNames[] = {"init", "final", "snapshots", "SLStage", "SL_STAGE_", NULL};
 
 typedef struct {
   const char *name;
@@ -117,7 +117,7 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
       if (s->parts[p]) sv[n++] = SLHessianParts[p];
     PetscCall(SLOutputDeclareConstStrings(out, "axes/parts", n, sv, "Hessian parts (full = J^T J + R)"));
     n = 0;
-    for (PetscInt st = 0; st < 2; st++)
+    for (PetscInt st = 0; st < SL_NSTAGES; st++)
       if (s->stages[st]) sv[n++] = SLStageNames[st];
     PetscCall(SLOutputDeclareConstStrings(out, "axes/stages", n, sv, "when the Hessian spectra are computed"));
   }
@@ -190,17 +190,31 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
   SL_RAGGED(P <= s->max_snapshot_params ? K * H : 0, "train/snap_beta", SL_FIELD_REAL, "breakpoints at the snapshots, K x H row-major", "x");
   SL_RAGGED(P <= s->max_snapshot_params ? K * H : 0, "train/snap_mu", SL_FIELD_REAL, "delta-slopes at the snapshots, K x H row-major", "y/x");
 
-  /* spectra */
-  for (PetscInt st = 0; st < 2; st++)
+  /* spectra: at init and final one spectrum per run (scalars are run-table columns); at the snapshots K per run
+   * (scalars become ragged arrays of K entries, the arrays K rows of the per-spectrum length) */
+  for (PetscInt st = 0; st < SL_NSTAGES; st++)
     for (PetscInt c = 0; c < 2; c++)
       for (PetscInt p = 0; p < 3; p++) {
-        char group[PETSC_MAX_PATH_LEN];
+        static const char *const leaves[] = {"values", "residuals", "hist_edges", "hist_counts", "gram_values"};
+        static const char *const descs[]  = {"eigenvalues, ascending (all, or k smallest then k largest)", "residual norms ||H x - lambda x|| of the eigenpairs", "exact-histogram bin edges", "exact number of eigenvalues per histogram bin", "at interpolating minima: eigenvalues of the Gram matrix scale J J^T (N x N), the exact nonzero spectrum; NaN otherwise"};
+        const PetscInt           rows     = st == SL_STAGE_SNAPSHOTS ? K : 1;
+        char                     group[PETSC_MAX_PATH_LEN];
         if (!(s->stages[st] && s->coords[c] && s->parts[p])) continue;
         PetscCall(PetscSNPrintf(group, sizeof(group), "spectra/%s/%s/%s", SLStageNames[st], SLCoordinateNames[c], SLHessianParts[p]));
-        PetscCall(SLDeclareColumns(out, group, PETSC_STATIC_ARRAY_LENGTH(SLSpectrumColumns), SLSpectrumColumns));
+        if (st != SL_STAGE_SNAPSHOTS) PetscCall(SLDeclareColumns(out, group, PETSC_STATIC_ARRAY_LENGTH(SLSpectrumColumns), SLSpectrumColumns));
+        else {
+          /* method and size do not change along a run; every other scalar is one value per snapshot */
+          PetscCall(SLDeclareColumns(out, group, 2, SLSpectrumColumns));
+          for (PetscInt k = 2; k < (PetscInt)PETSC_STATIC_ARRAY_LENGTH(SLSpectrumColumns); k++) {
+            char d[512];
+            for (PetscInt i = 0; i < R; i++) cnt[i] = K;
+            PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", group, SLSpectrumColumns[k].name));
+            PetscCall(PetscSNPrintf(d, sizeof(d), "%s, at each snapshot (K per run)", SLSpectrumColumns[k].description));
+            PetscCall(SLOutputDeclareRagged(out, path, SLSpectrumColumns[k].type, cnt, d, SLSpectrumColumns[k].units));
+          }
+        }
         for (PetscInt leaf = 0; leaf < 5; leaf++) {
-          static const char *const leaves[] = {"values", "residuals", "hist_edges", "hist_counts", "gram_values"};
-          static const char *const descs[]  = {"eigenvalues, ascending (all, or k smallest then k largest)", "residual norms ||H x - lambda x|| of the eigenpairs", "exact-histogram bin edges", "exact number of eigenvalues per histogram bin", "at interpolating minima: eigenvalues of the Gram matrix scale J J^T (N x N), the exact nonzero spectrum; NaN otherwise"};
+          char d[512];
           for (PetscInt i = 0; i < R; i++) {
             SLRunSpec   r;
             SLEigMethod method;
@@ -208,10 +222,11 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
             PetscCall(SLStudyGetRun(s, i, &r));
             Pc = (c == SL_COORD_NN ? 3 : 2) * r.width + (s->output_bias ? 1 : 0);
             PetscCall(SLSpectrumSolverGetLayout(s->eig, Pc, 1, &method, &nvals, &nbins));
-            cnt[i] = leaf < 2 ? nvals : (leaf == 2 ? (nbins ? nbins + 1 : 0) : (leaf == 3 ? nbins : (p != SL_HESS_RESIDUAL ? s->data[r.i_data]->N : 0)));
+            cnt[i] = rows * (leaf < 2 ? nvals : (leaf == 2 ? (nbins ? nbins + 1 : 0) : (leaf == 3 ? nbins : (p != SL_HESS_RESIDUAL ? s->data[r.i_data]->N : 0))));
           }
           PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", group, leaves[leaf]));
-          PetscCall(SLOutputDeclareRagged(out, path, leaf == 3 ? SL_FIELD_INT : SL_FIELD_REAL, cnt, descs[leaf], leaf == 3 ? "" : "loss/param^2"));
+          PetscCall(PetscSNPrintf(d, sizeof(d), "%s%s", descs[leaf], rows > 1 ? "; K rows per run (row k: snapshot k), row-major" : ""));
+          PetscCall(SLOutputDeclareRagged(out, path, leaf == 3 ? SL_FIELD_INT : SL_FIELD_REAL, cnt, d, leaf == 3 ? "" : "loss/param^2"));
         }
       }
 #undef SL_RAGGED

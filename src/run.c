@@ -17,6 +17,21 @@ static PetscErrorCode SLPutRealCol(SLOutput out, PetscBool leader, const char pa
   PetscFunctionReturn(0);
 }
 
+/* A per-spectrum scalar: run-table column (row 0) or entry k of a per-snapshot ragged array. */
+static PetscErrorCode SLPutIntAt(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscInt row, PetscInt64 v)
+{
+  PetscFunctionBeginUser;
+  if (leader) PetscCall(SLOutputPutInt(out, path, run, row, 1, &v));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SLPutRealAt(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscInt row, PetscReal v)
+{
+  PetscFunctionBeginUser;
+  if (leader) PetscCall(SLOutputPutReal(out, path, run, row, 1, &v));
+  PetscFunctionReturn(0);
+}
+
 /* Parameters, spline view and flatness measures of the current network at a stage. */
 static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader, SLNetwork net, SLSpline sp, SLData data, PetscInt stage)
 {
@@ -62,8 +77,9 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
   PetscFunctionReturn(0);
 }
 
-/* Every selected spectrum at a stage; *ok becomes false if a check fails. */
-static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, PetscInt stage, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
+/* Every selected spectrum at a stage; *ok becomes false if a check fails. row: 0 at init and final, k at snapshot
+ * k (each stored piece then starts at row k of the run's slice: k scalars, k x the per-spectrum length). */
+static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
 {
   char path[256];
 
@@ -83,7 +99,8 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
       if (ierr) {
         const char *text = NULL;
         PetscCall(PetscErrorMessage(ierr, &text, NULL));
-        PetscCall(PetscSNPrintf(failure, flen, "spectrum %s/%s/%s failed: %s", SLStageNames[stage], SLCoordinateNames[c], SLHessianParts[p], text ? text : "error"));
+        if (stage == SL_STAGE_SNAPSHOTS) PetscCall(PetscSNPrintf(failure, flen, "spectrum %s/%s/%s at snapshot %" PetscInt_FMT " failed: %s", SLStageNames[stage], SLCoordinateNames[c], SLHessianParts[p], row, text ? text : "error"));
+        else PetscCall(PetscSNPrintf(failure, flen, "spectrum %s/%s/%s failed: %s", SLStageNames[stage], SLCoordinateNames[c], SLHessianParts[p], text ? text : "error"));
         *ok = PETSC_FALSE;
         continue;
       }
@@ -91,47 +108,76 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
       if (leader) {
         PetscInt64 *hc;
         PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "values"));
-        PetscCall(SLOutputPutReal(out, path, id, 0, spec.nvals, spec.values));
+        PetscCall(SLOutputPutReal(out, path, id, row * spec.nvals, spec.nvals, spec.values));
         PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "residuals"));
-        PetscCall(SLOutputPutReal(out, path, id, 0, spec.nvals, spec.residuals));
+        PetscCall(SLOutputPutReal(out, path, id, row * spec.nvals, spec.nvals, spec.residuals));
         if (spec.nbins) {
           PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "hist_edges"));
-          PetscCall(SLOutputPutReal(out, path, id, 0, spec.nbins + 1, spec.hist_edges));
+          PetscCall(SLOutputPutReal(out, path, id, row * (spec.nbins + 1), spec.nbins + 1, spec.hist_edges));
           PetscCall(PetscMalloc1(spec.nbins, &hc));
           for (PetscInt k = 0; k < spec.nbins; k++) hc[k] = spec.hist_counts[k];
           PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "hist_counts"));
-          PetscCall(SLOutputPutInt(out, path, id, 0, spec.nbins, hc));
+          PetscCall(SLOutputPutInt(out, path, id, row * spec.nbins, spec.nbins, hc));
           PetscCall(PetscFree(hc));
         }
         if (spec.ngram) {
           PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "gram_values"));
-          PetscCall(SLOutputPutReal(out, path, id, 0, spec.ngram, spec.gram_values));
+          PetscCall(SLOutputPutReal(out, path, id, row * data->N, spec.ngram, spec.gram_values));
         }
-        PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "method"));
-        PetscCall(SLOutputPutString(out, path, id, SLEigMethods[spec.method]));
+        if (row == 0) {
+          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "method"));
+          PetscCall(SLOutputPutString(out, path, id, SLEigMethods[spec.method]));
+          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "size"));
+          PetscCall(SLPutIntCol(out, leader, path, id, spec.P));
+        }
 #define SL_SPEC(kind, leaf, val) \
   do { \
     PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, leaf)); \
-    PetscCall(kind(out, leader, path, id, val)); \
+    PetscCall(kind(out, leader, path, id, row, val)); \
   } while (0)
-        SL_SPEC(SLPutIntCol, "size", spec.P);
-        SL_SPEC(SLPutIntCol, "n_neg", spec.n_neg);
-        SL_SPEC(SLPutIntCol, "n_zero", spec.n_zero);
-        SL_SPEC(SLPutIntCol, "n_pos", spec.n_pos);
-        SL_SPEC(SLPutIntCol, "n_bound", spec.n_bound);
-        SL_SPEC(SLPutIntCol, "check_neg", spec.check_neg);
-        SL_SPEC(SLPutIntCol, "check_zero", spec.check_zero);
-        SL_SPEC(SLPutIntCol, "nconv", nconv);
-        SL_SPEC(SLPutIntCol, "nreduced", spec.nreduced);
-        SL_SPEC(SLPutIntCol, "check_counts", spec.check_counts);
-        SL_SPEC(SLPutRealCol, "lambda_min", spec.lambda_min);
-        SL_SPEC(SLPutRealCol, "lambda_max", spec.lambda_max);
-        SL_SPEC(SLPutRealCol, "zero_tol", spec.zero_tol);
+        SL_SPEC(SLPutIntAt, "n_neg", spec.n_neg);
+        SL_SPEC(SLPutIntAt, "n_zero", spec.n_zero);
+        SL_SPEC(SLPutIntAt, "n_pos", spec.n_pos);
+        SL_SPEC(SLPutIntAt, "n_bound", spec.n_bound);
+        SL_SPEC(SLPutIntAt, "check_neg", spec.check_neg);
+        SL_SPEC(SLPutIntAt, "check_zero", spec.check_zero);
+        SL_SPEC(SLPutIntAt, "nconv", nconv);
+        SL_SPEC(SLPutIntAt, "nreduced", spec.nreduced);
+        SL_SPEC(SLPutIntAt, "check_counts", spec.check_counts);
+        SL_SPEC(SLPutRealAt, "lambda_min", spec.lambda_min);
+        SL_SPEC(SLPutRealAt, "lambda_max", spec.lambda_max);
+        SL_SPEC(SLPutRealAt, "zero_tol", spec.zero_tol);
 #undef SL_SPEC
       }
       if (spec.check_neg != 1 || spec.check_zero == 0 || spec.check_counts == 0) *ok = PETSC_FALSE;
       PetscCall(SLSpectrumReset(&spec));
     }
+  PetscFunctionReturn(0);
+}
+
+/* Spectra at every snapshot reached with a finite loss (rows of snapshots not reached keep their fill values). The
+ * network is a scratch copy set to each snapshot's parameters; a snapshot is an interpolating point when its loss
+ * is <= -sl_train_loss_tol. */
+static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLTrainer tr, SLNetwork net, SLData data, const SLTrainResult *res, PetscBool *ok, char failure[], size_t flen)
+{
+  SLNetwork scratch;
+  SLSpline  ssp;
+  PetscInt  P, Plocal;
+  PetscReal loss_tol;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLTrainerGetLossTol(tr, &loss_tol));
+  PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
+  PetscCall(SLNetworkDuplicate(net, &scratch));
+  PetscCall(SLSplineCreateFromNetwork(scratch, &ssp));
+  for (PetscInt k = 0; k < res->nsnap; k++) {
+    if (!PetscIsNormalReal(res->snap_loss[k]) && res->snap_loss[k] != 0) continue; /* NaN/Inf: nothing to analyse */
+    PetscCall(SLNetworkSetParameters(scratch, res->snap_theta + k * Plocal));
+    PetscCall(SLSplineUpdateFromNetwork(ssp, scratch));
+    PetscCall(SLRecordSpectra(s, out, id, leader, eig, scratch, ssp, data, SL_STAGE_SNAPSHOTS, k, (PetscBool)(res->snap_loss[k] <= loss_tol), ok, failure, flen));
+  }
+  PetscCall(SLSplineDestroy(&ssp));
+  PetscCall(SLNetworkDestroy(&scratch));
   PetscFunctionReturn(0);
 }
 
@@ -233,7 +279,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
 
   /* Initialization */
   PetscCall(SLRecordState(out, id, leader, net, sp, data, 0));
-  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 0, PETSC_FALSE, &ok, failure, sizeof(failure)));
+  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_INIT, 0, PETSC_FALSE, &ok, failure, sizeof(failure)));
 
   /* Gradient flow (or none: the final state is the initial one) */
   if (s->train) PetscCall(SLTrainerTrain(tr, net, data, &res));
@@ -245,7 +291,8 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     PetscCall(SLRecordTraining(s, out, id, leader, net, sp, &res));
     PetscCall(SLRecordState(out, id, leader, net, sp, data, 1));
     /* A failed run's end state is no critical point: its spectra would say nothing. */
-    if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, 1, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
+    if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_FINAL, 0, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
+    if (s->stages[SL_STAGE_SNAPSHOTS]) PetscCall(SLRecordSnapshotSpectra(s, out, id, leader, eig, tr, net, data, &res, &ok, failure, sizeof(failure)));
     if (failure[0] && leader) PetscCall(SLOutputPutString(out, "runs/reason", id, failure)); /* replaces the "" written above */
     PetscCall(SLPutIntCol(out, leader, "runs/checks_ok", id, ok));
     PetscCall(SLPutRealCol(out, leader, "runinfo/wall_time", id, MPI_Wtime() - t0));

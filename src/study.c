@@ -186,10 +186,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscCall(PetscOptionsBool("-sl_output_bias", "Networks have an output bias c", "SLStudySetFromOptions", s->output_bias, &s->output_bias, NULL));
   PetscCall(SLOptionsSubset(comm, "-sl_coords", "Coordinate systems of the Hessians: nn, bdso", SLCoordinateNames, 2, s->coords, PetscOptionsObject));
   PetscCall(SLOptionsSubset(comm, "-sl_hess_parts", "Hessian parts whose spectra are computed: full, gauss_newton, residual", SLHessianParts, 3, s->parts, PetscOptionsObject));
-  {
-    static const char *const stages[] = {"init", "final", "SLStage", "SL_STAGE_", NULL};
-    PetscCall(SLOptionsSubset(comm, "-sl_hess_stages", "When Hessian spectra are computed: init, final", stages, 2, s->stages, PetscOptionsObject));
-  }
+  PetscCall(SLOptionsSubset(comm, "-sl_hess_stages", "When Hessian spectra are computed: init, final, snapshots (at every parameter snapshot of training)", SLStageNames, SL_NSTAGES, s->stages, PetscOptionsObject));
   PetscCall(PetscOptionsInt("-sl_output_max_snapshot_params", "Runs with more parameters store no parameter snapshots", "SLStudySetFromOptions", s->max_snapshot_params, &s->max_snapshot_params, NULL));
   PetscCall(PetscOptionsReal("-sl_wide_threshold", "Runs whose cost estimate exceeds this (and that are too large for a dense spectrum) run on a group of ranks", "SLStudySetFromOptions", s->wide_threshold, &s->wide_threshold, NULL));
   PetscCall(PetscOptionsInt("-sl_wide_ranks", "Ranks per wide run (default: all ranks)", "SLStudySetFromOptions", s->wide_ranks, &s->wide_ranks, NULL));
@@ -258,6 +255,7 @@ PetscErrorCode SLStudySetUp(SLStudy s)
   PetscCheck(any, comm, PETSC_ERR_USER, "Option -sl_coords: select at least one of nn, bdso");
   PetscCheck(s->slice_count >= 1, comm, PETSC_ERR_USER, "Option -sl_slice_count must be >= 1, got %" PetscInt_FMT, s->slice_count);
   PetscCheck(s->slice_index >= 0 && s->slice_index < s->slice_count, comm, PETSC_ERR_USER, "Option -sl_slice_index must be in [0, %" PetscInt_FMT "), got %" PetscInt_FMT, s->slice_count, s->slice_index);
+  PetscCheck(s->train || !s->stages[SL_STAGE_SNAPSHOTS], comm, PETSC_ERR_USER, "Option -sl_hess_stages snapshots needs training: -sl_train false keeps no snapshots");
   PetscCheck(s->max_snapshot_params >= 0, comm, PETSC_ERR_USER, "Option -sl_output_max_snapshot_params must be >= 0");
   PetscCheck(s->wide_threshold > 0, comm, PETSC_ERR_USER, "Option -sl_wide_threshold must be > 0");
   PetscCheck(s->wide_ranks == -1 || s->wide_ranks >= 1, comm, PETSC_ERR_USER, "Option -sl_wide_ranks must be >= 1, got %" PetscInt_FMT, s->wide_ranks);
@@ -300,9 +298,11 @@ PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
     SLEigMethod method;
     PetscInt    nvals, nbins, nspec = 0;
     PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
-    for (PetscInt st = 0; st < 2; st++)
+    PetscInt    K, M;
+    PetscCall(SLTrainerGetOutputSizes(s->trainer, &K, &M));
+    for (PetscInt st = 0; st < SL_NSTAGES; st++)
       for (PetscInt c = 0; c < 2; c++)
-        for (PetscInt p = 0; p < 3; p++) nspec += (s->stages[st] && s->coords[c] && s->parts[p]);
+        for (PetscInt p = 0; p < 3; p++) nspec += (s->stages[st] && s->coords[c] && s->parts[p]) * (st == SL_STAGE_SNAPSHOTS ? (s->train ? K : 0) : 1);
     hess = method == SL_EIG_DENSE ? (PetscReal)P * P * P : 400.0 * P * N + (nbins + 3.0) * P * N * N;
     hess *= nspec;
   }
@@ -345,7 +345,7 @@ PetscErrorCode SLStudyView(SLStudy s, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
   line[0] = 0;
   SLCat(line, sizeof(line), "Hessian spectra at");
-  for (PetscInt st = 0; st < 2; st++)
+  for (PetscInt st = 0; st < SL_NSTAGES; st++)
     if (s->stages[st]) SLCat(line, sizeof(line), " %s", SLStageNames[st]);
   SLCat(line, sizeof(line), "; coordinates");
   for (PetscInt c = 0; c < 2; c++)

@@ -192,6 +192,13 @@ PetscErrorCode SLTrainerGetLossType(SLTrainer tr, SLLossType *type)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLTrainerGetLossTol(SLTrainer tr, PetscReal *tol)
+{
+  PetscFunctionBeginUser;
+  *tol = tr->loss_tol;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M)
 {
   PetscFunctionBeginUser;

@@ -4,7 +4,15 @@
 #include <splinelens/study.h>
 #include <splinelens/output.h>
 
-PETSC_EXTERN const char *const SLStageNames[]; /* "init", "final" */
+/* Spectrum stages: init and final (one spectrum per run: columns of length R), snapshots (one per parameter
+ * snapshot: the per-spectrum values become ragged arrays of K entries per run, row k = snapshot k). */
+typedef enum {
+  SL_STAGE_INIT,
+  SL_STAGE_FINAL,
+  SL_STAGE_SNAPSHOTS
+} SLStage;
+#define SL_NSTAGES 3
+PETSC_EXTERN const char *const SLStageNames[]; /* "init", "final", "snapshots" */
 
 /* Declare axes, data sets, provenance attributes, run-table columns and ragged arrays (identical on all ranks). */
 PETSC_EXTERN PetscErrorCode SLStudyDeclareLayout(SLStudy study, SLOutput out);

@@ -13,7 +13,8 @@
  *   -sl_output_bias             networks with an output bias c
  *   -sl_coords nn,bdso          coordinate systems of the Hessians (default nn,bdso)
  *   -sl_hess_parts full,...     Hessian parts: full, gauss_newton, residual (default full)
- *   -sl_hess_stages init,final  when to compute Hessian spectra (default init,final)
+ *   -sl_hess_stages init,final,snapshots  when to compute Hessian spectra (default init,final; snapshots: at
+ *                               every parameter snapshot of training)
  *   -sl_output_max_snapshot_params P  runs with more parameters store no parameter snapshots (default 200000)
  *   -sl_wide_threshold C        runs costlier than C run on groups of -sl_wide_ranks ranks (default 1e12)
  *   -sl_wide_ranks G            ranks per wide run (default: all ranks)
@@ -53,7 +54,7 @@ struct _n_SLStudy {
   PetscBool        output_bias;
   PetscBool        coords[2];                     /* indexed by SLCoordinates */
   PetscBool        parts[3];                      /* indexed by SLHessianPart */
-  PetscBool        stages[2];                     /* init, final              */
+  PetscBool        stages[3];                     /* init, final, snapshots   */
   PetscInt         max_snapshot_params;
   PetscReal        wide_threshold;
   PetscInt         wide_ranks;

@@ -55,6 +55,8 @@ PETSC_EXTERN PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr);
 PETSC_EXTERN PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr);
 PETSC_EXTERN PetscErrorCode SLTrainerGetLossType(SLTrainer tr, SLLossType *type);
 PETSC_EXTERN PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M);
+/* -sl_train_loss_tol: a state with loss <= it counts as interpolating. */
+PETSC_EXTERN PetscErrorCode SLTrainerGetLossTol(SLTrainer tr, PetscReal *tol);
 /* Estimated number of gradient evaluations of one run (for the cost model). */
 PETSC_EXTERN PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals);
 /* Flag polled after every step; when it becomes nonzero the run stops with SL_STOP_INTERRUPTED. */

@@ -15,6 +15,7 @@ expect "Option -sl_widths: width must be > 0" "$WORK/x.h5" -sl_widths 0,4
 expect "Option -sl_alphas: scales must be finite and > 0" "$WORK/x.h5" -sl_alphas -1
 expect "Unknown option -sl_widht" "$WORK/x.h5" -sl_widht 3
 expect "Option -sl_hess_parts: unknown value \"everything\"" "$WORK/x.h5" -sl_hess_parts everything
+expect "Option -sl_hess_stages snapshots needs training" "$WORK/x.h5" -sl_hess_stages init,snapshots -sl_train false
 expect "-sl_data_mydata_file" "$WORK/x.h5" -sl_datasets mydata -sl_data_mydata_type csv
 printf 'x,y\n1,2\n1,3\n' > "$WORK/dup.csv"
 expect "dup.csv:3" "$WORK/x.h5" -sl_datasets mydata -sl_data_mydata_type csv -sl_data_mydata_file "$WORK/dup.csv"

@@ -2,12 +2,12 @@
 # Wide runs on a group of ranks: a study whose runs exceed -sl_wide_threshold runs each on both ranks
 # (neurons split in 1024-neuron blocks). Gradient descent and every neuron sum are reduced in a fixed block
 # order, so training and the exact counts/histograms are bitwise those of a one-rank run; the Krylov-Schur
-# extremes agree to the eigensolver tolerance.
+# extremes agree to the eigensolver tolerance. Spectra at init, end and every snapshot.
 BIN=$1 SRC=$2; shift 2
 . "$SRC/tests/e2e/lib.sh"
 opts=(-sl_widths 2500,3000 -sl_seeds 0 -sl_alphas 1 -sl_datasets sine -sl_data_sine_n 12 -sl_train_gd -sl_train_lr 0.002
       -sl_train_max_steps 200 -sl_train_max_time 0.4 -sl_train_snapshots 3 -sl_train_curve 6 -sl_coords nn,bdso
-      -sl_hess_stages init,final -sl_eig_dense_max 500 -sl_eig_nev 4 -sl_eig_hist_bins 16 -sl_wide_threshold 1)
+      -sl_hess_stages init,final,snapshots -sl_eig_dense_max 500 -sl_eig_nev 4 -sl_eig_hist_bins 16 -sl_wide_threshold 1)
 run_study 1 "$WORK/one.h5" "${opts[@]}" || fail "1-rank run exited $? ($(tail -3 "$WORK/one.h5.log"))"
 run_study 2 "$WORK/two.h5" "${opts[@]}" || fail "2-rank run exited $? ($(tail -3 "$WORK/two.h5.log"))"
 grep -q "2 on groups of 2 ranks" "$WORK/two.h5.log" || fail "the runs were not distributed: $(grep 'runs to do' "$WORK/two.h5.log")"
@@ -18,10 +18,10 @@ sys.exit(0 if (g == 2).all() else 1)
 PYEOF
 # Everything but the eigenvalues (and what is derived from them) is bitwise identical.
 $COMPARE "$WORK/one.h5" "$WORK/two.h5" --exclude /runinfo --exclude /spectra || fail "training/network content differs between 1 and 2 ranks"
-for st in init final; do for c in nn bdso; do
+for st in init final snapshots; do for c in nn bdso; do
   for leaf in n_neg n_zero n_pos n_bound; do
     $PY -c "import h5py,sys,numpy as np; a,b=(h5py.File(f,'r')['spectra/$st/$c/full/$leaf'][:] for f in sys.argv[1:]); sys.exit(0 if np.array_equal(a,b) else 1)" "$WORK/one.h5" "$WORK/two.h5" || fail "$st/$c $leaf differ"
   done
 done; done
-$COMPARE "$WORK/one.h5" "$WORK/two.h5" --rtol 1e-7 --exclude /runinfo --exclude /spectra/init/nn/full/residuals --exclude /spectra/init/bdso/full/residuals --exclude /spectra/final/nn/full/residuals --exclude /spectra/final/bdso/full/residuals || fail "spectra differ beyond 1e-7 between 1 and 2 ranks"
+$COMPARE "$WORK/one.h5" "$WORK/two.h5" --rtol 1e-7 --exclude /runinfo --exclude /spectra/init/nn/full/residuals --exclude /spectra/init/bdso/full/residuals --exclude /spectra/final/nn/full/residuals --exclude /spectra/final/bdso/full/residuals --exclude /spectra/snapshots/nn/full/residuals --exclude /spectra/snapshots/bdso/full/residuals || fail "spectra differ beyond 1e-7 between 1 and 2 ranks"
 echo "wide runs on 2 ranks: network and training bitwise, counts exact, extremes within 1e-7"

@@ -19,7 +19,7 @@ MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
 
 # The end-to-end study: small enough for a few seconds on 2 ranks, rich enough that every claim that applies
 # to it is exercised (two schemes, three alphas with a symmetric init so the kernel regime is visible, dense
-# spectra of every part, snapshots, a tight ODE tolerance for the q conservation claim).
+# spectra of every part at init, end and every snapshot, snapshots, a tight ODE tolerance for the q conservation claim).
 E2E_YAML = """\
 sl_study_name: analysis_e2e
 sl_widths: [8, 32]
@@ -34,7 +34,7 @@ sl_init:
   symmetric: true
 sl_coords: [nn, bdso]
 sl_hess_parts: [full, gauss_newton, residual]
-sl_hess_stages: [init, final]
+sl_hess_stages: [init, final, snapshots]
 sl_train:
   max_time: 200
   max_steps: 20000

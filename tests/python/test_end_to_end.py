@@ -108,6 +108,31 @@ def test_numpy_recomputation(study):
                 res = T.residual(th, r.x, r.y)
                 scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
                 assert np.max(np.abs(np.sort(sp["values"]) - ev)) <= 1e-10 * scale, (i, st, co, pa)
+            # spectra at every snapshot: row k from snapshot k's parameters; row 0 is the initial spectrum
+            assert set(r.snapshot_spectra) == {(co, pa) for (_, co, pa) in r.spectra}
+            for (co, pa), sp in r.snapshot_spectra.items():
+                K = r.snap_time.size
+                assert sp["values"].shape == (K, r.spectra[("init", co, pa)]["values"].size)
+                assert np.array_equal(sp["values"][0], r.spectra[("init", co, pa)]["values"]), (i, co, pa)
+                reached = 0
+                for k in range(K):
+                    th = r.snap_theta[k]
+                    if not np.all(np.isfinite(th)):
+                        assert sp["n_neg"][k] == -1 and np.all(np.isnan(sp["values"][k])), (i, co, pa, k)
+                        continue
+                    reached += 1
+                    if co == "nn":
+                        Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
+                    else:
+                        b, m, s, c = T.to_bdso(th)
+                        Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                    ev = np.linalg.eigvalsh(Hm)
+                    res = T.residual(th, r.x, r.y)
+                    scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
+                    assert np.max(np.abs(sp["values"][k] - ev)) <= 1e-10 * scale, (i, co, pa, k)
+                    zt = sp["zero_tol"][k]
+                    assert sp["n_neg"][k] == np.sum(ev < -zt) and sp["n_pos"][k] == np.sum(ev > zt), (i, co, pa, k)
+                assert reached >= 2
 
 
 def test_claims_on_real_study(study):
@@ -172,7 +197,7 @@ def test_summary_strict_pending(e2e_study, tmp_path):
 def test_report_command(report):
     names = set(os.listdir(report))
     for stem in ("init_breakpoints", "init_delta_slopes", "flatness_width", "flatness_alpha", "spectrum_counts",
-                 "spectra", "extremal_dead", "loss_curves"):
+                 "spectra", "extremal_dead", "loss_curves", "snapshot_spectra"):
         for ext in ("png", "pdf"):
             assert "%s.%s" % (stem, ext) in names, stem
             assert os.path.getsize(report / ("%s.%s" % (stem, ext))) > 1000
