@@ -6,7 +6,7 @@ expect() { # expect REGEX OUTFILE args...: nonzero exit, message matches, OUTFIL
   local re=$1 out=$2; shift 2
   mpiexec -n 2 "$BIN" -sl_view 0 -sl_output "$out" -options_file "$CONFIG" "$@" >"$WORK/log" 2>&1 && fail "exit 0 for: $*"
   grep -Eq -- "$re" "$WORK/log" || fail "message /$re/ not found for: $* ; got: $(grep 'ERROR' "$WORK/log" | head -3)"
-  [ -e "$out" ] && [ "$out" != "$WORK/good.h5" ] && [ "$out" != "$WORK/junk.h5" ] && fail "output $out was created for: $*"
+  [ -e "$out" ] && [ "$out" != "$WORK/good.h5" ] && [ "$out" != "$WORK/junk.h5" ] && [ "$out" != "$WORK/adir" ] && fail "output $out was created for: $*"
   return 0
 }
 expect "Option -sl_schemes: unknown value \"nosuch\"" "$WORK/x.h5" -sl_schemes nosuch
@@ -20,6 +20,12 @@ expect "-sl_data_mydata_file" "$WORK/x.h5" -sl_datasets mydata -sl_data_mydata_t
 printf 'x,y\n1,2\n1,3\n' > "$WORK/dup.csv"
 expect "dup.csv:3" "$WORK/x.h5" -sl_datasets mydata -sl_data_mydata_type csv -sl_data_mydata_file "$WORK/dup.csv"
 expect "directory .*does not exist" "$WORK/nodir/x.h5"
+# Unwritable outputs (as root permissions do not stop a write, so: a directory, a path under a regular file).
+mkdir -p "$WORK/adir"
+expect "output file .*adir is a directory" "$WORK/adir"
+[ -z "$(ls -A "$WORK/adir")" ] || fail "something was written into the directory given as output"
+echo "a regular file" > "$WORK/plain"
+expect "cannot create .*plain/x.h5: .*plain is not a directory" "$WORK/plain/x.h5"
 # A file of another study is refused and left byte-identical.
 run_study 2 "$WORK/good.h5" -options_file "$CONFIG" "$@" || fail "good run exited $?"
 before=$(md5sum < "$WORK/good.h5")

@@ -1,10 +1,10 @@
 #!/bin/bash
-# A study gives bitwise-identical numeric content on 1, 2 and 3 ranks (3 oversubscribed on 2 cores), spectra at
-# every snapshot included.
+# A study gives bitwise-identical numeric content on 1, 2 and 3 ranks (3 oversubscribed on 2 cores).
+# Usage: ranks.sh BIN SRC CONFIG [extra options]
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
 for n in 1 2 3; do
-  run_study $n "$WORK/r$n.h5" -options_file "$CONFIG" -sl_hess_stages init,final,snapshots "$@" || fail "run on $n ranks exited $? ($(tail -3 "$WORK/r$n.h5.log"))"
+  run_study $n "$WORK/r$n.h5" -options_file "$CONFIG" "$@" || fail "run on $n ranks exited $? ($(tail -3 "$WORK/r$n.h5.log"))"
   read -r p d f < <(status_counts "$WORK/r$n.h5")
   [ "$p" = 0 ] || fail "$p runs pending after a complete run on $n ranks"
 done
