@@ -638,6 +638,49 @@ def fig_breakpoint_trajectories(cx):
                    "horizontal lines: data positions.")
 
 
+def fig_eigenvector_fields(cx):
+    """Eigenvectors of the extreme eigenvalues as breakpoint-indexed fields (-sl_eig_vectors): for the widest run
+    with stored vectors, the share of each neuron in the most negative and the largest eigenvectors, plotted at
+    the neuron's breakpoint, with the data positions."""
+    best = None
+    for (st, co, pa) in _spec_keys(cx, "full"):
+        if not cx.st.has("spectra/%s/%s/%s/vectors" % (st, co, pa)):
+            continue
+        for i in cx.done:
+            vals, beta, w = cx.st.eigenvector_fields((st, co, pa), i)
+            if vals is None or not np.all(np.isfinite(vals)):
+                continue
+            score = (int(cx.t["width"][i]), st == "final", co == "nn", -i)
+            if best is None or score > best[0]:
+                best = (score, i, (st, co, pa), vals, beta, w)
+    if best is None:
+        return []
+    _, i, key, vals, beta, w = best
+    r = cx.run(i)
+    picks = [j for j in (0, 1) if j < vals.size] + [j for j in (vals.size - 1, vals.size - 2) if j >= 2]
+    fig, axes = plt.subplots(1, len(picks), figsize=(3.6 * len(picks), 3.3), squeeze=False)
+    ok = np.isfinite(beta)
+    lo, hi = float(np.min(r.x)), float(np.max(r.x))
+    span = max(hi - lo, 1e-12)
+    for ax, j in zip(axes.flat, picks):
+        for xn in r.x:
+            ax.axvline(xn, color="0.8", lw=0.6, ls=":")
+        ax.scatter(beta[ok], np.maximum(w[j][ok], 1e-300), s=4, color="tab:red" if vals[j] < 0 else "tab:blue", alpha=0.6)
+        ax.set_yscale("log")
+        top = float(np.max(w[j][ok])) if np.any(ok) else 1.0
+        ax.set_ylim(max(top * 1e-12, 1e-300), top * 3)
+        ax.set_xlim(lo - 1.5 * span, hi + 1.5 * span)
+        ax.set_xlabel("breakpoint beta_i (x); dotted: data x_n")
+        ax.set_ylabel("share of neuron i in the eigenvector")
+        ax.set_title("lambda = %.4g" % vals[j])
+    st, co, pa = key
+    fig.suptitle("Eigenvectors of the extreme %s Hessian eigenvalues as breakpoint fields (%s, %s coordinates; run %d: "
+                 "H=%d, alpha %g, seed %d)" % (pa, st, co, i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i]), fontsize=8)
+    return cx.save(fig, "eigenvector_fields", "Which neurons carry the outlier eigenvalues: each eigenvector's squared "
+                   "norm on a neuron's coordinates, placed at that neuron's breakpoint (red: negative eigenvalues, "
+                   "blue: the largest). Stored with -sl_eig_vectors.")
+
+
 def fig_snapshot_spectra(cx):
     """Hessian spectra along training (-sl_hess_stages ...,snapshots): extremal eigenvalues and the exact
     negative count of the full Hessian at every snapshot, for the trajectory group (one run per alpha)."""
@@ -777,4 +820,4 @@ def animate_run(cx, i, max_frames=None):
 
 ALL_FIGURES = [fig_init_breakpoints, fig_init_delta_slopes, fig_flatness_width, fig_flatness_alpha,
                fig_spectrum_counts, fig_spectra, fig_extremal, fig_loss_curves, fig_regime_functions,
-               fig_regime_distances, fig_breakpoint_trajectories, fig_snapshot_spectra]
+               fig_regime_distances, fig_breakpoint_trajectories, fig_snapshot_spectra, fig_eigenvector_fields]

@@ -342,11 +342,40 @@ class Study:
         for k, d in g.items():
             if k.endswith("_offset") or not isinstance(d, h5py.Dataset):
                 continue
+            if k == "vectors":
+                continue  # possibly large (nvec x P): read on demand with eigenvectors()
             if k + "_offset" in g:  # ragged: values, residuals, hist_edges, hist_counts, gram_values, ...
                 out[k] = self.ragged(base + "/" + k, i)
             elif d.ndim == 1 and d.shape[0] == self.nruns:
                 out[k] = _decode(d[i])
         return out
+
+    def eigenvectors(self, key, i):
+        """Eigenvectors stored with -sl_eig_vectors for spectrum key = (stage, coords, part) of run i: (values,
+        vectors) with vectors nvec x P (row j: unit eigenvector of values[j], in the run's coordinate order:
+        neuron-major (w, b, v) or (beta, mu), output bias last). (None, None) when not stored."""
+        base = "spectra/%s/%s/%s" % key
+        if base + "/vectors" not in self.f:
+            return None, None
+        vals = self.ragged(base + "/vector_values", i)
+        vec = self.ragged(base + "/vectors", i)
+        if vals is None or vec is None or vals.size == 0:
+            return None, None
+        return vals, vec.reshape(vals.size, -1)
+
+    def eigenvector_fields(self, key, i):
+        """Breakpoint-indexed view of the stored eigenvectors: (values, beta, weights) with beta the breakpoints of
+        the spectrum's stage (H) and weights[j, n] = squared norm of eigenvector j on neuron n's coordinates (its
+        share of the vector; the output bias share is 1 - sum). Which neurons (breakpoints) carry an outlier."""
+        vals, vec = self.eigenvectors(key, i)
+        if vals is None:
+            return None, None, None
+        st, co, _ = key
+        H = int(self.runs()["width"][i])
+        npn = 3 if co == "nn" else 2
+        w = (vec[:, : npn * H].reshape(vals.size, H, npn) ** 2).sum(axis=2)
+        beta = self.ragged("network/beta_%s" % st, i)
+        return vals, beta, w
 
     def snapshot_spectra_keys(self):
         """(coords, part) of the spectra at every parameter snapshot (-sl_hess_stages ...,snapshots)."""

@@ -228,6 +228,27 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
           PetscCall(PetscSNPrintf(d, sizeof(d), "%s%s", descs[leaf], rows > 1 ? "; K rows per run (row k: snapshot k), row-major" : ""));
           PetscCall(SLOutputDeclareRagged(out, path, leaf == 3 ? SL_FIELD_INT : SL_FIELD_REAL, cnt, d, leaf == 3 ? "" : "loss/param^2"));
         }
+        /* eigenvectors of the extremes (-sl_eig_vectors), at init and final only */
+        if (st != SL_STAGE_SNAPSHOTS) {
+          PetscInt nvec0 = 0, *cv;
+          PetscCall(PetscMalloc1(R, &cv));
+          for (PetscInt i = 0; i < R; i++) {
+            SLRunSpec r;
+            PetscInt  Pc;
+            PetscCall(SLStudyGetRun(s, i, &r));
+            Pc = (c == SL_COORD_NN ? 3 : 2) * r.width + (s->output_bias ? 1 : 0);
+            PetscCall(SLSpectrumSolverGetVectorLayout(s->eig, Pc, 1, &cnt[i]));
+            cv[i] = cnt[i] * Pc;
+            nvec0 += cnt[i];
+          }
+          if (nvec0) {
+            PetscCall(PetscSNPrintf(path, sizeof(path), "%s/vector_values", group));
+            PetscCall(SLOutputDeclareRagged(out, path, SL_FIELD_REAL, cnt, "eigenvalues of the stored eigenvectors: the k smallest then the k largest", "loss/param^2"));
+            PetscCall(PetscSNPrintf(path, sizeof(path), "%s/vectors", group));
+            PetscCall(SLOutputDeclareRagged(out, path, SL_FIELD_REAL, cv, "unit eigenvectors, nvec x P row-major, coordinates in the run's order (neuron-major (w,b,v) or (beta,mu), c last); entry of largest |x| positive", ""));
+          }
+          PetscCall(PetscFree(cv));
+        }
       }
 #undef SL_RAGGED
   PetscCall(PetscFree(cnt));

@@ -124,6 +124,10 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
           PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "gram_values"));
           PetscCall(SLOutputPutReal(out, path, id, row * data->N, spec.ngram, spec.gram_values));
         }
+        if (spec.nvec) {
+          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "vector_values"));
+          PetscCall(SLOutputPutReal(out, path, id, 0, spec.nvec, spec.vector_values));
+        }
         if (row == 0) {
           PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "method"));
           PetscCall(SLOutputPutString(out, path, id, SLEigMethods[spec.method]));
@@ -149,6 +153,11 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
         SL_SPEC(SLPutRealAt, "zero_tol", spec.zero_tol);
 #undef SL_SPEC
       }
+      /* every rank writes its slice of the eigenvectors */
+      if (spec.nvec) {
+        PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "vectors"));
+        for (PetscInt j = 0; j < spec.nvec; j++) PetscCall(SLOutputPutReal(out, path, id, j * spec.P + spec.vstart, spec.vlocal, spec.vectors + j * spec.vlocal));
+      }
       if (spec.check_neg != 1 || spec.check_zero == 0 || spec.check_counts == 0) *ok = PETSC_FALSE;
       PetscCall(SLSpectrumReset(&spec));
     }
@@ -164,8 +173,11 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
   SLSpline  ssp;
   PetscInt  P, Plocal;
   PetscReal loss_tol;
+  PetscInt  nvec;
 
   PetscFunctionBeginUser;
+  PetscCall(SLSpectrumSolverGetVectorLayout(eig, 1, 1, &nvec));
+  PetscCall(SLSpectrumSolverSetVectors(eig, PETSC_FALSE)); /* eigenvectors are stored at init and final only */
   PetscCall(SLTrainerGetLossTol(tr, &loss_tol));
   PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
   PetscCall(SLNetworkDuplicate(net, &scratch));
@@ -178,6 +190,7 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
   }
   PetscCall(SLSplineDestroy(&ssp));
   PetscCall(SLNetworkDestroy(&scratch));
+  PetscCall(SLSpectrumSolverSetVectors(eig, (PetscBool)(nvec > 0)));
   PetscFunctionReturn(0);
 }
 

@@ -2,7 +2,8 @@
  * Krylov method, and the driver that fills an SLSpectrum. Solves are in spectrum_eps.c (dense, Krylov-Schur) and
  * spectrum_reduced.c (extremes from the class-reduced problem, the default of the Krylov method when it is at
  * most -sl_eig_reduced_max), counts, checks and the exact histogram in spectrum_counts.c, the Gram spectrum at
- * interpolating points in spectrum_gram.c. One class object (hessian_class.c) serves all of them. */
+ * interpolating points in spectrum_gram.c, the eigenvectors of the extremes (-sl_eig_vectors: filled by each
+ * method, normalized here with spectrum_vectors.c). One class object (hessian_class.c) serves all of them. */
 #include "spectrum_impl.h"
 
 const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_", NULL};
@@ -20,6 +21,7 @@ PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
   (*s)->hist_bins    = 50;
   (*s)->exact_counts = PETSC_TRUE;
   (*s)->reduced_max  = 2000;
+  (*s)->vectors      = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
 
@@ -34,6 +36,7 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
   PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
+  PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverSetVectors", s->vectors, &s->vectors, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
   PetscCheck(s->nev >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_nev %" PetscInt_FMT " must be >= 1", s->nev);
@@ -57,6 +60,22 @@ PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMP
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLSpectrumSolverSetVectors(SLSpectrumSolver s, PetscBool vectors)
+{
+  PetscFunctionBeginUser;
+  s->vectors = vectors;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumSolverGetVectorLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, PetscInt *nvec)
+{
+  PetscFunctionBeginUser;
+  (void)nranks; /* the same k smallest and k largest for the dense and the Krylov method */
+  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
+  *nvec = s->vectors ? PetscMin(2 * s->nev, P) : 0;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
 {
   PetscFunctionBeginUser;
@@ -65,6 +84,8 @@ PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
   PetscCall(PetscFree(spec->hist_edges));
   PetscCall(PetscFree(spec->hist_counts));
   PetscCall(PetscFree(spec->gram_values));
+  PetscCall(PetscFree(spec->vector_values));
+  PetscCall(PetscFree(spec->vectors));
   PetscCall(PetscMemzero(spec, sizeof(*spec)));
   PetscFunctionReturn(0);
 }
@@ -86,10 +107,17 @@ PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData
   /* separate allocations: SLSpectrumReset frees each array on its own */
   PetscCall(PetscMalloc1(spec->nvals, &spec->values));
   PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
+  PetscCall(SLSpectrumSolverGetVectorLayout(s, info.P, nranks, &spec->nvec));
+  if (spec->nvec > 0) { /* this rank's slice of the model's parameter vector */
+    spec->vlocal = info.Plocal;
+    spec->vstart = info.npn * info.hstart;
+    PetscCall(PetscMalloc1(spec->nvec, &spec->vector_values));
+    PetscCall(PetscMalloc1(PetscMax(spec->nvec * spec->vlocal, 1), &spec->vectors));
+  }
   /* the class aggregates: O(H) once, then every count is O(N^3) whatever the width */
   PetscCall(SLHessCountCreate(model, data, type, part, &hc));
   if (spec->method == SL_EIG_DENSE) {
-    PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals));
+    PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals, spec->nvec, spec->vector_values, spec->vectors));
     spec->nconv = spec->nvals;
   } else {
     const PetscInt nsmall = PetscMin(s->nev, info.P), nlarge = spec->nvals - nsmall;
@@ -97,12 +125,20 @@ PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData
 
     PetscCall(SLSpectrumReducedSize(hc, &m));
     if (m <= s->reduced_max) {
-      PetscCall(SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+      PetscCall(SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
       spec->nreduced = m;
     } else {
       PetscCall(PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
-      PetscCall(SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv));
+      PetscCall(SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
     }
+    /* the values the vectors belong to: before SLSpectrumAnalyze's multiplicity check may change values[] */
+    if (spec->nvec > 0) PetscCall(PetscArraycpy(spec->vector_values, spec->values, spec->nvec));
+  }
+  if (spec->nvec > 0) { /* unit 2-norm and the sign rule, by deterministic reductions (spectrum_vectors.c) */
+    SLHessClass cl;
+
+    PetscCall(SLHessCountGetClass(hc, &cl));
+    for (PetscInt j = 0; j < spec->nvec; j++) PetscCall(SLSpectrumVectorNormalize(cl, spec->vectors + j * spec->vlocal));
   }
   PetscCall(SLSpectrumAnalyze(s, hc, data, interpolating, spec));
   if (interpolating && part != SL_HESS_RESIDUAL) PetscCall(SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
@@ -122,6 +158,7 @@ PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "SLSpectrumSolver: dense up to P = %" PetscInt_FMT " on one rank, else Krylov-Schur k = %" PetscInt_FMT " smallest and largest\n", s->dense_max, s->nev));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  tol %g, zero_rtol %g, histogram bins %" PetscInt_FMT ", exact (inertia) counts %s\n", (double)s->tol, (double)s->zero_rtol, s->hist_bins, s->exact_counts ? "always" : "when the spectrum is partial"));
   PetscCall(PetscViewerASCIIPrintf(viewer, "  extremes from the class-reduced problem up to size %" PetscInt_FMT "%s\n", s->reduced_max, s->reduced_max < 0 ? " (never: Krylov-Schur)" : ""));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "  eigenvectors of the %" PetscInt_FMT " smallest and largest eigenvalues: %s\n", s->nev, s->vectors ? "yes" : "no"));
   PetscFunctionReturn(0);
 }
 

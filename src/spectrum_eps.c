@@ -1,9 +1,10 @@
 /* SLEPc solves of the Hessian spectrum (THEORY.md section 4): every eigenvalue of the dense matrix
- * (EPSLAPACK), or the extremes of the matrix-free operator (Krylov-Schur). */
+ * (EPSLAPACK), or the extremes of the matrix-free operator (Krylov-Schur); optionally the eigenvectors of the
+ * extremes (the EPS eigenvectors, local slices). */
 #include <slepceps.h>
 #include "spectrum_impl.h"
 
-PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal values[], PetscReal residuals[])
+PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscReal values[], PetscReal residuals[], PetscInt nvec, PetscReal vvalues[], PetscReal vecs[])
 {
   Mat          A, X, AX;
   EPS          eps;
@@ -14,7 +15,6 @@ PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, S
   PetscScalar *xa;
 
   PetscFunctionBeginUser;
-  (void)s;
   PetscCall(SLHessianCreateDense(model, data, type, part, &A));
   PetscCall(MatGetSize(A, &P, NULL));
   PetscCall(EPSCreate(PETSC_COMM_SELF, &eps));
@@ -82,6 +82,20 @@ PetscErrorCode SLSpectrumDense(SLSpectrumSolver s, SLModel model, SLData data, S
     values[i]    = lam[perm[i]];
     residuals[i] = res[perm[i]];
   }
+  if (nvec > 0) { /* the k smallest then the nvec - k largest: columns of X in sorted order */
+    const PetscInt     nsmall = PetscMin(s->nev, P);
+    const PetscScalar *x;
+
+    PetscCheck(nvec <= P, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Dense spectrum: %" PetscInt_FMT " vectors of a size-%" PetscInt_FMT " problem", nvec, P);
+    PetscCall(MatDenseGetArrayRead(X, &x));
+    for (PetscInt j = 0; j < nvec; j++) {
+      const PetscInt si = j < nsmall ? j : P - nvec + j;
+
+      vvalues[j] = values[si];
+      PetscCall(PetscArraycpy(vecs + j * P, x + perm[si] * ldx, P));
+    }
+    PetscCall(MatDenseRestoreArrayRead(X, &x));
+  }
   PetscCall(PetscFree3(lam, res, perm));
   PetscCall(VecDestroy(&xr));
   PetscCall(MatDestroy(&AX));
@@ -110,8 +124,8 @@ static PetscErrorCode SLEigConverged(EPS eps, PetscScalar er, PetscScalar ei, Pe
 }
 
 /* One Krylov-Schur solve for the nev eigenvalues at one end; lam/res receive the *got converged ones in EPS
- * order (closest to the end first). */
-static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich which, PetscInt nev, SLEigConvCtx *conv, PetscReal lam[], PetscReal res[], PetscInt *got)
+ * order (closest to the end first), X (NULL: none) the local slices of their eigenvectors (nev x Plocal). */
+static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich which, PetscInt nev, SLEigConvCtx *conv, PetscReal lam[], PetscReal res[], PetscInt *got, PetscReal X[])
 {
   EPS      eps;
   Vec      x;
@@ -144,35 +158,47 @@ static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich wh
 
     PetscCall(EPSGetEigenpair(eps, i, &lam[i], &ki, x, NULL));
     PetscCall(EPSComputeError(eps, i, EPS_ERROR_ABSOLUTE, &res[i]));
+    if (X) {
+      const PetscScalar *xa;
+      PetscInt           nloc;
+
+      PetscCall(VecGetLocalSize(x, &nloc));
+      PetscCall(VecGetArrayRead(x, &xa));
+      PetscCall(PetscArraycpy(X + i * nloc, xa, nloc));
+      PetscCall(VecRestoreArrayRead(x, &xa));
+    }
   }
   PetscCall(VecDestroy(&x));
   PetscCall(EPSDestroy(&eps));
   PetscFunctionReturn(0);
 }
 
-/* Insertion sort of (value, residual) pairs by value (k is small). */
-static void SLSortPairs(PetscInt n, PetscReal v[], PetscReal r[])
+/* Insertion sort of (value, residual, row index) triples by value (k is small). */
+static void SLSortPairs(PetscInt n, PetscReal v[], PetscReal r[], PetscInt row[])
 {
   for (PetscInt i = 1; i < n; i++) {
     const PetscReal tv = v[i], tr = r[i];
+    const PetscInt  ti = row[i];
     PetscInt        j  = i - 1;
 
     for (; j >= 0 && v[j] > tv; j--) {
-      v[j + 1] = v[j];
-      r[j + 1] = r[j];
+      v[j + 1]   = v[j];
+      r[j + 1]   = r[j];
+      row[j + 1] = row[j];
     }
-    v[j + 1] = tv;
-    r[j + 1] = tr;
+    v[j + 1]   = tv;
+    r[j + 1]   = tr;
+    row[j + 1] = ti;
   }
 }
 
-PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv)
+PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv, PetscReal vecs[])
 {
   SLHessClass  cl;
   Mat          A;
   Vec          v0, dg;
-  PetscInt     lo, hi, gs = 0, gl = 0;
-  PetscReal   *lam, *res;
+  PetscInt     lo, hi, gs = 0, gl = 0, nv = nsmall + nlarge, *row;
+  PetscReal   *lam, *res, *X = NULL, *Y = NULL; /* X: vectors of one end in EPS order; Y: all rows, values[] order */
   PetscScalar *v;
   SLEigConvCtx conv;
 
@@ -192,29 +218,43 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsm
   /* scale of the operator for the convergence test: the largest diagonal entry (<= ||H||) */
   PetscCall(MatGetDiagonal(A, dg));
   PetscCall(VecNorm(dg, NORM_INFINITY, &conv.nrm));
-  PetscCall(PetscMalloc2(PetscMax(nsmall, nlarge), &lam, PetscMax(nsmall, nlarge), &res));
-  for (PetscInt i = 0; i < nsmall + nlarge; i++) values[i] = residuals[i] = (PetscReal)NAN;
+  PetscCall(PetscMalloc3(PetscMax(nsmall, nlarge), &lam, PetscMax(nsmall, nlarge), &res, nv, &row));
+  if (vecs) PetscCall(PetscMalloc2(PetscMax(PetscMax(nsmall, nlarge) * (hi - lo), 1), &X, PetscMax(nv * (hi - lo), 1), &Y));
+  for (PetscInt i = 0; i < nv; i++) {
+    values[i] = residuals[i] = (PetscReal)NAN;
+    row[i]                   = i;
+  }
   if (nlarge > 0) {
-    PetscCall(SLKrylovEnd(s, A, v0, EPS_LARGEST_REAL, nlarge, &conv, lam, res, &gl));
+    PetscCall(SLKrylovEnd(s, A, v0, EPS_LARGEST_REAL, nlarge, &conv, lam, res, &gl, X));
     /* EPS order is descending: the largest goes last */
     for (PetscInt j = 0; j < gl; j++) {
-      values[nsmall + nlarge - 1 - j]    = lam[j];
-      residuals[nsmall + nlarge - 1 - j] = res[j];
+      values[nv - 1 - j]    = lam[j];
+      residuals[nv - 1 - j] = res[j];
+      if (Y) PetscCall(PetscArraycpy(Y + (nv - 1 - j) * (hi - lo), X + j * (hi - lo), hi - lo));
     }
     if (gl > 0) conv.nrm = PetscMax(conv.nrm, PetscAbsReal(lam[0]));
   }
   if (nsmall > 0) {
-    PetscCall(SLKrylovEnd(s, A, v0, EPS_SMALLEST_REAL, nsmall, &conv, lam, res, &gs));
+    PetscCall(SLKrylovEnd(s, A, v0, EPS_SMALLEST_REAL, nsmall, &conv, lam, res, &gs, X));
     for (PetscInt j = 0; j < gs; j++) {
       values[j]    = lam[j];
       residuals[j] = res[j];
+      if (Y) PetscCall(PetscArraycpy(Y + j * (hi - lo), X + j * (hi - lo), hi - lo));
     }
   }
   /* each end is ascending; sort within the converged parts in case EPS returned them out of order */
-  SLSortPairs(gs, values, residuals);
-  SLSortPairs(gl, values + nsmall + nlarge - gl, residuals + nsmall + nlarge - gl);
+  SLSortPairs(gs, values, residuals, row);
+  SLSortPairs(gl, values + nv - gl, residuals + nv - gl, row + nv - gl);
   *nconv = gs + gl;
-  PetscCall(PetscFree2(lam, res));
+  if (vecs) { /* rows follow the sorted values; the ones not converged are NaN */
+    for (PetscInt i = 0; i < nv; i++) {
+      const PetscBool got = i < gs || i >= nv - gl ? PETSC_TRUE : PETSC_FALSE;
+
+      for (PetscInt p = 0; p < hi - lo; p++) vecs[i * (hi - lo) + p] = got ? Y[row[i] * (hi - lo) + p] : (PetscReal)NAN;
+    }
+    PetscCall(PetscFree2(X, Y));
+  }
+  PetscCall(PetscFree3(lam, res, row));
   PetscCall(VecDestroy(&v0));
   PetscCall(VecDestroy(&dg));
   PetscCall(MatDestroy(&A));

@@ -11,7 +11,11 @@
  * whole spectrum of the P x P Hessian, exactly repeated eigenvalues included. Directions with s_j^2 <= 64 eps
  * s_1^2 (or beyond |c|) are rounding noise of an exactly rank-deficient Y_ck and are dropped. The aggregates are
  * replicated and rank independent; the small problem is solved on rank 0 and broadcast. Residuals
- * ||Hess x - lambda x|| / ||x|| use the matrix-free operator on the lifted vectors x (O(P) each). */
+ * ||Hess x - lambda x|| / ||x|| use the matrix-free operator on the lifted vectors x (O(P) each).
+ * Eigenvectors (-sl_eig_vectors): the lifted reduced eigenvectors, and for a multiplicity eigenvalue ev_ck that
+ * the extremes hold u times, u orthonormal alpha's orthogonal to the column space of Y_ck (spectrum_vectors.c),
+ * x = alpha (x) q_ck. Only replicated numbers and block-deterministic neuron sums enter, so they are bitwise the
+ * same on any number of ranks. */
 #include "spectrum_impl.h"
 #include <petscblaslapack.h>
 #include <float.h>
@@ -167,14 +171,6 @@ static PetscErrorCode SLReducedEig(PetscInt m, const PetscReal A[], PetscReal W[
   PetscFunctionReturn(0);
 }
 
-/* A deterministic, layout-independent weight of global neuron g (the start of a multiplicity eigenvector). */
-static inline PetscReal SLStartWeight(PetscInt g)
-{
-  const PetscReal h = 0.6180339887498949 * (PetscReal)(g + 1);
-
-  return 0.5 + (h - PetscFloorReal(h));
-}
-
 typedef struct {
   SLHessClass cl;
   PetscInt    c, k;
@@ -210,6 +206,7 @@ static void SLProjKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Pets
 typedef struct {
   PetscInt  type, idx;
   PetscReal value;
+  PetscInt  copy; /* type 1: which of the multiplicity copies (0 .. mult-1) */
 } SLSource;
 
 /* x = the eigenvector of a source, in the layout of the operator's Vecs. */
@@ -333,6 +330,63 @@ static PetscErrorCode SLMultList(SLHessClass cl, const SLReduced *rd, PetscInt *
   PetscFunctionReturn(0);
 }
 
+/* The sources of the nsmall smallest then the nlarge largest eigenvalues, merged from the ns smallest and nl
+ * largest reduced eigenvalues w and the nm multiplicity groups ml. Ties go to the reduced eigenvalue at the small
+ * end, and at the large end too unless strict: then the two ends are a prefix and a suffix of one total order
+ * (value, reduced before multiplicity, index), so they never share a vector or a multiplicity copy (copies are
+ * numbered up from 0 at the small end, down from mult - 1 at the large end). */
+static PetscErrorCode SLMerge(PetscInt nsmall, PetscInt nlarge, PetscInt ns, PetscInt nl, const PetscReal w[], PetscInt nm, const SLMult ml[], PetscBool strict, SLSource src[])
+{
+  PetscInt a = 0, b = 0, used = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt j = 0; j < nsmall; j++) {
+    const PetscBool take_red = a < ns && (b >= nm || w[a] <= ml[b].value) ? PETSC_TRUE : PETSC_FALSE;
+
+    PetscCheck(a < ns || b < nm, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Reduced spectrum: too few eigenvalues");
+    src[j].copy = -1;
+    if (take_red) {
+      src[j].type  = 0;
+      src[j].idx   = a;
+      src[j].value = w[a++];
+    } else {
+      src[j].type  = 1;
+      src[j].idx   = ml[b].item;
+      src[j].value = ml[b].value;
+      src[j].copy  = used;
+      if (++used == ml[b].mult) {
+        b++;
+        used = 0;
+      }
+    }
+  }
+  a    = nl - 1;
+  b    = nm - 1;
+  used = 0;
+  for (PetscInt j = 0; j < nlarge; j++) { /* descending; stored ascending at the end */
+    const PetscBool take_red = a >= 0 && (b < 0 || (strict ? w[ns + a] > ml[b].value : w[ns + a] >= ml[b].value)) ? PETSC_TRUE : PETSC_FALSE;
+    SLSource       *sj       = src + nsmall + nlarge - 1 - j;
+
+    PetscCheck(a >= 0 || b >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Reduced spectrum: too few eigenvalues");
+    sj->copy = -1;
+    if (take_red) {
+      sj->type  = 0;
+      sj->idx   = ns + a;
+      sj->value = w[ns + a--];
+    } else {
+      sj->type  = 1;
+      sj->idx   = ml[b].item;
+      sj->value = ml[b].value;
+      sj->copy  = ml[b].mult - 1 - used;
+      if (++used == ml[b].mult) {
+        b--;
+        used = 0;
+      }
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumReducedSize(SLHessCount hc, PetscInt *m)
 {
   SLHessClass cl;
@@ -346,7 +400,82 @@ PetscErrorCode SLSpectrumReducedSize(SLHessCount hc, PetscInt *m)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv)
+/* Do the eigenvalues from the two LAPACK calls (the ns smallest, the nl largest) touch: the largest of the first
+ * within 1e-6 max|w| of the smallest of the second (or overlapping)? Eigenvectors of a (numerically) repeated
+ * eigenvalue from separate calls are not orthogonal to each other; then all of them come from one call. */
+static PetscBool SLJointNeeded(PetscInt ns, PetscInt nl, const PetscReal w[])
+{
+  PetscReal sc;
+
+  if (ns <= 0 || nl <= 0) return PETSC_FALSE;
+  sc = PetscMax(PetscAbsReal(w[0]), PetscAbsReal(w[ns + nl - 1]));
+  return w[ns] - w[ns - 1] <= 1e-6 * sc ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* Eigenvectors of the extremes (not normalized): the lifted reduced eigenvectors, and for a multiplicity
+ * eigenvalue as many orthonormal vectors of its eigenspace as the extremes hold copies of it
+ * (SLSpectrumMultVectors), assigned in copy order. Sources by the strict merge, so no two rows share a vector. */
+static PetscErrorCode SLReducedVectors(SLHessClass cl, const SLReduced *rd, PetscInt nsmall, PetscInt nlarge, PetscInt ns, PetscInt nl, const PetscReal w[], const PetscReal Z[], PetscBool joint, PetscInt nm, const SLMult ml[], Vec xv, PetscReal vecs[])
+{
+  const PetscInt nv = nsmall + nlarge, Pl = cl->info.Plocal, hl = cl->info.hlocal, npn = cl->info.npn;
+  SLSource      *src;
+  PetscInt      *done, *grp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(nv, &src, nv, &done, nv, &grp));
+  PetscCall(SLMerge(nsmall, nlarge, ns, nl, w, nm, ml, PETSC_TRUE, src));
+  for (PetscInt j = 0; j < nv; j++) done[j] = 0;
+  for (PetscInt j = 0; j < nv; j++) {
+    PetscInt         ng = 0, t, c;
+    PetscReal       *alpha;
+    const PetscReal *q;
+
+    if (done[j]) continue;
+    if (src[j].type == 0 || src[j].idx == rd->nitem) {
+      const PetscScalar *xa;
+
+      const PetscInt     col = joint && src[j].idx >= ns ? rd->m - nl + src[j].idx - ns : src[j].idx;
+
+      PetscCall(SLLift(cl, rd, src + j, src[j].type == 0 ? Z + rd->m * col : NULL, xv));
+      PetscCall(VecGetArrayRead(xv, &xa));
+      PetscCall(PetscArraycpy(vecs + j * Pl, xa, Pl));
+      PetscCall(VecRestoreArrayRead(xv, &xa));
+      done[j] = 1;
+      continue;
+    }
+    for (PetscInt j2 = j; j2 < nv; j2++)
+      if (!done[j2] && src[j2].type == 1 && src[j2].idx == src[j].idx) {
+        grp[ng++] = j2;
+        done[j2]  = 1;
+      }
+    for (PetscInt a = 1; a < ng; a++) /* insertion sort of the group by copy number */
+      for (PetscInt b = a; b > 0 && src[grp[b]].copy < src[grp[b - 1]].copy; b--) {
+        const PetscInt tmp = grp[b];
+
+        grp[b]     = grp[b - 1];
+        grp[b - 1] = tmp;
+      }
+    t = src[j].idx;
+    c = rd->ic[t];
+    q = cl->q + 9 * c + npn * rd->ik[t];
+    PetscCall(PetscMalloc1(PetscMax(ng * hl, 1), &alpha));
+    PetscCall(SLSpectrumMultVectors(cl, c, rd->ik[t], rd->ir[t], rd->v + 4 * t, rd->sig + 2 * t, ng, alpha));
+    PetscCall(PetscInfo(NULL, "Reduced eigenvectors: %" PetscInt_FMT " of the %" PetscInt_FMT " of eigenvalue %g (class %" PetscInt_FMT ", %" PetscInt_FMT " kept directions)\n", ng, cl->count[c] - rd->ir[t], (double)src[j].value, c, rd->ir[t]));
+    for (PetscInt u = 0; u < ng; u++) { /* x_i = alpha_i q_ck on class c, zero elsewhere */
+      PetscReal *row = vecs + grp[u] * Pl;
+
+      for (PetscInt p = 0; p < Pl; p++) row[p] = 0.0;
+      for (PetscInt i = 0; i < hl; i++)
+        if (cl->cls[i] == c)
+          for (PetscInt a = 0; a < npn; a++) row[npn * i + a] = alpha[u * hl + i] * q[a];
+    }
+    PetscCall(PetscFree(alpha));
+  }
+  PetscCall(PetscFree3(src, done, grp));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv, PetscReal vecs[])
 {
   SLHessClass  cl;
   SLReduced    rd;
@@ -354,6 +483,7 @@ PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarg
   SLSource    *src;
   PetscInt     nm, m, ns, nl, nz;
   PetscReal   *w, *Z; /* reduced eigenpairs: the ns smallest, then the nl largest (ascending within each) */
+  PetscReal   *Zall = NULL; /* vectors wanted and the two sets touch: all m reduced eigenvectors, one call */
   PetscMPIInt  rank;
   Mat          A;
   Vec          xv, yv;
@@ -375,61 +505,31 @@ PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarg
     PetscCall(SLReducedMatrix(cl, &rd, Am));
     if (ns > 0) PetscCall(SLReducedEig(m, Am, A2, 1, ns, w, Z));
     if (nl > 0) PetscCall(SLReducedEig(m, Am, A2, m - nl + 1, m, w + ns, Z + ns * m));
+    if (vecs && SLJointNeeded(ns, nl, w)) {
+      PetscReal *wall;
+
+      PetscCall(PetscInfo(NULL, "Reduced eigenvectors: the %" PetscInt_FMT " smallest and %" PetscInt_FMT " largest touch; all %" PetscInt_FMT " vectors from one call\n", ns, nl, m));
+      PetscCall(PetscMalloc1(m, &wall));
+      PetscCall(PetscMalloc1(m * m, &Zall));
+      PetscCall(SLReducedEig(m, Am, A2, 1, m, wall, Zall));
+      PetscCall(PetscFree(wall)); /* only the vectors are used: the values stay those of the two calls */
+    }
     PetscCall(PetscFree2(Am, A2));
   }
   if (nz > 0) {
     PetscCallMPI(MPI_Bcast(w, (PetscMPIInt)nz, MPIU_REAL, 0, cl->info.comm));
     PetscCallMPI(MPI_Bcast(Z, (PetscMPIInt)(nz * m), MPIU_REAL, 0, cl->info.comm));
   }
+  if (vecs && m > 0 && SLJointNeeded(ns, nl, w)) { /* the same decision on every rank: w is replicated */
+    if (rank != 0) PetscCall(PetscMalloc1(m * m, &Zall));
+    PetscCallMPI(MPI_Bcast(Zall, (PetscMPIInt)(m * m), MPIU_REAL, 0, cl->info.comm));
+  }
   PetscCall(PetscLogEventEnd(SL_EVENT_SpecReduced, 0, 0, 0, 0));
   PetscCall(SLMultList(cl, &rd, &nm, &ml));
 
   /* merge: the nsmall smallest of {reduced eigenvalues} u {ev_ck x multiplicity}, then the nlarge largest */
   PetscCall(PetscMalloc1(nsmall + nlarge, &src));
-  {
-    PetscInt a = 0, b = 0, used = 0;
-
-    for (PetscInt j = 0; j < nsmall; j++) {
-      const PetscBool take_red = a < ns && (b >= nm || w[a] <= ml[b].value) ? PETSC_TRUE : PETSC_FALSE;
-
-      PetscCheck(a < ns || b < nm, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Reduced spectrum: too few eigenvalues");
-      if (take_red) {
-        src[j].type  = 0;
-        src[j].idx   = a;
-        src[j].value = w[a++];
-      } else {
-        src[j].type  = 1;
-        src[j].idx   = ml[b].item;
-        src[j].value = ml[b].value;
-        if (++used == ml[b].mult) {
-          b++;
-          used = 0;
-        }
-      }
-    }
-    a = nl - 1;
-    b = nm - 1;
-    used = 0;
-    for (PetscInt j = 0; j < nlarge; j++) { /* descending; stored ascending at the end */
-      const PetscBool take_red = a >= 0 && (b < 0 || w[ns + a] >= ml[b].value) ? PETSC_TRUE : PETSC_FALSE;
-      SLSource       *sj       = src + nsmall + nlarge - 1 - j;
-
-      PetscCheck(a >= 0 || b >= 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Reduced spectrum: too few eigenvalues");
-      if (take_red) {
-        sj->type  = 0;
-        sj->idx   = ns + a;
-        sj->value = w[ns + a--];
-      } else {
-        sj->type  = 1;
-        sj->idx   = ml[b].item;
-        sj->value = ml[b].value;
-        if (++used == ml[b].mult) {
-          b--;
-          used = 0;
-        }
-      }
-    }
-  }
+  PetscCall(SLMerge(nsmall, nlarge, ns, nl, w, nm, ml, PETSC_FALSE, src));
 
   /* residuals on the matrix-free operator, once per distinct source */
   PetscCall(SLHessianCreateShellFromClass(cl, &A));
@@ -456,6 +556,8 @@ PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarg
     }
   }
   *nconv = nsmall + nlarge;
+  if (vecs) PetscCall(SLReducedVectors(cl, &rd, nsmall, nlarge, ns, nl, w, Zall ? Zall : Z, Zall ? PETSC_TRUE : PETSC_FALSE, nm, ml, xv, vecs));
+  PetscCall(PetscFree(Zall));
   PetscCall(VecDestroy(&xv));
   PetscCall(VecDestroy(&yv));
   PetscCall(MatDestroy(&A));

@@ -5,9 +5,9 @@ foreach(t resume badinput)
            ${CMAKE_SOURCE_DIR} ${SL_E2E_CONFIG})
   set_tests_properties(e2e_${t} PROPERTIES LABELS "e2e;mpi" ENVIRONMENT "${SL_MPI_ENV}" TIMEOUT 300)
 endforeach()
-# The tiny study on 1, 2, 3 ranks, with spectra at every snapshot too.
+# The tiny study on 1, 2, 3 ranks, with spectra at every snapshot and eigenvectors too.
 add_test(NAME e2e_ranks COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/e2e/ranks.sh $<TARGET_FILE:splinelens>
-         ${CMAKE_SOURCE_DIR} ${SL_E2E_CONFIG} -sl_hess_stages init,final,snapshots)
+         ${CMAKE_SOURCE_DIR} ${SL_E2E_CONFIG} -sl_hess_stages init,final,snapshots -sl_eig_vectors)
 set_tests_properties(e2e_ranks PROPERTIES LABELS "e2e;mpi" ENVIRONMENT "${SL_MPI_ENV}" TIMEOUT 300)
 # Slower runs so the signals of the resume test arrive mid-study.
 set_tests_properties(e2e_resume PROPERTIES TIMEOUT 400)

@@ -3,7 +3,8 @@
  * eigenproblem (size independent of the width: activation classes of the sorted data), or with Krylov-Schur on the
  * matrix-free operator when that problem is too large (many data points); counts of
  * negative / zero / positive eigenvalues (exact, by inertia, when the spectrum is not complete), an exact
- * histogram, and the checks of THEORY.md section 4. Options under "sl_eig_" (EPS options too: -sl_eig_eps_...).
+ * histogram, the checks of THEORY.md section 4, and optionally the eigenvectors of the extremes. Options under
+ * "sl_eig_" (EPS options too: -sl_eig_eps_...).
  */
 #pragma once
 #include <splinelens/hessian.h>
@@ -39,16 +40,35 @@ typedef struct {
   PetscInt    ngram;      /* N at an interpolating point with part != residual, else 0                   */
   PetscReal  *gram_values;/* the ngram eigenvalues (ascending) of the Gram matrix scale J J^T (empirical
                              NTK): its nonzero ones are the nonzero eigenvalues of Hess = scale J^T J there */
+  /* Eigenvectors of the extremes (-sl_eig_vectors; nvec = 0 and NULL arrays when off). Every method, dense too:
+   * the k smallest then the k largest eigenpairs (all P of them when P <= 2k). Each vector has unit 2-norm and
+   * its entry of largest absolute value (smallest global index on ties) is positive. The class-reduced and dense
+   * vectors are bitwise independent of the number of ranks, Krylov-Schur ones up to rounding. */
+  PetscInt    nvec;          /* min(2k, P), or 0                                                      */
+  PetscReal  *vector_values; /* nvec eigenvalues the vectors belong to, ascending, = the k smallest then the
+                                k largest (Krylov: the Ritz values, before the multiplicity repair of values[];
+                                NaN where not converged)                                              */
+  PetscInt    vlocal;        /* local length of each vector on this rank (the model's local slice)    */
+  PetscInt    vstart;        /* global index of this rank's first entry                               */
+  PetscReal  *vectors;       /* nvec x vlocal row-major: this rank's slice of each unit-norm eigenvector, in
+                                the model's coordinate order (neuron-major, output bias last); rows of
+                                vectors Krylov-Schur did not converge are all NaN                     */
 } SLSpectrum;
 
 typedef struct _n_SLSpectrumSolver *SLSpectrumSolver;
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s);
 /* -sl_eig_dense_max (largest P solved densely), -sl_eig_nev k, -sl_eig_tol, -sl_eig_zero_rtol,
  * -sl_eig_hist_bins (0: no histogram), -sl_eig_exact_counts (inertia counts also when dense),
- * -sl_eig_reduced_max (largest class-reduced problem for the extremes; -1: always Krylov-Schur) */
+ * -sl_eig_reduced_max (largest class-reduced problem for the extremes; -1: always Krylov-Schur),
+ * -sl_eig_vectors (eigenvectors of the k smallest and k largest eigenvalues) */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s);
 /* Method and number of stored values for an operator of size P on a communicator of size nranks. */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, SLEigMethod *method, PetscInt *nvals, PetscInt *nbins);
+/* -sl_eig_vectors: also compute the eigenvectors of the stored extremes (SLSpectrum.nvec and following). */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetVectors(SLSpectrumSolver s, PetscBool vectors);
+/* Number of eigenvectors stored for an operator of size P: 0 when -sl_eig_vectors is off, else min(2k, P)
+ * whatever the method and nranks. */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetVectorLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, PetscInt *nvec);
 /* interpolating: the point is an interpolating minimum (r = 0 to tolerance): enables the zero-count check. */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec);
 /* Compute overwrites *spec without freeing it: call SLSpectrumReset (frees, zeroes) before reusing one. */

@@ -2,12 +2,13 @@
 # Wide runs on a group of ranks: a study whose runs exceed -sl_wide_threshold runs each on both ranks
 # (neurons split in 1024-neuron blocks). Gradient descent and every neuron sum are reduced in a fixed block
 # order, so training and the exact counts/histograms are bitwise those of a one-rank run; the Krylov-Schur
-# extremes agree to the eigensolver tolerance. Spectra at init, end and every snapshot.
+# extremes agree to the eigensolver tolerance. Spectra at init, end and every snapshot; the eigenvectors of the
+# extremes (class-reduced, lifted neuron by neuron) are bitwise those of one rank and are eigenvectors.
 BIN=$1 SRC=$2; shift 2
 . "$SRC/tests/e2e/lib.sh"
 opts=(-sl_widths 2500,3000 -sl_seeds 0 -sl_alphas 1 -sl_datasets sine -sl_data_sine_n 12 -sl_train_gd -sl_train_lr 0.002
       -sl_train_max_steps 200 -sl_train_max_time 0.4 -sl_train_snapshots 3 -sl_train_curve 6 -sl_coords nn,bdso
-      -sl_hess_stages init,final,snapshots -sl_eig_dense_max 500 -sl_eig_nev 4 -sl_eig_hist_bins 16 -sl_wide_threshold 1)
+      -sl_hess_stages init,final,snapshots -sl_eig_vectors -sl_eig_dense_max 500 -sl_eig_nev 4 -sl_eig_hist_bins 16 -sl_wide_threshold 1)
 run_study 1 "$WORK/one.h5" "${opts[@]}" || fail "1-rank run exited $? ($(tail -3 "$WORK/one.h5.log"))"
 run_study 2 "$WORK/two.h5" "${opts[@]}" || fail "2-rank run exited $? ($(tail -3 "$WORK/two.h5.log"))"
 grep -q "2 on groups of 2 ranks" "$WORK/two.h5.log" || fail "the runs were not distributed: $(grep 'runs to do' "$WORK/two.h5.log")"
@@ -24,4 +25,38 @@ for st in init final snapshots; do for c in nn bdso; do
   done
 done; done
 $COMPARE "$WORK/one.h5" "$WORK/two.h5" --rtol 1e-7 --exclude /runinfo --exclude /spectra/init/nn/full/residuals --exclude /spectra/init/bdso/full/residuals --exclude /spectra/final/nn/full/residuals --exclude /spectra/final/bdso/full/residuals --exclude /spectra/snapshots/nn/full/residuals --exclude /spectra/snapshots/bdso/full/residuals || fail "spectra differ beyond 1e-7 between 1 and 2 ranks"
+for st in init final; do for c in nn bdso; do
+  $PY -c "import h5py,sys,numpy as np; a,b=(h5py.File(f,'r')['spectra/$st/$c/full/vectors'][:] for f in sys.argv[1:]); sys.exit(0 if np.isfinite(a).any() and np.array_equal(a,b,equal_nan=True) else 1)" "$WORK/one.h5" "$WORK/two.h5" || fail "$st/$c eigenvectors differ between 1 and 2 ranks"
+done; done
+# The stored vectors are unit eigenvectors of the stored eigenvalues: ||H x - lambda x|| by numpy's own Hessian.
+$PY - "$WORK/two.h5" "$SRC/analysis" <<'PYEOF' || fail "stored eigenvectors are not eigenvectors"
+import sys
+sys.path.insert(0, sys.argv[2])
+import numpy as np
+import splinelens_theory as T
+from splinelens_reader import Study
+s = Study(sys.argv[1])
+worst = 0.0
+for i in range(s.nruns):
+    r = s.run(i)
+    for st in ("init", "final"):
+        th = getattr(r, "theta_" + st)
+        for co in ("nn", "bdso"):
+            vals, vec = s.eigenvectors((st, co, "full"), i)
+            if st == "final" and r.status != 1:
+                assert vals is None or np.all(np.isnan(vals)), (i, "a failed run has no end spectrum")
+                continue
+            assert vals is not None and vec.shape == (vals.size, (3 if co == "nn" else 2) * r.H), (i, st, co)
+            if co == "nn":
+                Hm = T.nn_hessian(th, r.x, r.y, s.loss, "full")
+            else:
+                b, m, sg, c = T.to_bdso(th)
+                Hm = T.bdso_hessian(b, m, sg, r.x, r.y, s.loss, "full")
+            scale = np.max(np.abs(vals))
+            for l, x in zip(vals, vec):
+                assert abs(np.linalg.norm(x) - 1) < 1e-10 and x[np.argmax(np.abs(x))] > 0
+                worst = max(worst, np.linalg.norm(Hm @ x - l * x) / scale)
+print("eigenvector residual max %.2e" % worst)
+sys.exit(0 if worst < 1e-8 else 1)
+PYEOF
 echo "wide runs on 2 ranks: network and training bitwise, counts exact, extremes within 1e-7"

@@ -48,6 +48,7 @@ sl_eig:
   dense_max: 200
   nev: 4
   hist_bins: 12
+  vectors: true
 """
 
 

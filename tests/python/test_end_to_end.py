@@ -108,6 +108,24 @@ def test_numpy_recomputation(study):
                 res = T.residual(th, r.x, r.y)
                 scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
                 assert np.max(np.abs(np.sort(sp["values"]) - ev)) <= 1e-10 * scale, (i, st, co, pa)
+            # eigenvectors of the extremes: unit, sign rule, H x = lambda x with numpy's Hessian of the stage
+            for (st, co, pa) in r.spectra:
+                vals, vec = study.eigenvectors((st, co, pa), i)
+                th = getattr(r, "theta_" + st)
+                if co == "nn":
+                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
+                else:
+                    b, m, s, c = T.to_bdso(th)
+                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                assert vec.shape == (min(8, Hm.shape[0]), Hm.shape[0]), (i, st, co, pa)
+                # the rounding scale of the Hessian entries (the residual part is O(|r|) at interpolation)
+                res = T.residual(th, r.x, r.y)
+                sc = max(np.max(np.abs(np.linalg.eigvalsh(Hm))), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
+                for l, x in zip(vals, vec):
+                    assert abs(np.linalg.norm(x) - 1) < 1e-12 and x[np.argmax(np.abs(x))] > 0
+                    assert np.linalg.norm(Hm @ x - l * x) <= 1e-9 * sc, (i, st, co, pa, l)
+                v2, beta, w = study.eigenvector_fields((st, co, pa), i)
+                assert w.shape == (vals.size, r.H) and np.allclose(w.sum(axis=1), 1, atol=1e-12) and beta.size == r.H
             # spectra at every snapshot: row k from snapshot k's parameters; row 0 is the initial spectrum
             assert set(r.snapshot_spectra) == {(co, pa) for (_, co, pa) in r.spectra}
             for (co, pa), sp in r.snapshot_spectra.items():
@@ -197,7 +215,7 @@ def test_summary_strict_pending(e2e_study, tmp_path):
 def test_report_command(report):
     names = set(os.listdir(report))
     for stem in ("init_breakpoints", "init_delta_slopes", "flatness_width", "flatness_alpha", "spectrum_counts",
-                 "spectra", "extremal_dead", "loss_curves", "snapshot_spectra"):
+                 "spectra", "extremal_dead", "loss_curves", "snapshot_spectra", "eigenvector_fields"):
         for ext in ("png", "pdf"):
             assert "%s.%s" % (stem, ext) in names, stem
             assert os.path.getsize(report / ("%s.%s" % (stem, ext))) > 1000
