@@ -804,13 +804,8 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
             th = getattr(r, "theta_" + st)
             if th is None or not np.all(np.isfinite(th)):
                 continue
-            if co == "nn":
-                Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa, hc)
-                Rm = T.nn_hessian(th, r.x, r.y, study.loss, "residual", hc)
-            else:
-                b, m, s, c = T.to_bdso(th, hc)
-                Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa, c, hc)
-                Rm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, "residual", c, hc)
+            Hm = T.hessian(th, r.x, r.y, study.loss, co, pa, hc)
+            Rm = T.hessian(th, r.x, r.y, study.loss, co, "residual", hc)
             ev = np.linalg.eigvalsh(Hm)
             rnorm = float(np.max(np.abs(np.linalg.eigvalsh(Rm)))) if Rm.size else 0.0
             # rounding scale of the residual blocks a_i = sum_n r_n x_n 1_ni: the r_n carry the rounding of f(x_n)
@@ -860,11 +855,7 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
                 if i not in small_set or k >= r.snap_theta.shape[0] or not np.all(np.isfinite(r.snap_theta[k])):
                     continue
                 th = r.snap_theta[k]
-                if co == "nn":
-                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa, hc)
-                else:
-                    b, m, s, c = T.to_bdso(th, hc)
-                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa, c, hc)
+                Hm = T.hessian(th, r.x, r.y, study.loss, co, pa, hc)
                 ev = np.linalg.eigvalsh(Hm)
                 res = T.residual(th, r.x, r.y, hc)
                 mag = np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x, hc)

@@ -222,6 +222,17 @@ def bdso_hessian(beta, mu, s, x, y, loss="sum", part="full", c=0.0, has_c=False)
     return Hm
 
 
+def hessian(theta, x, y, loss="sum", coords="nn", part="full", has_c=None):
+    """Dense Hessian of a network given by its NN parameters theta, in NN or BDSO coordinates (the spline view
+    of theta, orientations fixed)."""
+    if has_c is None:
+        has_c = np.asarray(theta).size % 3 == 1
+    if coords == "nn":
+        return nn_hessian(theta, x, y, loss, part, has_c)
+    beta, mu, s, c = to_bdso(theta, has_c)
+    return bdso_hessian(beta, mu, s, x, y, loss, part, c, has_c)
+
+
 def phi_from(beta, mu, c=None):
     phi = np.stack([np.asarray(beta, float), np.asarray(mu, float)], axis=1).ravel()
     return phi if c is None else np.concatenate([phi, [float(c)]])

@@ -47,11 +47,7 @@ for i in range(s.nruns):
                 assert vals is None or np.all(np.isnan(vals)), (i, "a failed run has no end spectrum")
                 continue
             assert vals is not None and vec.shape == (vals.size, (3 if co == "nn" else 2) * r.H), (i, st, co)
-            if co == "nn":
-                Hm = T.nn_hessian(th, r.x, r.y, s.loss, "full")
-            else:
-                b, m, sg, c = T.to_bdso(th)
-                Hm = T.bdso_hessian(b, m, sg, r.x, r.y, s.loss, "full")
+            Hm = T.hessian(th, r.x, r.y, s.loss, co, "full")
             scale = np.max(np.abs(vals))
             for l, x in zip(vals, vec):
                 assert abs(np.linalg.norm(x) - 1) < 1e-10 and x[np.argmax(np.abs(x))] > 0

@@ -99,11 +99,7 @@ def test_numpy_recomputation(study):
         if r.H == 8:  # dense spectra of the small runs, every stage / coordinates / part
             for (st, co, pa), sp in r.spectra.items():
                 th = getattr(r, "theta_" + st)
-                if co == "nn":
-                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
-                else:
-                    b, m, s, c = T.to_bdso(th)
-                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                Hm = T.hessian(th, r.x, r.y, study.loss, co, pa)
                 ev = np.linalg.eigvalsh(Hm)
                 res = T.residual(th, r.x, r.y)
                 scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))
@@ -112,11 +108,7 @@ def test_numpy_recomputation(study):
             for (st, co, pa) in r.spectra:
                 vals, vec = study.eigenvectors((st, co, pa), i)
                 th = getattr(r, "theta_" + st)
-                if co == "nn":
-                    Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
-                else:
-                    b, m, s, c = T.to_bdso(th)
-                    Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                Hm = T.hessian(th, r.x, r.y, study.loss, co, pa)
                 assert vec.shape == (min(8, Hm.shape[0]), Hm.shape[0]), (i, st, co, pa)
                 # the rounding scale of the Hessian entries (the residual part is O(|r|) at interpolation)
                 res = T.residual(th, r.x, r.y)
@@ -139,11 +131,7 @@ def test_numpy_recomputation(study):
                         assert sp["n_neg"][k] == -1 and np.all(np.isnan(sp["values"][k])), (i, co, pa, k)
                         continue
                     reached += 1
-                    if co == "nn":
-                        Hm = T.nn_hessian(th, r.x, r.y, study.loss, pa)
-                    else:
-                        b, m, s, c = T.to_bdso(th)
-                        Hm = T.bdso_hessian(b, m, s, r.x, r.y, study.loss, pa)
+                    Hm = T.hessian(th, r.x, r.y, study.loss, co, pa)
                     ev = np.linalg.eigvalsh(Hm)
                     res = T.residual(th, r.x, r.y)
                     scale = max(np.max(np.abs(ev)), np.sum((np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x)) * (np.abs(r.x) + 1)))

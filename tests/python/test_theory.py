@@ -155,17 +155,9 @@ def test_inertia_counts_match_dense(coords, has_c):
     y = np.sin(3 * x)
     th = rng.normal(size=3 * H + (1 if has_c else 0))
     for part in ("full", "gauss_newton", "residual"):
-        if coords == "nn":
-            Hm = T.nn_hessian(th, x, y, "mean", part, has_c)
-        else:
-            b, m, s, c = T.to_bdso(th, has_c)
-            Hm = T.bdso_hessian(b, m, s, x, y, "mean", part, c, has_c)
+        Hm = T.hessian(th, x, y, "mean", coords, part, has_c)
         ev = np.linalg.eigvalsh(Hm)
         for lam in (-0.37, -1e-3, 1e-3, 0.21, 1.7):
             assert T.count_below(th, x, y, lam, "mean", coords, part, has_c) == int(np.sum(ev < lam))
-    if coords == "nn":
-        Rm = T.nn_hessian(th, x, y, "mean", "residual", has_c)
-    else:
-        b, m, s, c = T.to_bdso(th, has_c)
-        Rm = T.bdso_hessian(b, m, s, x, y, "mean", "residual", c, has_c)
+    Rm = T.hessian(th, x, y, "mean", coords, "residual", has_c)
     assert T.residual_norm(th, x, y, "mean", coords, has_c) == pytest.approx(np.max(np.abs(np.linalg.eigvalsh(Rm))))
