@@ -50,6 +50,7 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->loss      = SL_LOSS_SUM;
   t->rtol      = 1e-8;
   t->atol      = 1e-8;
+  t->conservative = PETSC_FALSE;
   t->interrupt = NULL;
   *tr          = t;
   PetscFunctionReturn(0);
@@ -67,6 +68,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsReal("-loss_tol", "Stop when the loss is <= this", "SLTrainerSetFromOptions", tr->loss_tol, &tr->loss_tol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
+  PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow: implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, NULL));
   PetscCall(PetscOptionsReal("-lr", "Gradient-descent learning rate (Euler step)", "SLTrainerSetFromOptions", tr->lr, &tr->lr, NULL));
   PetscCall(PetscOptionsInt("-snapshots", "Number K of parameter snapshots (t = 0, then log-spaced up to max_time)", "SLTrainerSetFromOptions", tr->K, &tr->K, NULL));
   PetscCall(PetscOptionsInt("-curve", "Number M of loss-curve points (t = 0, then log-spaced from t0 to max_time)", "SLTrainerSetFromOptions", tr->M, &tr->M, NULL));
@@ -80,6 +82,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCheck(tr->max_steps >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_max_steps %" PetscInt_FMT " must be >= 1", tr->max_steps);
   PetscCheck(tr->loss_tol >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_loss_tol %g must be >= 0", (double)tr->loss_tol);
   PetscCheck(tr->diverge > 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_diverge %g must be > 1", (double)tr->diverge);
+  PetscCheck(!(tr->gd && tr->conservative), tr->comm, PETSC_ERR_ARG_INCOMP, "-sl_train_gd and -sl_train_conservative exclude each other (gradient descent is forward Euler)");
   PetscCheck(tr->lr > 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_lr %g must be > 0", (double)tr->lr);
   PetscCheck(tr->K >= 2, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_snapshots %" PetscInt_FMT " must be >= 2 (t = 0 and the final time)", tr->K);
   PetscCheck(tr->M >= tr->K, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_curve %" PetscInt_FMT " must be >= -sl_train_snapshots %" PetscInt_FMT, tr->M, tr->K);
@@ -113,8 +116,11 @@ PetscErrorCode SLTrainerCreateTS(SLTrainer tr, MPI_Comm comm, TS *ts)
     PetscCall(TSAdaptSetType(adapt, TSADAPTNONE));
     PetscCall(TSSetTimeStep(*ts, tr->lr));
     PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_STEPOVER));
+  } else if (tr->conservative) {
+    /* implicit midpoint, adaptive, MATCHSTEP (train_implicit.c) */
+    PetscCall(SLTrainImplicitConfigure(tr, *ts));
   } else {
-    /* adaptive Dormand-Prince 5(4); output times are hit exactly by clipping the step (MATCHSTEP) */
+    /* adaptive Bogacki-Shampine 3(2); output times are hit exactly by clipping the step (MATCHSTEP) */
     PetscCall(TSSetType(*ts, TSRK));
     PetscCall(TSRKSetType(*ts, TSRK3BS)); /* see train.h: robust on the piecewise-smooth flow */
     PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
@@ -209,6 +215,7 @@ PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M)
 
 /* A rough count of gradient evaluations (for the cost model, not a promise):
  *  GD: one per step, min(max_steps, ceil(max_time/lr)), plus the initial evaluation;
+ *  conservative (implicit midpoint): about 10x the gradients of RK 3bs per step;
  *  RK 3bs: 3 new stages per step (first-same-as-last) and a step count guessed as 200 per decade of time
  *  between t0 and max_time plus 2 per output time (the clipped steps that land on them). */
 PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals)
@@ -216,6 +223,11 @@ PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals)
   PetscFunctionBeginUser;
   if (tr->gd) {
     *evals = PetscMin((PetscReal)tr->max_steps, PetscCeilReal(tr->max_time / tr->lr)) + 1.0;
+  } else if (tr->conservative) {
+    PetscReal steps = 200.0 * PetscLog10Real(tr->max_time / tr->t0) + 2.0 * (PetscReal)tr->M;
+
+    /* ~3 Newton iterations per step, each a gradient, a Hessian setup and ~N+1 Hessian products: ~10 gradients */
+    *evals = 30.0 * PetscMin((PetscReal)tr->max_steps, steps) + 1.0;
   } else {
     PetscReal steps = 200.0 * PetscLog10Real(tr->max_time / tr->t0) + 2.0 * (PetscReal)tr->M;
 
@@ -239,13 +251,14 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
   if (!iascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : "gradient flow (adaptive TS, default TSRK 3bs)", SLLossTypes[tr->loss]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? "gradient flow, conservative (-sl_train_conservative: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)" : "gradient flow (adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));
   PetscCall(PetscViewerASCIIPrintf(viewer, "max time %g, max steps %" PetscInt_FMT ", loss tol %g, diverge factor %g\n", (double)tr->max_time, tr->max_steps, (double)tr->loss_tol, (double)tr->diverge));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs: %" PetscInt_FMT " snapshots, %" PetscInt_FMT " loss-curve points, log-spaced from t0 = %g\n", tr->K, tr->M, (double)tr->t0));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "TS options prefix: -sl_train_ (e.g. -sl_train_ts_type, -sl_train_ts_adapt_type)\n"));
+  if (tr->conservative) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 conserved to the Newton tolerance (-sl_train_snes_rtol 1e-12, -sl_train_snes_stol 1e-14 by default)\n"));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "TS options prefix: -sl_train_ (e.g. -sl_train_ts_type, -sl_train_ts_adapt_type%s)\n", tr->conservative ? ", -sl_train_snes_*, -sl_train_ksp_*, -sl_train_pc_*" : ""));
   PetscCall(PetscViewerASCIIPopTab(viewer));
   PetscFunctionReturn(0);
 }

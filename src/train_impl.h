@@ -14,6 +14,7 @@ struct _n_SLTrainer {
   PetscReal  t0;        /* -sl_train_t0: first positive output time                         */
   SLLossType loss;      /* -sl_train_loss                                                   */
   PetscReal  rtol, atol;/* -sl_train_rtol, -sl_train_atol (TSSetTolerances)                */
+  PetscBool  conservative; /* -sl_train_conservative: implicit midpoint (train_implicit.c)   */
   volatile sig_atomic_t *interrupt;
 };
 
@@ -31,3 +32,37 @@ PETSC_INTERN PetscErrorCode SLTrainScheduleDestroy(SLTrainSchedule *s);
 /* A TS on comm configured for tr: the defaults, then the -sl_train_ts_* options (TSSetFromOptions). */
 PETSC_INTERN PetscErrorCode SLTrainerCreateTS(SLTrainer tr, MPI_Comm comm, TS *ts);
 PETSC_INTERN PetscLogEvent  SL_EVENT_Train;
+
+/* The state of one run (train_run.c), shared with the implicit integrator (train_implicit.c). */
+typedef struct {
+  SLTrainer    tr;
+  SLData       data;
+  SLNetwork    scratch; /* evaluation copy of the network: the TS state is set into it */
+  MPI_Comm     comm;
+  PetscMPIInt  size;
+  PetscInt     Plocal;
+  /* one-entry evaluation cache */
+  PetscBool    cache_valid, cache_bad;
+  PetscReal    cache_loss;
+  PetscReal   *cache_theta, *g, *r;
+  /* run state */
+  PetscReal    init_loss;
+  PetscReal    target_time;  /* current output time (adaptive)                  */
+  PetscInt     target_steps; /* current output step (GD)                        */
+  PetscReal    dt_keep;      /* step size the controller proposed before a clip */
+  PetscBool    rhs_bad;      /* the RHS met a non-finite gradient                */
+  SLStopReason stop;
+  char         message[128];
+  void        *implicit;     /* train_implicit.c work space (conservative runs)  */
+} SLTrainCtx;
+
+/* Loss, gradient (ctx->g), residuals (ctx->r) and finiteness (ctx->cache_bad) at U, through the one-entry
+ * cache (collective). */
+PETSC_INTERN PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U);
+/* -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
+PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
+/* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */
+PETSC_INTERN PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U);
+PETSC_INTERN PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx);
+/* after every accepted step (train_run.c post-step): release the kinks pinned for that step */
+PETSC_INTERN PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx);

@@ -18,33 +18,15 @@
  *   retried smaller, TSSetFunctionDomainError) instead of feeding NaN into the TS error norm, which would
  *   raise a PETSc error; a TS that gives up reports SL_STOP_TS_FAILED with its reason.
  * - A failed run returns normally with res->failed set; net always receives the last parameters.
+ * - -sl_train_conservative (train_implicit.c) replaces the RHS by the implicit residual U' + grad l(U) with the
+ *   Hessian Jacobian; the segments, post-step, stop checks and outputs above are the same code.
  */
 #include <string.h>
 #include "train_impl.h"
 
-typedef struct {
-  SLTrainer        tr;
-  SLData           data;
-  SLNetwork        scratch; /* evaluation copy of the network: the TS state is set into it */
-  MPI_Comm         comm;
-  PetscMPIInt      size;
-  PetscInt         Plocal;
-  /* one-entry evaluation cache */
-  PetscBool        cache_valid, cache_bad;
-  PetscReal        cache_loss;
-  PetscReal       *cache_theta, *g, *r;
-  /* run state */
-  PetscReal        init_loss;
-  PetscReal        target_time; /* current output time (adaptive)                */
-  PetscInt         target_steps;/* current output step (GD)                      */
-  PetscReal        dt_keep;     /* step size the controller proposed before a clip */
-  PetscBool        rhs_bad;     /* the RHS met a non-finite gradient              */
-  SLStopReason     stop;
-  char             message[128];
-} SLTrainCtx;
 
 /* Loss and gradient at the state U (collective), through the one-entry cache. */
-static PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U)
+PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U)
 {
   const PetscReal *u;
   int              hit;
@@ -160,6 +142,7 @@ static PetscErrorCode SLTrainPostStep(TS ts)
     }
     if (t < T) PetscCall(TSGetTimeStep(ts, &ctx->dt_keep)); /* an unclipped proposal */
   }
+  if (ctx->tr->conservative) PetscCall(SLTrainImplicitPostStep(ctx));
   PetscCall(TSGetSolution(ts, &U));
   PetscCall(SLTrainEvaluate(ctx, U));
   PetscCall(SLTrainCheckStop(ctx));
@@ -276,7 +259,8 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
 
   PetscCall(SLTrainerCreateTS(tr, ctx.comm, &ts));
   PetscCall(TSSetApplicationContext(ts, &ctx));
-  PetscCall(TSSetRHSFunction(ts, NULL, SLTrainRHS, &ctx));
+  if (tr->conservative) PetscCall(SLTrainImplicitSetUp(&ctx, ts, U)); /* G(U, U') = U' + grad l(U) = 0 */
+  else PetscCall(TSSetRHSFunction(ts, NULL, SLTrainRHS, &ctx));
   PetscCall(TSSetFunctionDomainError(ts, SLTrainDomain));
   PetscCall(TSSetPostStep(ts, SLTrainPostStep));
   PetscCall(TSSetTime(ts, 0.0));
@@ -368,6 +352,7 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   PetscCall(PetscStrncpy(res->message, ctx.message, sizeof(res->message)));
 
   PetscCall(TSDestroy(&ts));
+  PetscCall(SLTrainImplicitDestroy(&ctx));
   PetscCall(VecDestroy(&U));
   PetscCall(PetscFree(theta0));
   PetscCall(PetscFree3(ctx.cache_theta, ctx.g, ctx.r));

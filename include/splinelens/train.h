@@ -6,7 +6,10 @@
  * neurons collapsing to 0), while 3bs stays stable and conserves q to the tolerance. Any TS type is selectable
  * under the prefix "sl_train_"
  * (-sl_train_ts_type, -sl_train_ts_adapt_type, ...). -sl_train_gd runs plain gradient descent: forward Euler
- * with fixed step = -sl_train_lr. A run stops at loss <= -sl_train_loss_tol, time -sl_train_max_time, or after
+ * with fixed step = -sl_train_lr. -sl_train_conservative runs the implicit midpoint rule (1-stage Gauss, TSTHETA
+ * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (THEORY.md
+ * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
+ * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol, time -sl_train_max_time, or after
  * -sl_train_max_steps steps; it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
  * -sl_train_diverge times its initial value.
  *
@@ -49,7 +52,7 @@ typedef struct {
 typedef struct _n_SLTrainer *SLTrainer;
 
 PETSC_EXTERN PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr);
-/* Options: -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_diverge, -sl_train_gd,
+/* Options: -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
  * -sl_train_lr, -sl_train_snapshots K, -sl_train_curve M, -sl_train_t0 (first log-spaced time > 0), -sl_train_loss
  * sum|mean, -sl_train_rtol, -sl_train_atol, and the TS options under -sl_train_. */
 PETSC_EXTERN PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr);

@@ -1,0 +1,320 @@
+/* -sl_train_conservative: gradient flow by the implicit midpoint rule (1-stage Gauss-Legendre collocation; PETSc
+ * TSTHETA with theta = 1/2, endpoint false), THEORY.md section 5, claim 9.
+ *
+ * Why: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
+ * (-1, -1, +1) per neuron, 0 on c), including at kinks where a breakpoint sits on a data point. Gauss collocation
+ * conserves such invariants exactly whatever the step: with the stage X = X0 + (h/2) F(X) and X1 = 2 X - X0,
+ * q(X1) - q(X0) = 4 (X - X0)^T A X = 2 h F(X)^T A X = 0. With an inexact stage solve, G(X) = (2/h)(X - X0) - F(X)
+ * != 0, the drift is 2 h G^T A X: it is set by the nonlinear-solver tolerance, not by the step size, hence the
+ * tight Newton defaults below (the stage update tolerance -sl_train_snes_stol 1e-14 relative to |X|).
+ *
+ * The stage equation is written as an implicit ODE G(U, U') = U' + grad l(U) = 0, so its Jacobian is
+ * shift I + Hess(U) (THEORY.md section 4, analytic Hessian). Hess is applied matrix-free (SLHessianCreateShell:
+ * O(P + N^2) per product, works on distributed networks), re-created at every Newton iterate. The preconditioner is
+ * assembled from the block-diagonal part only, shift I + R (R: the 3x3 residual blocks, SLNetworkResidualBlocks),
+ * inverted block by block (PCVPBJACOBI): the preconditioned operator is I + (shift I + R)^{-1} U U^T, identity
+ * plus rank N, so GMRES converges in at most N + 1 iterations (N data points) whatever the width.
+ *
+ * Sliding kinks. grad l jumps by scale v_i r_n (x_n, 1, 0) in the (w_i, b_i, v_i) block when the breakpoint of
+ * neuron i crosses x_n. Where the flow pushes the breakpoint onto x_n from both sides (Filippov sliding), the
+ * stage equation has no root: Newton iterates flip sides forever and the step would collapse (as the explicit
+ * controller's does). The stage is the stationarity condition of the proximal problem min l(X) + |X - X0|^2 / h,
+ * whose minimiser then sits on the kink: 0 = (2/h)(X - X0) + g(X) + mu (x_n, 1, 0) with w_i x_n + b_i = 0 (mu:
+ * a convex combination of the two one-sided gradients). A pair (i, n) whose activation flips at two Newton
+ * iterates in a row is "pinned" for the step: the (w_i, b_i) rows of G become the residual across the jump
+ * direction, (G_w - x_n G_b) / s, and the constraint (2/h)(w_i x_n + b_i) / s (s = sqrt(1 + x_n^2)); the Jacobian
+ * and the preconditioner rows are transformed the same way. q is still conserved exactly: X^T A g(X) = 0 for the
+ * one-sided gradient at every X, and X^T A (x_n, 1, 0)_i = -(w_i x_n + b_i) = 0 on the constraint. Pins are
+ * released after every accepted step (the next stage re-detects them within two iterations).
+ *
+ * Time step: adaptive. TSTHETA estimates the local error from the last three solutions (backward differences,
+ * order 2) and TSAdapt basic controls it with -sl_train_rtol/-sl_train_atol; the first step of every output
+ * segment has no estimate (PETSc restarts the history) and is taken with the step the controller proposed
+ * last. A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
+ * stop logic of train_run.c sees only accepted steps. Every option stays overridable: -sl_train_ts_*,
+ * -sl_train_snes_*, -sl_train_ksp_*, -sl_train_pc_*.
+ */
+#include <splinelens/hessian.h>
+#include "train_impl.h"
+
+typedef struct {
+  SLTrainCtx *run;
+  Mat         Hs;     /* Hessian operator at the last Jacobian state (NULL before the first) */
+  PetscReal   shift;  /* d U'/d U of the current stage (2/h for the midpoint rule)           */
+  Mat         A, B;   /* shift I + Hess (shell); shift I + R (block diagonal, assembled)      */
+  PetscInt    nblocks;
+  PetscInt   *bsizes; /* 3 per local neuron, 1 for c on its owner                             */
+  PetscReal  *a, *d;  /* residual blocks of the local neurons                                 */
+  /* sliding kinks (see the header comment): pin[i] = data point whose breakpoint constraint replaces the
+   * along-jump residual of local neuron i, -1 when free; side/flips: activation of (i, n) at the last Newton
+   * iterate and how many iterates in a row it flipped */
+  PetscInt   *pin;
+  char       *side, *flips;
+  PetscInt    npinned; /* pins placed in this run (diagnostics) */
+} SLTrainImplicit;
+
+PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
+{
+  TSAdapt adapt;
+  SNES    snes;
+  KSP     ksp;
+  PC      pc;
+
+  PetscFunctionBeginUser;
+  PetscCall(TSSetType(ts, TSTHETA));
+  PetscCall(TSThetaSetTheta(ts, 0.5));
+  PetscCall(TSThetaSetEndpoint(ts, PETSC_FALSE)); /* the midpoint rule, not the trapezoidal rule (not symplectic) */
+  PetscCall(TSGetAdapt(ts, &adapt));
+  PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
+  PetscCall(TSSetTimeStep(ts, tr->t0));
+  PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
+  PetscCall(TSSetMaxSNESFailures(ts, -1)); /* a failed stage solve shortens the step instead of ending the run */
+  PetscCall(TSGetSNES(ts, &snes));
+  PetscCall(SNESSetType(snes, SNESNEWTONLS));
+  {
+    SNESLineSearch ls; /* full Newton steps: pinning a kink mid-solve changes the residual, which a line search
+                        * comparing residual norms across iterates would take for a failure */
+
+    PetscCall(SNESGetLineSearch(snes, &ls));
+    PetscCall(SNESLineSearchSetType(ls, SNESLINESEARCHBASIC));
+  }
+  /* abstol ~ 0: a small gradient is no reason to stop (the drift is relative to |X|); rtol 1e-12 on the
+   * residual or an update below 1e-14 |X| (quadratic convergence: the residual left is ~ (1e-14 |X|)^2) */
+  PetscCall(SNESSetTolerances(snes, 1e-50, 1e-12, 1e-14, 50, PETSC_DEFAULT));
+  PetscCall(SNESGetKSP(snes, &ksp));
+  PetscCall(KSPSetType(ksp, KSPGMRES));
+  PetscCall(KSPGMRESSetRestart(ksp, 100));
+  PetscCall(KSPSetTolerances(ksp, 1e-12, 0.0, PETSC_DEFAULT, 1000));
+  PetscCall(KSPGetPC(ksp, &pc));
+  PetscCall(PCSetType(pc, PCVPBJACOBI));
+  PetscFunctionReturn(0);
+}
+
+/* G(U, U') = U' + grad l(U). A non-finite loss or gradient is a domain error: the Newton solve fails and the
+ * TS retries with a shorter step (as the explicit path rejects such a stage). */
+static PetscErrorCode SLTrainIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *vctx)
+{
+  SLTrainImplicit *im = (SLTrainImplicit *)vctx;
+  SLTrainCtx      *ctx = im->run;
+  const PetscReal *ud;
+  PetscReal       *f;
+
+  PetscFunctionBeginUser;
+  (void)t;
+  PetscCall(SLTrainEvaluate(ctx, U));
+  if (ctx->cache_bad) {
+    SNES snes;
+
+    PetscCall(TSGetSNES(ts, &snes));
+    PetscCall(SNESSetFunctionDomainError(snes));
+    PetscCall(VecSet(F, 0.0));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(VecGetArrayRead(Udot, &ud));
+  PetscCall(VecGetArrayWrite(F, &f));
+  for (PetscInt p = 0; p < ctx->Plocal; p++) f[p] = ud[p] + ctx->g[p];
+  PetscCall(VecRestoreArrayRead(Udot, &ud));
+  if (im->npinned) {
+    const PetscReal *u;
+    PetscReal        dt;
+
+    PetscCall(TSGetTimeStep(ts, &dt));
+    PetscCall(VecGetArrayRead(U, &u));
+    for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
+      if (im->pin[i] < 0) continue;
+      {
+        const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x), fw = f[3 * i], fb = f[3 * i + 1];
+
+        f[3 * i]     = (fw - x * fb) / s;                            /* residual across the jump direction   */
+        f[3 * i + 1] = (2.0 / dt) * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
+      }
+    }
+    PetscCall(VecRestoreArrayRead(U, &u));
+  }
+  PetscCall(VecRestoreArrayWrite(F, &f));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SLTrainJacobianMult(Mat A, Vec x, Vec y)
+{
+  SLTrainImplicit *im;
+
+  PetscFunctionBeginUser;
+  PetscCall(MatShellGetContext(A, &im));
+  PetscCall(MatMult(im->Hs, x, y));
+  PetscCall(VecAXPY(y, im->shift, x));
+  if (im->npinned) { /* the rows of the pinned neurons, transformed as in SLTrainIFunction */
+    const PetscReal *xa;
+    PetscReal       *ya;
+
+    PetscCall(VecGetArrayRead(x, &xa));
+    PetscCall(VecGetArray(y, &ya));
+    for (PetscInt i = 0; i < im->run->scratch->hlocal; i++) {
+      if (im->pin[i] < 0) continue;
+      {
+        const PetscReal xn = im->run->data->x[im->pin[i]], s = PetscSqrtReal(1 + xn * xn), yw = ya[3 * i], yb = ya[3 * i + 1];
+
+        ya[3 * i]     = (yw - xn * yb) / s;
+        ya[3 * i + 1] = im->shift * (xn * xa[3 * i] + xa[3 * i + 1]) / s;
+      }
+    }
+    PetscCall(VecRestoreArray(y, &ya));
+    PetscCall(VecRestoreArrayRead(x, &xa));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* dG/dU + shift dG/dU' = Hess(U) + shift I, and its block-diagonal part shift I + R for the preconditioner. */
+static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat A, Mat B, void *vctx)
+{
+  SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
+  SLTrainCtx      *ctx = im->run;
+  SLNetwork        net = ctx->scratch;
+  const PetscReal *u;
+  PetscInt         rstart;
+
+  PetscFunctionBeginUser;
+  (void)ts;
+  (void)t;
+  (void)Udot;
+  PetscCall(SLTrainEvaluate(ctx, U)); /* residuals ctx->r at U (normally a cache hit) */
+  PetscCall(VecGetArrayRead(U, &u));
+  PetscCall(SLNetworkSetParameters(net, u));
+  PetscCall(VecRestoreArrayRead(U, &u));
+  PetscCall(MatDestroy(&im->Hs));
+  {
+    SLModel model = {SL_COORD_NN, net, NULL};
+
+    PetscCall(SLHessianCreateShell(model, ctx->data, ctx->tr->loss, SL_HESS_FULL, &im->Hs));
+  }
+  im->shift = shift;
+  if (ctx->cache_bad) { /* the Newton solve is failing anyway (domain error): keep B finite */
+    for (PetscInt i = 0; i < net->hlocal; i++) im->a[i] = im->d[i] = 0.0;
+  } else PetscCall(SLNetworkResidualBlocks(net, ctx->data, ctx->tr->loss, ctx->r, im->a, im->d));
+  PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
+  for (PetscInt i = 0; i < net->hlocal; i++) {
+    const PetscInt  idx[3] = {rstart + 3 * i, rstart + 3 * i + 1, rstart + 3 * i + 2};
+    PetscReal      blk[9] = {shift, 0.0, im->a[i], 0.0, shift, im->d[i], im->a[i], im->d[i], shift}; /* (w, b, v) */
+
+    if (im->pin[i] >= 0) {
+      const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x);
+
+      for (PetscInt k = 0; k < 3; k++) blk[k] = (blk[k] - x * blk[3 + k]) / s;
+      blk[3] = shift * x / s;
+      blk[4] = shift / s;
+      blk[5] = 0.0;
+    }
+    PetscCall(MatSetValues(B, 3, idx, 3, idx, blk, INSERT_VALUES));
+  }
+  if (net->owns_c) {
+    const PetscInt row = rstart + 3 * net->hlocal;
+
+    PetscCall(MatSetValue(B, row, row, shift, INSERT_VALUES));
+  }
+  PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+  if (A != B) {
+    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* SNES convergence test: the default one, plus kink detection. A (neuron, point) pair whose activation flips
+ * at two Newton iterates in a row has no solution on either side (a sliding kink): pin it (one pin per neuron),
+ * which turns the stage equation into the Filippov one, and keep iterating. */
+static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xnorm, PetscReal snorm, PetscReal fnorm, SNESConvergedReason *reason, void *vctx)
+{
+  SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
+  SLTrainCtx      *ctx = im->run;
+  const PetscInt   N   = ctx->data->N;
+  const PetscReal *u;
+  Vec              X;
+  int              added = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
+  PetscCall(SNESGetSolution(snes, &X));
+  PetscCall(VecGetArrayRead(X, &u));
+  for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
+    for (PetscInt n = 0; n < N; n++) {
+      const char side = (u[3 * i] * ctx->data->x[n] + u[3 * i + 1] > 0) ? 1 : 0;
+      char      *fl   = &im->flips[i * N + n];
+
+      *fl = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
+      im->side[i * N + n] = side;
+      if (*fl >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
+        im->pin[i] = n;
+        added      = 1;
+      }
+    }
+  }
+  PetscCall(VecRestoreArrayRead(X, &u));
+  if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &added, 1, MPI_INT, MPI_MAX, ctx->comm));
+  if (added) im->npinned++; /* > 0: the residual and Jacobian look at the pins from now on */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx)
+{
+  SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
+
+  PetscFunctionBeginUser;
+  if (!im) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1; /* every step decides afresh */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
+{
+  SLTrainImplicit *im;
+  SLNetwork        net = ctx->scratch;
+  PetscInt         P, Plocal;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecGetSize(U, &P));
+  PetscCall(VecGetLocalSize(U, &Plocal));
+  PetscCall(PetscNew(&im));
+  im->run       = ctx;
+  ctx->implicit = im;
+  im->nblocks   = net->hlocal + (net->owns_c ? 1 : 0);
+  PetscCall(PetscMalloc3(PetscMax(1, im->nblocks), &im->bsizes, PetscMax(1, net->hlocal), &im->a, PetscMax(1, net->hlocal), &im->d));
+  PetscCall(PetscMalloc3(PetscMax(1, net->hlocal), &im->pin, PetscMax(1, net->hlocal * ctx->data->N), &im->side, PetscMax(1, net->hlocal * ctx->data->N), &im->flips));
+  for (PetscInt i = 0; i < net->hlocal; i++) im->pin[i] = -1;
+  for (PetscInt i = 0; i < net->hlocal * ctx->data->N; i++) im->side[i] = im->flips[i] = 0;
+  for (PetscInt i = 0; i < net->hlocal; i++) im->bsizes[i] = 3;
+  if (net->owns_c) im->bsizes[net->hlocal] = 1;
+
+  PetscCall(MatCreateShell(ctx->comm, Plocal, Plocal, P, P, im, &im->A));
+  PetscCall(MatShellSetOperation(im->A, MATOP_MULT, (void (*)(void))SLTrainJacobianMult));
+  PetscCall(MatCreateAIJ(ctx->comm, Plocal, Plocal, P, P, 3, NULL, 0, NULL, &im->B));
+  PetscCall(MatSetOption(im->B, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
+  PetscCall(MatSetVariableBlockSizes(im->B, im->nblocks, im->bsizes));
+
+  PetscCall(TSSetIFunction(ts, NULL, SLTrainIFunction, im));
+  PetscCall(TSSetIJacobian(ts, im->A, im->B, SLTrainIJacobian, im));
+  {
+    SNES snes;
+
+    PetscCall(TSGetSNES(ts, &snes));
+    PetscCall(SNESSetConvergenceTest(snes, SLTrainSNESConverged, im, NULL));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
+{
+  SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
+
+  PetscFunctionBeginUser;
+  if (!im) PetscFunctionReturn(0);
+  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks\n", im->npinned));
+  PetscCall(MatDestroy(&im->Hs));
+  PetscCall(MatDestroy(&im->A));
+  PetscCall(MatDestroy(&im->B));
+  PetscCall(PetscFree3(im->bsizes, im->a, im->d));
+  PetscCall(PetscFree3(im->pin, im->side, im->flips));
+  PetscCall(PetscFree(im));
+  ctx->implicit = NULL;
+  PetscFunctionReturn(0);
+}
