@@ -38,7 +38,7 @@ static PetscErrorCode SLProgress(SLStudy s, SLOutput out, const PetscInt slice_o
 {
   const PetscInt *status;
   PetscInt        done = 0, failed = 0, total = 0;
-  PetscLogDouble  el = MPI_Wtime() - t0, eta = cost_done > 0 ? el * (cost_total - cost_done) / cost_done : 0;
+  PetscLogDouble  el = MPI_Wtime() - t0, eta = cost_done > 0 ? PetscMax(0.0, el * (cost_total - cost_done) / cost_done) : 0;
 
   PetscFunctionBeginUser;
   PetscCall(SLOutputGetStatus(out, &status));
