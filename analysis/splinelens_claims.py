@@ -502,8 +502,9 @@ def claim_adaptive_regime(groups, close_tol=0.1):
         worst = max(worst, g["d_lin"])
         ok &= bool(good)
         if not good or len(notes) < 3:
-            notes.append("%s (alpha %g): d_lin %.3g, d_cubic %.3g, kink mass near data %.2f -> %.2f" % (
-                g["label"], g["alpha"], g["d_lin"], g["d_cubic"], g["near_init"], g["near_final"]))
+            notes.append("%s (alpha %g): d_lin %.3g, d_cubic %.3g, kink mass near data %.2f -> %.2f%s" % (
+                g["label"], g["alpha"], g["d_lin"], g["d_cubic"], g["near_init"], g["near_final"],
+                (" [d_lin by alpha: %s]" % g["trend"]) if g.get("trend") else ""))
     if n == 0:
         return _skip("11", "needs trained runs at >= 2 alphas (the smallest is the adaptive end)")
     return ClaimResult("11", PASS if ok else FAIL, worst, "d_lin <= %g, d_lin < d_cubic, clustering increases" % close_tol,
@@ -950,8 +951,9 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
         g10.append(dict(label=lab, alphas=[t["alpha"][i] for i in ids], dist=[rm[i]["d_ntk"] for i in ids]))
         if len(alphas_all) >= 2 and float(t["alpha"][ids[0]]) == alphas_all[0] and len(ids) >= 2:
             m = rm[ids[0]]
+            trend = ", ".join("%g: %.3g%s" % (t["alpha"][i], rm[i]["d_lin"], "" if str(t["stop_reason"][i]) == "loss_tol" else " (%s)" % t["stop_reason"][i]) for i in ids)
             g11.append(dict(label=lab, alpha=float(t["alpha"][ids[0]]), d_lin=m["d_lin"], d_cubic=m["d_cubic"],
-                            near_init=m["near_init"], near_final=m["near_final"]))
+                            near_init=m["near_init"], near_final=m["near_final"], trend=trend))
     r10 = claim_kernel_regime(g10)
     r10.detail += " (only runs at their end state: loss tolerance, final loss <= 1e-6 x loss of f = 0, or a stationary loss at max_time: %d of %d done)" % (len(rm), len(done_ids))
     results.append(r10)
