@@ -6,7 +6,8 @@ driver (check_study) gathers the inputs from a splinelens_reader.Study. A FAIL i
 tolerances are those of THEORY.md section 6 (or stated in the detail when THEORY.md gives none).
 
 Besides the 12 claims the driver runs consistency checks C1..C6 (numpy recomputation of stored values:
-losses, spline view, roughness columns, snapshots, dense spectra, inertia counts).
+losses, spline view, roughness columns, snapshots, dense spectra, inertia counts) and CP, the critical points
+training reached (THEORY.md section 4: the fit is least squares on the data between consecutive breakpoints).
 """
 import math
 
@@ -36,6 +37,7 @@ TITLES = {
     "C4": "stored snapshots: spline view and loss consistent with snap_theta",
     "C5": "stored dense spectra (and Gram spectra at interpolating minima) = numpy eigenvalues",
     "C6": "stored exact counts = numpy inertia counts (Haynsworth) where no dense spectrum is recomputed",
+    "CP": "critical points reached by training: piecewise least-squares fit between breakpoints",
 }
 
 
@@ -511,6 +513,90 @@ def claim_adaptive_regime(groups, close_tol=0.1):
                        "%d groups at the smallest alpha: %s" % (n, "; ".join(notes)))
 
 
+# --- critical points (THEORY.md section 4) -------------------------------------------------------------------
+
+def critical_point_measures(theta, x, y, loss="sum", has_c=None, knot_tol=1e-12):
+    """How stationary an end state is, and whether its fit is least squares on each data segment.
+
+    grad_rel: max |gradient| / max_p sum_n |J_np| |r_n| (the gradient relative to the size of its terms);
+    rmax_rel: max |r_n| / max |y_n|. At a critical point every neuron with mu_i != 0 has sum_{A_i} r_n = 0 and
+    sum_{A_i} r_n x_n = 0 over its active set (and sum_n r_n = 0 with an output bias). Between consecutive live
+    breakpoints f is one line, and it is the least-squares line of the data there exactly when the segment sums
+    sum_seg r_n and sum_seg r_n x_n vanish. They follow from the per-neuron conditions when the active sets (as
+    unions of segments, plus the whole data set with c) span every segment that holds data: `implied`; otherwise
+    the critical point needs not be piecewise least squares (e.g. two mirrored pairs of neurons without c leave a
+    one-parameter family of segment sums). dev: max over data segments of the larger |segment sum|, relative to
+    sum_n |r_n| (1 + |x_n|). on_knot: a data point sits on a live breakpoint (a non-smooth critical point)."""
+    theta = np.asarray(theta, float)
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    hc = theta.size % 3 == 1 if has_c is None else bool(has_c)
+    r = T.residual(theta, x, y, hc)
+    sc = T.loss_scale(loss, x.size)
+    g = T.nn_gradient(theta, x, y, loss, hc)
+    G = sc * (np.abs(T.nn_jacobian(theta, x, hc)).T @ np.abs(r))
+    out = dict(grad_rel=float(np.max(np.abs(g)) / max(float(np.max(G)), 1e-300)),
+               rmax_rel=float(np.max(np.abs(r)) / max(float(np.max(np.abs(y))), 1e-300)))
+    beta, mu, s, c = T.to_bdso(theta, hc)
+    live = np.isfinite(beta) & (mu != 0)
+    knots = np.unique(beta[live])
+    out["on_knot"] = bool(knots.size and np.any(np.min(np.abs(x[:, None] - knots[None, :]), axis=1) <= knot_tol * (1 + np.abs(x))))
+    seg = np.searchsorted(knots, x)  # segment k lies between knots[k-1] and knots[k]
+    data_segs = np.unique(seg)
+    nseg = knots.size + 1
+    rows = []
+    for i in np.nonzero(live)[0]:
+        j = int(np.searchsorted(knots, beta[i]))  # knots[j] == beta[i]
+        row = np.zeros(nseg)
+        if s[i] > 0:
+            row[j + 1:] = 1.0  # active right of the knot
+        else:
+            row[: j + 1] = 1.0
+        rows.append(row)
+    if hc:
+        rows.append(np.ones(nseg))
+    M = np.array(rows)[:, data_segs] if rows else np.zeros((0, data_segs.size))
+    out["implied"] = bool(M.size and np.linalg.matrix_rank(M) == data_segs.size)
+    scale = max(float(np.sum(np.abs(r) * (1 + np.abs(x)))), 1e-300)
+    dev = 0.0
+    for k in data_segs:
+        m = seg == k
+        dev = max(dev, abs(float(np.sum(r[m]))), abs(float(np.sum(r[m] * x[m]))))
+    out["dev"] = dev / scale
+    out["nseg"] = int(data_segs.size)
+    return out
+
+
+def claim_critical_points(records, stat_tol=1e-7, tol=1e-6):
+    """Check CP. records: dicts (label, interpolating, grad_rel, rmax_rel, implied, dev, on_knot) of the end
+    states of trained runs. Stationary: grad_rel <= stat_tol. Every stationary, non-interpolating, smooth
+    (no data point on a breakpoint) end state whose active sets imply it must be piecewise least squares
+    (dev <= tol); the others are counted and described, not judged."""
+    if not records:
+        return _skip("CP", "no trained run")
+    interp = [r for r in records if r["interpolating"]]
+    stat = [r for r in records if not r["interpolating"] and r["grad_rel"] <= stat_tol]
+    moving = [r for r in records if not r["interpolating"] and not r["grad_rel"] <= stat_tol]
+    judged = [r for r in stat if r["implied"] and not r["on_knot"]]
+    free = [r for r in stat if not r["implied"] and not r["on_knot"]]
+    kink = [r for r in stat if r["on_knot"]]
+    bad = [r for r in judged if not r["dev"] <= tol]
+    worst = max([r["dev"] for r in judged], default=0.0)
+    det = ("%d trained end states: %d interpolating, %d stationary without interpolating (grad_rel <= %g), %d still "
+           "moving. Of the stationary ones: %d piecewise least squares implied by the active sets (max segment "
+           "deviation %.2g)" % (len(records), len(interp), len(stat), stat_tol, len(moving), len(judged), worst))
+    if free:
+        det += "; %d where the active sets leave the segment sums free (max deviation %.2g, e.g. %s)" % (
+            len(free), max(r["dev"] for r in free), free[0]["label"])
+    if kink:
+        det += "; %d non-smooth (a data point on a breakpoint)" % len(kink)
+    if bad:
+        det += "; FAILURES: " + "; ".join("%s: deviation %.2g" % (r["label"], r["dev"]) for r in bad[:4])
+    if not judged:
+        return ClaimResult("CP", SKIP, None, "segment sums <= %g" % tol, det + "; nothing to judge")
+    return ClaimResult("CP", FAIL if bad else PASS, worst, "segment sums <= %g (relative)" % tol, det)
+
+
 def claim_exact_counts(records, rtol=1e-10):
     """Claim 12. records: dicts (label, values = all eigenvalues from a dense solver (stored or numpy),
     zero_tol, n_neg, n_zero, n_pos = stored inertia counts, hist_edges, hist_counts = stored exact histogram).
@@ -670,7 +756,7 @@ def _opt_float(study, name, default):
 
 
 def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max_fd_runs=3, max_inertia_runs=48,
-                max_inertia_params=400000, log=None):
+                max_inertia_params=400000, max_cp_params=3 * 4096 + 1, log=None):
     """Apply claims 1-12 and consistency checks C1-C5 to a splinelens_reader.Study. Returns a list of
     ClaimResult (and caches regime measures in study._regime for the figures)."""
     say = log or (lambda *a: None)
@@ -1035,6 +1121,21 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
            max(float(np.max(np.abs(rc["numpy_values"]))), rc["scale"], 1e-300)) for rc in recomputed] + gram
     results.append(claim_consistency("C5", c5))
     results.append(claim_consistency("C6", cmp6, rtol=0.0) if cmp6 else _skip("C6", "every stored spectrum was recomputed densely (C5) or none is stored"))
+
+    # -- critical points reached by training (THEORY.md section 4) --
+    say("critical points")
+    recs_cp = []
+    for i in done_ids:
+        if t["n_params"][i] > max_cp_params or int(t["steps"][i]) <= 0:  # too large, or not trained
+            continue
+        r = get(i)
+        th = r.theta_final
+        if th is None or not np.all(np.isfinite(th)):
+            continue
+        m = critical_point_measures(th, r.x, r.y, study.loss, hc)
+        m.update(label=_label(t[i]), interpolating=str(t["stop_reason"][i]) == "loss_tol")
+        recs_cp.append(m)
+    results.append(claim_critical_points(recs_cp) if recs_cp else _skip("CP", "no trained run"))
     return results
 
 

@@ -454,6 +454,60 @@ def fig_extremal(cx):
                    "(NN filled, BDSO open markers), and the fraction of dead neurons, vs width.")
 
 
+def fig_critical_points(cx, stat_tol=1e-7, max_runs=4):
+    """Critical points reached by training that do not interpolate: the learned function, its live breakpoints
+    and the least-squares line of the data on each segment between breakpoints (THEORY.md section 4)."""
+    picks = []
+    for i in sorted(cx.done, key=lambda i: (cx.t["n_params"][i], i)):
+        if len(picks) >= max_runs or cx.t["n_params"][i] > 3 * 4096 + 1:
+            break
+        if int(cx.t["steps"][i]) <= 0 or str(cx.t["stop_reason"][i]) == "loss_tol":
+            continue
+        r = cx.run(i)
+        if r.theta_final is None or not np.all(np.isfinite(r.theta_final)):
+            continue
+        m = C.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
+        if m["grad_rel"] <= stat_tol:
+            picks.append((i, m))
+    if not picks:
+        return []
+    fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 3.4), squeeze=False)
+    for ax, (i, m) in zip(axes.flat, picks):
+        r = cx.run(i)
+        th = r.theta_final
+        lo, hi = float(np.min(r.x)), float(np.max(r.x))
+        span = max(hi - lo, 1e-12)
+        xg = np.linspace(lo - 0.1 * span, hi + 0.1 * span, 801)
+        beta, mu, s, c = T.to_bdso(th, r.has_c)
+        knots = np.unique(beta[np.isfinite(beta) & (mu != 0)])
+        for k in knots:
+            if xg[0] <= k <= xg[-1]:
+                ax.axvline(k, color="0.6", lw=0.6, ls=":")
+        ax.plot(xg, T.nn_eval(th, xg, r.has_c), color="tab:blue", lw=1.5, label="learned f")
+        seg = np.searchsorted(knots, r.x)
+        first = True
+        for k in np.unique(seg):
+            sel = seg == k
+            if np.sum(sel) < 2:
+                continue
+            a, b0 = np.polyfit(r.x[sel], r.y[sel], 1)
+            xs = np.linspace(r.x[sel].min(), r.x[sel].max(), 2)
+            ax.plot(xs, a * xs + b0, "--", color="tab:orange", lw=1.2, label="least-squares line per segment" if first else None)
+            first = False
+        ax.plot(r.x, r.y, "ko", ms=3.5, label="data")
+        ax.set_xlabel("x")
+        ax.set_ylabel("f(x)")
+        ax.set_title("run %d (H=%d, alpha %g, seed %d): loss %.3g\ngrad_rel %.1e, segment dev %.1e%s" % (
+            i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i], cx.t["final_loss"][i], m["grad_rel"], m["dev"],
+            "" if m["implied"] else " (not implied)"), fontsize=7)
+    legend(axes[0, 0])
+    fig.suptitle("Critical points reached by training without interpolating (dotted: live breakpoints)")
+    return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (relative "
+                   "gradient <= %g): the learned function against the least-squares line of the data on each "
+                   "segment between consecutive breakpoints (dashed); THEORY.md section 4 says they coincide "
+                   "when the active sets determine the segment sums." % stat_tol)
+
+
 def fig_loss_curves(cx):
     if not cx.done or not cx.st.has("train/curve_loss"):
         return []
@@ -819,5 +873,5 @@ def animate_run(cx, i, max_frames=None):
 
 
 ALL_FIGURES = [fig_init_breakpoints, fig_init_delta_slopes, fig_flatness_width, fig_flatness_alpha,
-               fig_spectrum_counts, fig_spectra, fig_extremal, fig_loss_curves, fig_regime_functions,
+               fig_spectrum_counts, fig_spectra, fig_extremal, fig_critical_points, fig_loss_curves, fig_regime_functions,
                fig_regime_distances, fig_breakpoint_trajectories, fig_snapshot_spectra, fig_eigenvector_fields]

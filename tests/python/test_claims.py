@@ -233,3 +233,41 @@ def test_consistency():
     assert C.claim_consistency("C1", [("a", a, a * (1 + 1e-14), None)]).status == C.PASS
     assert C.claim_consistency("C1", [("a", a, a * (1 + 1e-8), None)]).status == C.FAIL
     assert C.claim_consistency("C1", [("a", a, np.array([1.0, 2.0, 3.0]), None)]).status == C.FAIL
+
+
+def test_critical_points_least_squares_line():
+    """A single neuron active on every point plus the output bias, set to the least-squares line of the data: a
+    non-interpolating critical point whose only segment is fitted by least squares (check CP passes). Moving
+    the bias off the line makes it non-stationary (nothing to judge); a fabricated stationary record with a
+    segment deviation fails."""
+    rng = np.random.default_rng(3)
+    x = np.linspace(-1, 1, 9)
+    y = np.sin(2 * x) + 0.1 * rng.normal(size=x.size)
+    a, b0 = np.polyfit(x, y, 1)
+    th = np.array([1.0, 5.0, a, b0 - 5.0 * a])  # (w, b, v), c: knot at -5, f = a x + b0 on the data
+    m = C.critical_point_measures(th, x, y, "sum", True)
+    assert m["grad_rel"] < 1e-12 and m["implied"] and m["dev"] < 1e-12 and m["nseg"] == 1 and not m["on_knot"]
+    rec = dict(m, label="ls line", interpolating=False)
+    assert C.claim_critical_points([rec]).status == C.PASS
+    th2 = th.copy()
+    th2[3] += 0.01
+    m2 = C.critical_point_measures(th2, x, y, "sum", True)
+    assert m2["grad_rel"] > 1e-3 and m2["dev"] > 1e-3
+    assert C.claim_critical_points([dict(m2, label="moved", interpolating=False)]).status == C.SKIP
+    wrong = dict(rec, dev=1e-3)
+    assert C.claim_critical_points([rec, wrong]).status == C.FAIL
+
+
+def test_critical_points_implied_by_active_sets():
+    """Two mirrored pairs of neurons: active sets {x > -0.5}, {x < -0.2}, {x > 0.2}, {x < 0.5} do not determine
+    the five segment sums (rank 4 < 5): piecewise least squares is not implied. With the output bias (all
+    points) it is. A data point on a breakpoint is flagged."""
+    x = np.linspace(-1, 1, 11)
+    y = np.cos(3 * x)
+    # (w, b, v) per neuron: beta = -b/w
+    th = np.array([1.0, 0.5, 1.0, -1.0, -0.2, 1.0, 1.0, -0.2, 1.0, -1.0, 0.5, 1.0])
+    assert not C.critical_point_measures(th, x, y, "sum", False)["implied"]
+    assert C.critical_point_measures(np.append(th, 0.0), x, y, "sum", True)["implied"]
+    on = th.copy()
+    on[1] = 0.6  # beta_0 = -0.6, a data point of linspace(-1, 1, 11)
+    assert C.critical_point_measures(on, x, y, "sum", False)["on_knot"]
