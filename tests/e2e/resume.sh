@@ -19,10 +19,13 @@ run_study 2 "$WORK/a.h5" -options_file "$CONFIG" "$@" || fail "(a) rerun exited 
 grep -q "this session $((total - first))" "$WORK/a.h5.log" || fail "(a) rerun did not compute exactly the $((total - first)) remaining runs: $(grep 'runs done' "$WORK/a.h5.log" | tail -1)"
 $COMPARE "$WORK/ref.h5" "$WORK/a.h5" || fail "(a) resumed file differs from the reference"
 
-# (b) and (c): a slowed-down copy of the study so that it is still running when the signal comes.
+# (b) and (c): a longer version of the study (more seeds: 8x the runs) so that it is still running when the
+# signal comes; its own uninterrupted reference.
+LONG=(-sl_seeds 0-16)
+run_study 2 "$WORK/ref_long.h5" -options_file "$CONFIG" "$@" "${LONG[@]}" || fail "long reference run exited $?"
 for mode in usr1 kill9; do
   out="$WORK/$mode.h5"
-  mpiexec -n 2 "$BIN" -sl_view 0 -sl_output "$out" -options_file "$CONFIG" "$@" >"$out.log" 2>&1 &
+  mpiexec -n 2 "$BIN" -sl_view 0 -sl_output "$out" -options_file "$CONFIG" "$@" "${LONG[@]}" >"$out.log" 2>&1 &
   pid=$!
   for _ in $(seq 1 600); do
     grep -q "runs done [1-9]" "$out.log" 2>/dev/null && break
@@ -35,14 +38,17 @@ for mode in usr1 kill9; do
       # shell forwarding its own copy, as SLURM does) must be absorbed, not kill a rank with status 138.
       while kill -0 $pid 2>/dev/null; do pkill -USR1 -f -- "-sl_output $out"; sleep 0.02; done
       wait $pid; rc=$?
-      [ $rc = 75 ] || [ $rc = 0 ] || fail "(b) SIGUSR1: exit $rc, expected 75 ($(tail -3 "$out.log"))"
+      [ $rc = 75 ] || fail "(b) SIGUSR1: exit $rc, expected 75 ($(tail -3 "$out.log"))"
     else
       pkill -KILL -f -- "-sl_output $out"; wait $pid 2>/dev/null
     fi
   else
-    echo "note: the study finished before the $mode signal; the rerun is then trivially complete"
+    fail "($mode) the study finished before the signal: nothing was interrupted ($(tail -1 "$out.log"))"
   fi
-  run_study 2 "$out" -options_file "$CONFIG" "$@" || fail "($mode) rerun exited $? ($(tail -5 "$out.log"))"
-  $COMPARE "$WORK/ref.h5" "$out" || fail "($mode) resumed file differs from the reference"
+  read -r p d f < <(status_counts "$out")
+  [ "$p" -gt 0 ] || fail "($mode) no run pending after the interruption (pending=$p done=$d failed=$f)"
+  run_study 2 "$out" -options_file "$CONFIG" "$@" "${LONG[@]}" || fail "($mode) rerun exited $? ($(tail -5 "$out.log"))"
+  grep -q "(this session $p)" "$out.log" || fail "($mode) rerun did not compute exactly the $p pending runs: $(grep 'runs done' "$out.log" | tail -1)"
+  $COMPARE "$WORK/ref_long.h5" "$out" || fail "($mode) resumed file differs from the reference"
 done
 echo "resume after stop-after, SIGUSR1 and kill -9: identical to the uninterrupted run"
