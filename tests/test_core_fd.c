@@ -37,14 +37,111 @@ static PetscErrorCode CheckParts(Mat Hf, Mat Hg, Mat Hr, PetscInt P, const char 
   PetscFunctionReturn(0);
 }
 
+/* The model under test: a network (NN coordinates) or its spline view (BDSO coordinates). */
+typedef struct {
+  SLNetwork net; /* NN when sp is NULL */
+  SLSpline  sp;
+} TModel;
+
+static PetscErrorCode TSet(TModel m, const PetscReal p[])
+{
+  PetscFunctionBeginUser;
+  if (m.sp) PetscCall(SLSplineSetParameters(m.sp, p));
+  else PetscCall(SLNetworkSetParameters(m.net, p));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TLossGradient(TModel m, SLData data, SLLossType type, PetscReal *loss, PetscReal g[])
+{
+  PetscFunctionBeginUser;
+  if (m.sp) PetscCall(SLSplineLossGradient(m.sp, data, type, loss, g, NULL));
+  else PetscCall(SLNetworkLossGradient(m.net, data, type, loss, g, NULL));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TEvaluate(TModel m, SLData data, PetscReal f[])
+{
+  PetscFunctionBeginUser;
+  if (m.sp) PetscCall(SLSplineEvaluate(m.sp, data->N, data->x, f));
+  else PetscCall(SLNetworkEvaluate(m.net, data->N, data->x, f));
+  PetscFunctionReturn(0);
+}
+
+/* Central differences at p0 (restored at the end): of the loss against grad, of the analytic gradient against
+ * the dense Hessian Hd (P x P, column-major), of f against the Jacobian J (N x P, row-major). */
+static PetscErrorCode TCheckFD(TModel m, SLData data, SLLossType type, PetscInt P, const PetscReal p0[], const PetscReal grad[], const PetscReal Hd[], const PetscReal J[], const char what[], PetscInt *nfail)
+{
+  const PetscInt N = data->N;
+  PetscReal     *tp, *gp, *gm, *fp, *fm, lp, lm, eg = 0, eh = 0, ej = 0, ref;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc5(P, &tp, P, &gp, P, &gm, N, &fp, N, &fm));
+  for (PetscInt p = 0; p < P; p++) {
+    PetscCall(PetscArraycpy(tp, p0, P));
+    tp[p] = p0[p] + h;
+    PetscCall(TSet(m, tp));
+    PetscCall(TLossGradient(m, data, type, &lp, gp));
+    PetscCall(TEvaluate(m, data, fp));
+    tp[p] = p0[p] - h;
+    PetscCall(TSet(m, tp));
+    PetscCall(TLossGradient(m, data, type, &lm, gm));
+    PetscCall(TEvaluate(m, data, fm));
+    eg = PetscMax(eg, PetscAbsReal((lp - lm) / (2 * h) - grad[p]));
+    for (PetscInt q = 0; q < P; q++) eh = PetscMax(eh, PetscAbsReal((gp[q] - gm[q]) / (2 * h) - Hd[q + p * P]));
+    for (PetscInt n = 0; n < N; n++) ej = PetscMax(ej, PetscAbsReal((fp[n] - fm[n]) / (2 * h) - J[n * P + p]));
+  }
+  PetscCall(TSet(m, p0));
+  ref = MaxAbs(P, grad);
+  TCHECK(ref > 0 && eg <= tol * ref, *nfail, "%s: gradient FD error %g (max |g| %g)", what, (double)eg, (double)ref);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: gradient FD rel. error %.2e\n", what, (double)(eg / ref)));
+  ref = MaxAbs(P * P, Hd);
+  TCHECK(ref > 0 && eh <= tol * ref, *nfail, "%s: Hessian FD error %g (max |H| %g)", what, (double)eh, (double)ref);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: Hessian FD rel. error %.2e\n", what, (double)(eh / ref)));
+  ref = MaxAbs(N * P, J);
+  TCHECK(ej <= tol * ref, *nfail, "%s: Jacobian FD error %g (max |J| %g)", what, (double)ej, (double)ref);
+  PetscCall(PetscFree5(tp, gp, gm, fp, fm));
+  PetscFunctionReturn(0);
+}
+
+/* Dense Hessian parts and Jacobian of the model at its current parameters, then every FD check. */
+static PetscErrorCode TCheckModel(TModel m, SLData data, SLLossType type, PetscInt P, const PetscReal p0[], const char what[], PetscInt *nfail)
+{
+  const PetscInt N = data->N;
+  PetscReal     *grad, *Hd, *J;
+  Mat            Hf, Hg, Hr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(P, &grad, P * P, &Hd, N * P, &J));
+  PetscCall(TSet(m, p0));
+  PetscCall(TLossGradient(m, data, type, NULL, grad));
+  if (m.sp) {
+    PetscCall(SLSplineHessianDense(m.sp, data, type, SL_HESS_FULL, &Hf));
+    PetscCall(SLSplineHessianDense(m.sp, data, type, SL_HESS_GAUSS_NEWTON, &Hg));
+    PetscCall(SLSplineHessianDense(m.sp, data, type, SL_HESS_RESIDUAL, &Hr));
+    PetscCall(SLSplineJacobian(m.sp, data, J));
+  } else {
+    PetscCall(SLNetworkHessianDense(m.net, data, type, SL_HESS_FULL, &Hf));
+    PetscCall(SLNetworkHessianDense(m.net, data, type, SL_HESS_GAUSS_NEWTON, &Hg));
+    PetscCall(SLNetworkHessianDense(m.net, data, type, SL_HESS_RESIDUAL, &Hr));
+    PetscCall(SLNetworkJacobian(m.net, data, J));
+  }
+  PetscCall(TMatToArray(Hf, Hd));
+  PetscCall(TCheckFD(m, data, type, P, p0, grad, Hd, J, what, nfail));
+  PetscCall(CheckParts(Hf, Hg, Hr, P, what, nfail));
+  PetscCall(MatDestroy(&Hf));
+  PetscCall(MatDestroy(&Hg));
+  PetscCall(MatDestroy(&Hr));
+  PetscCall(PetscFree3(grad, Hd, J));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode TestNN(TLcg *g, PetscBool has_c, SLLossType type, PetscInt *nfail)
 {
   const PetscInt H = 7, N = 10;
   SLData         data = NULL;
   SLNetwork      net;
   PetscInt       P;
-  PetscReal     *theta, *tp, *grad, *gp, *gm, *Hd, *f, *fp, *fm, *J, loss, lp, lm, err, ref, naive = 0;
-  Mat            Hf, Hg, Hr;
+  PetscReal     *theta, loss, naive = 0;
   char           what[64];
 
   PetscFunctionBeginUser;
@@ -52,11 +149,10 @@ static PetscErrorCode TestNN(TLcg *g, PetscBool has_c, SLLossType type, PetscInt
   PetscCall(TDataRandom(g, N, -1, 1, &data));
   PetscCall(SLNetworkCreate(PETSC_COMM_SELF, H, has_c, &net));
   PetscCall(SLNetworkGetSizes(net, &P, NULL));
-  PetscCall(PetscMalloc5(P, &theta, P, &tp, P, &grad, P, &gp, P, &gm));
-  PetscCall(PetscMalloc5(P * P, &Hd, N, &f, N, &fp, N, &fm, N * P, &J));
+  PetscCall(PetscMalloc1(P, &theta));
   TRandomTheta(g, H, has_c, data, -1.3, 1.3, 0.03, 4, theta);
   PetscCall(SLNetworkSetParameters(net, theta));
-  PetscCall(SLNetworkLossGradient(net, data, type, &loss, grad, NULL));
+  PetscCall(SLNetworkLossGradient(net, data, type, &loss, NULL, NULL));
 
   /* loss against a naive evaluation */
   for (PetscInt n = 0; n < N; n++) {
@@ -67,66 +163,8 @@ static PetscErrorCode TestNN(TLcg *g, PetscBool has_c, SLLossType type, PetscInt
   naive *= 0.5 * SLLossScale(type, N);
   TCHECK(PetscAbsReal(loss - naive) <= 1e-13 * naive, *nfail, "%s: loss %.17g, naive %.17g", what, (double)loss, (double)naive);
 
-  /* gradient */
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, theta, P));
-    tp[p] = theta[p] + h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkLossGradient(net, data, type, &lp, NULL, NULL));
-    tp[p] = theta[p] - h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkLossGradient(net, data, type, &lm, NULL, NULL));
-    err = PetscMax(err, PetscAbsReal((lp - lm) / (2 * h) - grad[p]));
-  }
-  ref = MaxAbs(P, grad);
-  TCHECK(ref > 0 && err <= tol * ref, *nfail, "%s: gradient FD error %g (max |g| %g)", what, (double)err, (double)ref);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: gradient FD rel. error %.2e\n", what, (double)(err / ref)));
-
-  /* Hessian: columns by central differences of the analytic gradient */
-  PetscCall(SLNetworkSetParameters(net, theta));
-  PetscCall(SLNetworkHessianDense(net, data, type, SL_HESS_FULL, &Hf));
-  PetscCall(SLNetworkHessianDense(net, data, type, SL_HESS_GAUSS_NEWTON, &Hg));
-  PetscCall(SLNetworkHessianDense(net, data, type, SL_HESS_RESIDUAL, &Hr));
-  PetscCall(TMatToArray(Hf, Hd));
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, theta, P));
-    tp[p] = theta[p] + h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkLossGradient(net, data, type, NULL, gp, NULL));
-    tp[p] = theta[p] - h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkLossGradient(net, data, type, NULL, gm, NULL));
-    for (PetscInt q = 0; q < P; q++) err = PetscMax(err, PetscAbsReal((gp[q] - gm[q]) / (2 * h) - Hd[q + p * P]));
-  }
-  ref = MaxAbs(P * P, Hd);
-  TCHECK(ref > 0 && err <= tol * ref, *nfail, "%s: Hessian FD error %g (max |H| %g)", what, (double)err, (double)ref);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: Hessian FD rel. error %.2e\n", what, (double)(err / ref)));
-  PetscCall(CheckParts(Hf, Hg, Hr, P, what, nfail));
-
-  /* Jacobian columns against FD of f */
-  PetscCall(SLNetworkSetParameters(net, theta));
-  PetscCall(SLNetworkJacobian(net, data, J));
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, theta, P));
-    tp[p] = theta[p] + h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkEvaluate(net, N, data->x, fp));
-    tp[p] = theta[p] - h;
-    PetscCall(SLNetworkSetParameters(net, tp));
-    PetscCall(SLNetworkEvaluate(net, N, data->x, fm));
-    for (PetscInt n = 0; n < N; n++) err = PetscMax(err, PetscAbsReal((fp[n] - fm[n]) / (2 * h) - J[n * P + p]));
-  }
-  ref = MaxAbs(N * P, J);
-  TCHECK(err <= tol * ref, *nfail, "%s: Jacobian FD error %g (max |J| %g)", what, (double)err, (double)ref);
-
-  PetscCall(MatDestroy(&Hf));
-  PetscCall(MatDestroy(&Hg));
-  PetscCall(MatDestroy(&Hr));
-  PetscCall(PetscFree5(theta, tp, grad, gp, gm));
-  PetscCall(PetscFree5(Hd, f, fp, fm, J));
+  PetscCall(TCheckModel((TModel){net, NULL}, data, type, P, theta, what, nfail));
+  PetscCall(PetscFree(theta));
   PetscCall(SLNetworkDestroy(&net));
   PetscCall(TDataDestroy(&data));
   PetscFunctionReturn(0);
@@ -139,8 +177,7 @@ static PetscErrorCode TestBDSO(TLcg *g, PetscBool has_c, SLLossType type, PetscI
   SLNetwork      net;
   SLSpline       sp;
   PetscInt       P;
-  PetscReal     *theta, *phi, *tp, *grad, *gp, *gm, *Hd, *fp, *fm, *J, loss, lp, lm, err, ref;
-  Mat            Hf, Hg, Hr;
+  PetscReal     *theta, *phi, loss, lnn;
   char           what[64];
 
   PetscFunctionBeginUser;
@@ -154,73 +191,14 @@ static PetscErrorCode TestBDSO(TLcg *g, PetscBool has_c, SLLossType type, PetscI
   TCHECK(sp->nflat == 1, *nfail, "%s: nflat %" PetscInt_FMT ", expected 1", what, sp->nflat);
   PetscCall(SLSplineGetSizes(sp, &P, NULL));
   TCHECK(P == 2 * H + (has_c ? 1 : 0), *nfail, "%s: P = %" PetscInt_FMT, what, P);
-  PetscCall(PetscMalloc5(P, &phi, P, &tp, P, &grad, P, &gp, P, &gm));
-  PetscCall(PetscMalloc4(P * P, &Hd, N, &fp, N, &fm, N * P, &J));
+  PetscCall(PetscMalloc1(P, &phi));
   PetscCall(SLSplineGetParameters(sp, phi));
-  PetscCall(SLSplineLossGradient(sp, data, type, &loss, grad, NULL));
-  {
-    PetscReal lnn;
-    PetscCall(SLNetworkLossGradient(net, data, type, &lnn, NULL, NULL));
-    TCHECK(PetscAbsReal(loss - lnn) <= 1e-12 * lnn, *nfail, "%s: BDSO loss %.17g vs NN loss %.17g", what, (double)loss, (double)lnn);
-  }
+  PetscCall(SLSplineLossGradient(sp, data, type, &loss, NULL, NULL));
+  PetscCall(SLNetworkLossGradient(net, data, type, &lnn, NULL, NULL));
+  TCHECK(PetscAbsReal(loss - lnn) <= 1e-12 * lnn, *nfail, "%s: BDSO loss %.17g vs NN loss %.17g", what, (double)loss, (double)lnn);
 
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, phi, P));
-    tp[p] = phi[p] + h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineLossGradient(sp, data, type, &lp, NULL, NULL));
-    tp[p] = phi[p] - h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineLossGradient(sp, data, type, &lm, NULL, NULL));
-    err = PetscMax(err, PetscAbsReal((lp - lm) / (2 * h) - grad[p]));
-  }
-  ref = MaxAbs(P, grad);
-  TCHECK(ref > 0 && err <= tol * ref, *nfail, "%s: gradient FD error %g (max |g| %g)", what, (double)err, (double)ref);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: gradient FD rel. error %.2e\n", what, (double)(err / ref)));
-
-  PetscCall(SLSplineSetParameters(sp, phi));
-  PetscCall(SLSplineHessianDense(sp, data, type, SL_HESS_FULL, &Hf));
-  PetscCall(SLSplineHessianDense(sp, data, type, SL_HESS_GAUSS_NEWTON, &Hg));
-  PetscCall(SLSplineHessianDense(sp, data, type, SL_HESS_RESIDUAL, &Hr));
-  PetscCall(TMatToArray(Hf, Hd));
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, phi, P));
-    tp[p] = phi[p] + h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineLossGradient(sp, data, type, NULL, gp, NULL));
-    tp[p] = phi[p] - h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineLossGradient(sp, data, type, NULL, gm, NULL));
-    for (PetscInt q = 0; q < P; q++) err = PetscMax(err, PetscAbsReal((gp[q] - gm[q]) / (2 * h) - Hd[q + p * P]));
-  }
-  ref = MaxAbs(P * P, Hd);
-  TCHECK(ref > 0 && err <= tol * ref, *nfail, "%s: Hessian FD error %g (max |H| %g)", what, (double)err, (double)ref);
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: Hessian FD rel. error %.2e\n", what, (double)(err / ref)));
-  PetscCall(CheckParts(Hf, Hg, Hr, P, what, nfail));
-
-  PetscCall(SLSplineSetParameters(sp, phi));
-  PetscCall(SLSplineJacobian(sp, data, J));
-  err = 0;
-  for (PetscInt p = 0; p < P; p++) {
-    PetscCall(PetscArraycpy(tp, phi, P));
-    tp[p] = phi[p] + h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineEvaluate(sp, N, data->x, fp));
-    tp[p] = phi[p] - h;
-    PetscCall(SLSplineSetParameters(sp, tp));
-    PetscCall(SLSplineEvaluate(sp, N, data->x, fm));
-    for (PetscInt n = 0; n < N; n++) err = PetscMax(err, PetscAbsReal((fp[n] - fm[n]) / (2 * h) - J[n * P + p]));
-  }
-  ref = MaxAbs(N * P, J);
-  TCHECK(err <= tol * ref, *nfail, "%s: Jacobian FD error %g (max |J| %g)", what, (double)err, (double)ref);
-
-  PetscCall(MatDestroy(&Hf));
-  PetscCall(MatDestroy(&Hg));
-  PetscCall(MatDestroy(&Hr));
-  PetscCall(PetscFree5(phi, tp, grad, gp, gm));
-  PetscCall(PetscFree4(Hd, fp, fm, J));
+  PetscCall(TCheckModel((TModel){NULL, sp}, data, type, P, phi, what, nfail));
+  PetscCall(PetscFree(phi));
   PetscCall(PetscFree(theta));
   PetscCall(SLSplineDestroy(&sp));
   PetscCall(SLNetworkDestroy(&net));
