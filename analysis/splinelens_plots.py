@@ -126,22 +126,39 @@ def _grid(n):
 # Initialization
 # ---------------------------------------------------------------------------------------------------------
 
-def fig_init_breakpoints(cx):
+def _scheme_panels(cx):
+    """One panel per init scheme: (fig, [(ax, scheme)]) with the unused panels hidden, or (None, [])."""
     schemes = cx.uniq("scheme")
     if not schemes:
-        return []
+        return None, []
     nrow, ncol = _grid(len(schemes))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    for ax in axes.flat[len(schemes):]:
+        ax.set_visible(False)
+    return fig, list(zip(axes.flat, schemes))
+
+
+def _init_samples(cx, sch, path):
+    """[(H, laws, values of `path` at init pooled over independent seeds)] of one scheme, widths ascending; with a
+    symmetric init only the first half of each network (the second mirrors it)."""
+    out = []
+    for H in sorted(set(int(w) for w in cx.col("width", cx.ids(scheme=sch)))):
+        pick = cx.independent_ids(sch, H)
+        half = H // 2 if cx.symmetric else H
+        vals = np.concatenate([cx.st.ragged(path, i)[:half] for i in pick])
+        out.append((H, cx.st.laws(sch, H, float(cx.t["alpha"][pick[0]])), vals))
+    return out
+
+
+def fig_init_breakpoints(cx):
+    fig, panels = _scheme_panels(cx)
+    if fig is None:
+        return []
     wc = width_colors(cx.col("width"))
-    for k, sch in enumerate(schemes):
-        ax = axes.flat[k]
+    for ax, sch in panels:
         drawn = False
-        for H in sorted(set(int(w) for w in cx.col("width", cx.ids(scheme=sch)))):
-            pick = cx.independent_ids(sch, H)
-            half = H // 2 if cx.symmetric else H
-            b = np.concatenate([cx.st.ragged("network/beta_init", i)[:half] for i in pick])
+        for H, laws, b in _init_samples(cx, sch, "network/beta_init"):
             b = b[np.isfinite(b)]
-            laws = cx.st.laws(sch, H, float(cx.t["alpha"][pick[0]]))
             if laws["b"].kind == "zero":
                 ax.text(0.5, 0.5, "zero bias: all %d breakpoints at 0" % b.size, transform=ax.transAxes, ha="center")
                 continue
@@ -158,31 +175,23 @@ def fig_init_breakpoints(cx):
         ax.set_xlabel("breakpoint position beta (units of x)")
         ax.set_ylabel("probability density (1/x)")
         legend(ax)
-    for ax in axes.flat[len(schemes):]:
-        ax.set_visible(False)
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
                    "against the closed-form law of THEORY.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
 
 
 def fig_init_delta_slopes(cx):
-    schemes = cx.uniq("scheme")
-    if not schemes:
+    fig, panels = _scheme_panels(cx)
+    if fig is None:
         return []
-    nrow, ncol = _grid(len(schemes))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
     wc = width_colors(cx.col("width"))
-    for k, sch in enumerate(schemes):
-        ax = axes.flat[k]
+    for ax, sch in panels:
         name = None
-        for H in sorted(set(int(w) for w in cx.col("width", cx.ids(scheme=sch)))):
-            pick = cx.independent_ids(sch, H)
-            half = H // 2 if cx.symmetric else H
-            laws = cx.st.laws(sch, H, float(cx.t["alpha"][pick[0]]))
+        for H, laws, mu in _init_samples(cx, sch, "network/mu_init"):
             unit = T.delta_slope_unit(laws["w"], laws["v"])
             if unit == 0:
                 continue
-            u = np.concatenate([cx.st.ragged("network/mu_init", i)[:half] for i in pick]) / unit
+            u = mu / unit
             edges = np.linspace(-4, 4, 81) if laws["w"].kind == "normal" else np.linspace(-1, 1, 81)
             cnt, _ = np.histogram(u, edges)
             ax.stairs(cnt / (u.size * np.diff(edges)), edges, color=wc[H], label="H=%d (%d neurons)" % (H, u.size))
@@ -196,8 +205,6 @@ def fig_init_delta_slopes(cx):
         ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
         ax.set_ylabel("probability density")
         legend(ax)
-    for ax in axes.flat[len(schemes):]:
-        ax.set_visible(False)
     return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
                    "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
 
