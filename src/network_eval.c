@@ -94,30 +94,11 @@ PetscErrorCode SLNetworkLossGradient(SLNetwork net, SLData data, SLLossType type
   if (!res) PetscCall(PetscMalloc1(N, &res));
   PetscCall(SLNetworkResidual(net, data, res));
   if (loss) PetscCall(SLLossFromResidual(type, N, res, loss));
-  if (g_local) {
-    const PetscReal *x = data->x;
+  if (g_local) { /* g = scale J^T r, neuron by neuron */
+    const PetscInt Plocal = 3 * net->hlocal + (net->owns_c ? 1 : 0);
 
-    for (PetscInt i = 0; i < net->hlocal; i++) {
-      const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1], v = net->theta[3 * i + 2];
-      PetscReal       sa = 0.0, sd = 0.0, sv = 0.0;
-
-      for (PetscInt n = 0; n < N; n++) {
-        const PetscReal z = w * x[n] + b;
-        if (z > 0) {
-          sa += res[n] * x[n];
-          sd += res[n];
-          sv += res[n] * z;
-        }
-      }
-      g_local[3 * i]     = scale * v * sa;
-      g_local[3 * i + 1] = scale * v * sd;
-      g_local[3 * i + 2] = scale * sv;
-    }
-    if (net->owns_c) {
-      PetscReal s = 0.0;
-      for (PetscInt n = 0; n < N; n++) s += res[n];
-      g_local[3 * net->hlocal] = scale * s;
-    }
+    PetscCall(SLNetworkJacobianTransposeApply(net, data, res, g_local));
+    for (PetscInt p = 0; p < Plocal; p++) g_local[p] *= scale;
   }
   if (!r) PetscCall(PetscFree(res));
   PetscFunctionReturn(0);

@@ -55,24 +55,11 @@ PetscErrorCode SLSplineLossGradient(SLSpline sp, SLData data, SLLossType type, P
   if (!res) PetscCall(PetscMalloc1(N, &res));
   PetscCall(SLSplineResidual(sp, data, res));
   if (loss) PetscCall(SLLossFromResidual(type, N, res, loss));
-  if (g_local) {
-    for (PetscInt i = 0; i < sp->hlocal; i++) {
-      PetscReal sr, sz;
+  if (g_local) { /* g = scale J_s^T r, neuron by neuron */
+    const PetscInt Plocal = 2 * sp->hlocal + (sp->owns_c ? 1 : 0);
 
-      SLSplineNeuronSums(sp, i, N, data->x, res, &sr, &sz);
-      if (sp->s[i] == 0) {
-        g_local[2 * i]     = 0.0;
-        g_local[2 * i + 1] = scale * sr;
-      } else {
-        g_local[2 * i]     = -scale * sp->s[i] * sp->mu[i] * sr;
-        g_local[2 * i + 1] = scale * sz;
-      }
-    }
-    if (sp->owns_c) {
-      PetscReal s = 0.0;
-      for (PetscInt n = 0; n < N; n++) s += res[n];
-      g_local[2 * sp->hlocal] = scale * s;
-    }
+    PetscCall(SLSplineJacobianTransposeApply(sp, data, res, g_local));
+    for (PetscInt p = 0; p < Plocal; p++) g_local[p] *= scale;
   }
   if (!r) PetscCall(PetscFree(res));
   PetscFunctionReturn(0);
