@@ -219,6 +219,23 @@ static PetscErrorCode BenchCountEdges(SLModel model, SLData data, PetscReal lo, 
   PetscFunctionReturn(0);
 }
 
+/* Create the spectrum solver from the options set so far and time one full-Hessian SLSpectrumSolverCompute
+ * between barriers, with the event counters before (e0) and after (e1). */
+static PetscErrorCode BenchTimedSpectrum(const BenchOptions *o, SLModel model, SLData data, SLSpectrumSolver *s, SLSpectrum *spec, BenchEvent e0[BENCH_NEVENTS], BenchEvent e1[BENCH_NEVENTS], PetscLogDouble *t0, PetscLogDouble *t1)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, s));
+  PetscCall(SLSpectrumSolverSetFromOptions(*s));
+  PetscCall(BenchEvents(e0));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  *t0 = MPI_Wtime();
+  PetscCall(SLSpectrumSolverCompute(*s, model, data, SL_LOSS_SUM, SL_HESS_FULL, o->point == BENCH_POINT_INIT, spec));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  *t1 = MPI_Wtime();
+  PetscCall(BenchEvents(e1));
+  PetscFunctionReturn(0);
+}
+
 /* The spectrum module's exact histogram, then SLHessianCountBelow at each of its edges. */
 static PetscErrorCode BenchHist(const BenchOptions *o, SLModel model, SLData data, BenchJSON *j)
 {
@@ -232,15 +249,7 @@ static PetscErrorCode BenchHist(const BenchOptions *o, SLModel model, SLData dat
   PetscCall(BenchDefaultOption("-sl_eig_dense_max", 0));
   PetscCall(BenchDefaultOption("-sl_eig_nev", 1));
   PetscCall(BenchDefaultOption("-sl_eig_hist_bins", o->nbins));
-  PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, &s));
-  PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(BenchEvents(e0));
-  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
-  t0 = MPI_Wtime();
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, o->point == BENCH_POINT_INIT, &spec));
-  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
-  t1 = MPI_Wtime();
-  PetscCall(BenchEvents(e1));
+  PetscCall(BenchTimedSpectrum(o, model, data, &s, &spec, e0, e1, &t0, &t1));
   nb = spec.nbins;
   PetscCheck(nb >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "mode hist needs -sl_eig_hist_bins >= 1");
   PetscCall(PetscMalloc2(nb + 1, &cum, nb + 1, &mod));
@@ -308,15 +317,7 @@ static PetscErrorCode BenchSolve(const BenchOptions *o, SLModel model, SLData da
     PetscCall(BenchDefaultOption("-sl_eig_exact_counts", 0));
   }
   PetscCall(BenchDefaultOption("-sl_eig_hist_bins", 0));
-  PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, &s));
-  PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(BenchEvents(e0));
-  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
-  t0 = MPI_Wtime();
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, o->point == BENCH_POINT_INIT, &spec));
-  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
-  t1 = MPI_Wtime();
-  PetscCall(BenchEvents(e1));
+  PetscCall(BenchTimedSpectrum(o, model, data, &s, &spec, e0, e1, &t0, &t1));
   for (PetscInt i = 0; i < spec.nvals; i++)
     if (!PetscIsNanReal(spec.residuals[i])) rmax = PetscMax(rmax, spec.residuals[i]);
   PetscCall(BenchJSONSpectrum(j, &spec));
