@@ -4,8 +4,8 @@
 #
 # sl_job_run <splinelens arguments...>
 #   Launches one MPI step of splinelens over the job's tasks, in the background, and waits for it.
-#   - USR1 (time-limit warning), TERM (scancel, preemption, the time limit itself) or INT received by the batch
-#     shell is forwarded to the step as SIGUSR1: splinelens then abandons the runs in flight, flushes what is
+#   - The first USR1 (time-limit warning), TERM (scancel, preemption, the time limit itself) or INT received by
+#     the batch shell is forwarded to the step as SIGUSR1 (later ones only update the reason): splinelens then abandons the runs in flight, flushes what is
 #     finished, closes the HDF5 file and exits 75 (see notes/CLI.md). USR1 rather than TERM is forwarded because
 #     Open MPI's mpirun turns a SIGTERM into killing its ranks, whereas it forwards SIGUSR1 untouched; srun
 #     forwards both (and on scancel the ranks also get SIGTERM from slurmd directly, which is fine).
@@ -72,10 +72,18 @@ sl_pick_launcher() {
 
 SL_SIGNAL=""
 SL_STEP_PID=""
+SL_FORWARDED=""
 sl_on_signal() {
   [ -z "$SL_SIGNAL" ] || [ "$SL_SIGNAL" = USR1 ] && SL_SIGNAL=$1 # TERM (cancel) overrides an earlier USR1
-  sl_log "batch shell got SIG$1${SL_STEP_PID:+, forwarding SIGUSR1 to the step (pid $SL_STEP_PID)}"
-  [ -n "$SL_STEP_PID" ] && kill -USR1 "$SL_STEP_PID" 2>/dev/null
+  # Forward once: the ranks have their stop request after the first USR1, and Open MPI's mpirun dies of a
+  # USR1 that arrives while it is tearing the job down (exit 138 instead of the ranks' 75).
+  if [ -n "$SL_STEP_PID" ] && [ -z "$SL_FORWARDED" ]; then
+    sl_log "batch shell got SIG$1, forwarding SIGUSR1 to the step (pid $SL_STEP_PID)"
+    SL_FORWARDED=1
+    kill -USR1 "$SL_STEP_PID" 2>/dev/null
+  else
+    sl_log "batch shell got SIG$1${SL_FORWARDED:+ (the step already has its stop request)}"
+  fi
   return 0
 }
 

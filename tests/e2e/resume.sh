@@ -34,9 +34,11 @@ for mode in usr1 kill9; do
   done
   if kill -0 $pid 2>/dev/null; then
     if [ $mode = usr1 ]; then
-      # Keep signalling until the job is gone: a second USR1 arriving while the file is being closed (a batch
-      # shell forwarding its own copy, as SLURM does) must be absorbed, not kill a rank with status 138.
-      while kill -0 $pid 2>/dev/null; do pkill -USR1 -f -- "-sl_output $out"; sleep 0.02; done
+      # Keep signalling the ranks (mpiexec's children) until they are gone: a second USR1 arriving while the file
+      # is being closed (slurmd and a batch shell both signalling, as under SLURM) must be absorbed, not kill a
+      # rank with status 138. mpiexec itself is not signalled: it dies of a USR1 that arrives during its own
+      # teardown, which is why jobs/splinelens-job.sh forwards only the first signal to the step.
+      while kill -0 $pid 2>/dev/null; do pkill -USR1 -P $pid; sleep 0.02; done
       wait $pid; rc=$?
       [ $rc = 75 ] || fail "(b) SIGUSR1: exit $rc, expected 75 ($(tail -3 "$out.log"))"
     else
