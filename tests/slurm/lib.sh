@@ -14,7 +14,7 @@ fi
 BIN=$(realpath "$1") SRC=$(realpath "$2") WORKROOT=$(realpath -m "$3")
 PY=/usr/bin/python3
 CHECK="$PY $SRC/tests/slurm/check_h5.py"
-STUDY=$SRC/tests/slurm/slurm-study.yaml # ~45 s on 2 ranks: long enough to be signalled, short enough for CI
+STUDY=$SRC/tests/slurm/slurm-study.yaml # ~60 s on 2 ranks: long enough to be signalled, short enough for CI
 NAME=slurm-study
 REF=$WORKROOT/ref.h5 # written by the scenario "study", compared with by the others
 T0=$(date +%s)

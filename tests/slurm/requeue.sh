@@ -1,17 +1,17 @@
 #!/bin/bash
-# Scenario 2: time-limit safety. The study needs more than the one-minute time limit; with
-# --signal=B:USR1@45 slurmctld warns the batch shell (at its first 30 s tick), the script forwards SIGUSR1 to
-# splinelens, which exits 75 with the file closed, and the job requeues itself (scontrol requeue, same job id,
-# log appended). Each rerun resumes the file. Checks: the job was warned and requeued at least once and ends
+# Scenario 2: time-limit safety. The study needs about the one-minute time limit on idle cores; with
+# --signal=B:USR1@50 slurmctld warns the batch shell at its first 30 s tick after 10 s (so 10-40 s in), the
+# script forwards SIGUSR1 to splinelens, which exits 75 with the file closed, and the job requeues itself
+# (scontrol requeue, same job id, log appended). Each rerun resumes the file. Checks: the job was warned and requeued at least once and ends
 # COMPLETED; every run is done; no run was computed twice (the runs each session computed add up to the
 # study); the numbers equal the single-allocation reference.
 . "$(dirname "$0")/lib.sh"
 [ -r "$REF" ] || fail "no reference $REF (the scenario 'study' runs first)"
 
 export SL_MAX_RESTARTS=20
-submit -n 2 -t 1 --signal=B:USR1@45 -o "s2-%j.out" jobs/study.sbatch
+submit -n 2 -t 1 --signal=B:USR1@50 -o "s2-%j.out" jobs/study.sbatch
 id=$JOBID
-note "submitted job $id (time limit 1 min, USR1 45 s before)"
+note "submitted job $id (time limit 1 min, USR1 50 s before)"
 read -r state code restarts < <(wait_job "$id" 900)
 log=s2-$id.out
 note "job $id: $state, exit $code, restarts $restarts"
