@@ -489,7 +489,8 @@ def claim_kernel_regime(groups, close_tol=0.1):
 def claim_adaptive_regime(groups, close_tol=0.1):
     """Claim 11. groups: dicts (label, alpha, d_lin, d_cubic = relative RMS distances of the learned function to
     the linear interpolant and to the natural cubic spline; near_init, near_final = |mu|-weighted fraction of
-    in-range kink mass within eps of a data point, at init and at the end), for runs at the smallest alpha.
+    in-range kink mass within eps of a data point, at init and at the end; optional clusters = where the final
+    kink mass sits, from theory.kink_clusters, reported only), for runs at the smallest alpha.
     PASS when every group has d_lin <= close_tol, d_lin < d_cubic and near_final > near_init."""
     notes, ok, n, worst = [], True, 0, 0.0
     for g in groups:
@@ -504,8 +505,11 @@ def claim_adaptive_regime(groups, close_tol=0.1):
         worst = max(worst, g["d_lin"])
         ok &= bool(good)
         if not good or len(notes) < 3:
-            notes.append("%s (alpha %g): d_lin %.3g, d_cubic %.3g, kink mass near data %.2f -> %.2f%s" % (
+            notes.append("%s (alpha %g): d_lin %.3g, d_cubic %.3g, kink mass near data %.2f -> %.2f%s%s" % (
                 g["label"], g["alpha"], g["d_lin"], g["d_cubic"], g["near_init"], g["near_final"],
+                (" [final kink mass: %s]" % ", ".join("%.0f%% at %.3g (%s)" % (
+                    100 * c["share"], c["center"], "a data point" if c["at_data"] else "between data points")
+                    for c in g["clusters"])) if g.get("clusters") else "",
                 (" [d_lin by alpha: %s]" % g["trend"]) if g.get("trend") else ""))
     if n == 0:
         return _skip("11", "needs trained runs at >= 2 alphas (the smallest is the adaptive end)")
@@ -705,6 +709,7 @@ def regime_measures(run, ngrid=1001, eps_frac=0.1):
         "near_final": T.near_data_fraction(bf, mf, sf, X, eps, weighted=True),
         "near_init_count": T.near_data_fraction(bi, mi, si, X, eps),
         "near_final_count": T.near_data_fraction(bf, mf, sf, X, eps),
+        "clusters_final": T.kink_clusters(bf, mf, sf, X, gap=eps, eps=eps),
         "mean_dbeta": float(np.mean(np.abs(bf[ok] - bi[ok]))) if ok.any() else float("nan"),
     }
 
@@ -1039,7 +1044,8 @@ def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max
             m = rm[ids[0]]
             trend = ", ".join("%g: %.3g%s" % (t["alpha"][i], rm[i]["d_lin"], "" if str(t["stop_reason"][i]) == "loss_tol" else " (%s)" % t["stop_reason"][i]) for i in ids)
             g11.append(dict(label=lab, alpha=float(t["alpha"][ids[0]]), d_lin=m["d_lin"], d_cubic=m["d_cubic"],
-                            near_init=m["near_init"], near_final=m["near_final"], trend=trend))
+                            near_init=m["near_init"], near_final=m["near_final"], trend=trend,
+                            clusters=m["clusters_final"]))
     r10 = claim_kernel_regime(g10)
     r10.detail += " (only runs at their end state: loss tolerance, final loss <= 1e-6 x loss of f = 0, or a stationary loss at max_time: %d of %d done)" % (len(rm), len(done_ids))
     results.append(r10)

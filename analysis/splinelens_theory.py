@@ -665,6 +665,29 @@ def near_data_fraction(beta, mu, s, X, eps, weighted=False):
     return float(near.mean())
 
 
+def kink_clusters(beta, mu, s, X, gap, eps, top=3):
+    """Where the in-range kink mass sits: in-range breakpoints sorted, consecutive ones closer than `gap` merged
+    into one cluster; returns up to `top` clusters by |mu| mass as dicts (center = |mu|-weighted mean,
+    share = fraction of the in-range |mu| mass, at_data = center within eps of a data point)."""
+    beta = np.asarray(beta, float)
+    mu = np.abs(np.asarray(mu, float))
+    X = np.sort(np.asarray(X, float))
+    ok = (np.asarray(s) != 0) & np.isfinite(beta) & (beta >= X[0]) & (beta <= X[-1]) & (mu > 0)
+    if not ok.any():
+        return []
+    o = np.argsort(beta[ok], kind="stable")
+    b, m = beta[ok][o], mu[ok][o]
+    cuts = np.nonzero(np.diff(b) > gap)[0] + 1
+    tot = m.sum()
+    out = []
+    for bb, mm in zip(np.split(b, cuts), np.split(m, cuts)):
+        c = float(np.dot(bb, mm) / mm.sum())
+        out.append(dict(center=c, share=float(mm.sum() / tot), n=int(bb.size),
+                        at_data=bool(np.min(np.abs(X - c)) <= eps)))
+    out.sort(key=lambda d: -d["share"])
+    return out[:top]
+
+
 def ks_test(samples, cdf):
     """One-sample Kolmogorov-Smirnov test against a vectorized CDF: (statistic, p-value)."""
     res = stats.kstest(np.asarray(samples, float), cdf)

@@ -146,6 +146,23 @@ def test_near_data_fraction():
     assert T.near_data_fraction(beta, mu, s, X, 0.05, weighted=True) == pytest.approx(2 / 5)
 
 
+def test_kink_clusters():
+    X = np.array([-1.0, 0.0, 1.0])
+    # two clusters (around -0.5 between data points, around 0 at a data point), a light kink at 0.9, one
+    # out of range and one inactive orientation (s = 0): both ignored
+    beta = np.array([-0.52, -0.48, 0.01, -0.01, 0.9, 3.0, 0.5])
+    mu = np.array([1.0, 3.0, 2.0, 2.0, 1.0, 50.0, 50.0])
+    s = np.array([1, -1, 1, 1, -1, 1, 0])
+    cl = T.kink_clusters(beta, mu, s, X, gap=0.1, eps=0.05)
+    assert [c["n"] for c in cl] == [2, 2, 1]
+    assert cl[0]["share"] == pytest.approx(4 / 9) and cl[1]["share"] == pytest.approx(4 / 9)
+    assert {round(c["center"], 12) for c in cl[:2]} == {-0.49, 0.0}
+    assert [c["at_data"] for c in sorted(cl[:2], key=lambda c: c["center"])] == [False, True]
+    assert cl[2]["center"] == pytest.approx(0.9) and not cl[2]["at_data"]
+    assert len(T.kink_clusters(beta, mu, s, X, gap=0.1, eps=0.05, top=1)) == 1
+    assert T.kink_clusters(np.array([5.0]), np.array([1.0]), np.array([1]), X, 0.1, 0.05) == []
+
+
 @pytest.mark.parametrize("coords", ["nn", "bdso"])
 @pytest.mark.parametrize("has_c", [False, True])
 def test_inertia_counts_match_dense(coords, has_c):
