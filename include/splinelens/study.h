@@ -29,47 +29,9 @@
 #include <splinelens/train.h>
 #include <splinelens/spectrum.h>
 
-#define SL_MAX_AXIS 256
 #define SL_EXIT_INTERRUPTED 75 /* EX_TEMPFAIL: stopped early, resumable */
 
-typedef struct {
-  PetscInt  id;                                   /* position in the grid               */
-  PetscInt  i_width, i_seed, i_alpha, i_scheme, i_data;
-  PetscInt  width, seed;
-  PetscReal alpha;
-  SLInitScheme scheme;
-  PetscReal cost;                                 /* cost-model estimate (arbitrary units) */
-} SLRunSpec;
-
 typedef struct _n_SLStudy *SLStudy;
-struct _n_SLStudy {
-  MPI_Comm         comm;
-  char             name[128];
-  char             output[PETSC_MAX_PATH_LEN];
-  PetscInt         nwidth, nseed, nalpha, nscheme, ndata, nruns;
-  PetscInt         widths[SL_MAX_AXIS], seeds[SL_MAX_AXIS];
-  PetscReal        alphas[SL_MAX_AXIS];
-  SLInitScheme     schemes[SL_MAX_AXIS];
-  SLData           data[SL_MAX_AXIS];
-  PetscBool        output_bias;
-  PetscBool        coords[2];                     /* indexed by SLCoordinates */
-  PetscBool        parts[3];                      /* indexed by SLHessianPart */
-  PetscBool        stages[3];                     /* init, final, snapshots   */
-  PetscInt         max_snapshot_params;
-  PetscReal        wide_threshold;
-  PetscInt         wide_ranks;
-  PetscInt         slice_index, slice_count;
-  PetscInt         stop_after;
-  PetscBool        view;                          /* -sl_view: print the study first */
-  PetscBool        train;                         /* -sl_train: false for initialization-only studies */
-  SLInitParams     init;                          /* scheme, alpha and seed replaced per run */
-  SLTrainer        trainer;
-  SLSpectrumSolver eig;
-  SLLossType       loss;
-  char             fingerprint[17];
-  char            *canonical;                     /* options the fingerprint is computed from */
-  char            *config_text;                   /* text of the -options_file files given    */
-};
 
 PETSC_EXTERN PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study);
 PETSC_EXTERN PetscErrorCode SLStudySetFromOptions(SLStudy study);
@@ -78,8 +40,9 @@ PETSC_EXTERN PetscErrorCode SLStudySetUp(SLStudy study);
 /* Canonical text of the result-affecting options (every -sl_* option except output location, slicing,
  * stop/distribution knobs) and its FNV-1a 64 hash: what a resumed or merged file must match. */
 PETSC_EXTERN PetscErrorCode SLStudyComputeFingerprint(SLStudy study);
-PETSC_EXTERN PetscErrorCode SLStudyGetRun(SLStudy study, PetscInt id, SLRunSpec *run);
 PETSC_EXTERN PetscErrorCode SLStudyView(SLStudy study, PetscViewer viewer);
+/* View on stdout when -sl_view is set (the default). */
+PETSC_EXTERN PetscErrorCode SLStudyViewFromOptions(SLStudy study);
 PETSC_EXTERN PetscErrorCode SLStudyDestroy(SLStudy *study);
 /* Record the text of the option files named on the command line (provenance). */
 PETSC_EXTERN PetscErrorCode SLStudySetConfigText(SLStudy study, int argc, char **argv);

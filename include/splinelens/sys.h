@@ -29,3 +29,32 @@ static inline PetscReal SLLossScale(SLLossType t, PetscInt N)
 {
   return t == SL_LOSS_MEAN ? 1.0 / (PetscReal)N : 1.0;
 }
+
+/* ---- deterministic block reduction (src/sys/reduce.c) ----
+ * A sum over neurons that produces replicated numbers is computed as per-block partial sums (the neurons of
+ * block k = [k B, (k+1) B), B = SL_NEURON_BLOCK, added in index order, starting from 0), then the block partials
+ * added in increasing k, starting from 0. Every rank holds whole blocks (SLNetworkLayout), so the same
+ * floating-point operations happen in the same order on any number of ranks: results are bitwise independent
+ * of the process count. */
+
+/* Accumulate into acc[0..m) the contributions of the local neurons [i0, i1) (local indices, index order) to
+ * outputs k0..k0+m-1. acc arrives zeroed for each block. */
+typedef void (*SLBlockKernel)(void *ctx, PetscInt i0, PetscInt i1, PetscInt k0, PetscInt m, PetscReal acc[]);
+
+/* The blocks [*bstart, *bstart + *bcount) of nblocks dealt to rank of size: as evenly as possible, the first
+ * (nblocks % size) ranks getting one more. */
+PETSC_EXTERN void SLBlockRange(PetscInt nblocks, PetscMPIInt size, PetscMPIInt rank, PetscInt *bstart, PetscInt *bcount);
+
+/* out[k] = sum over all neurons of the kernel's contributions, k < n, by the deterministic block reduction
+ * (collective on comm; out replicated). H, hstart, hlocal describe the calling rank's layout. */
+PETSC_EXTERN PetscErrorCode SLBlockReduce(MPI_Comm comm, PetscInt H, PetscInt hstart, PetscInt hlocal, PetscInt n, SLBlockKernel kernel, void *ctx, PetscReal out[]);
+
+/* Broadcast a value known on the last rank (the owner of c) to every rank. */
+PETSC_EXTERN PetscErrorCode SLBcastFromLast(MPI_Comm comm, PetscReal *value);
+
+/* ---- options (src/sys/options.c) ---- */
+
+/* If -<prefix><name+1> is set, check its value is one of the names of the PETSc enum list `list` (the
+ * PetscOptionsEnum format: names, enum type name, prefix, NULL) and stop with an error that names the option,
+ * the bad value and every valid value otherwise. PetscOptionsEnum's own message lists no valid values. */
+PETSC_EXTERN PetscErrorCode SLOptionsCheckEnum(const char prefix[], const char name[], const char *const list[]);

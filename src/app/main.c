@@ -72,7 +72,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
   if (!hashelp) {
     PetscCall(SLStudySetUp(study));
-    if (study->view) PetscCall(SLStudyView(study, PETSC_VIEWER_STDOUT_WORLD));
+    PetscCall(SLStudyViewFromOptions(study));
     PetscCall(SLStudyRun(study, &interrupted));
   }
   PetscCall(SLStudyDestroy(&study));

@@ -1,0 +1,60 @@
+/* Data set options and set-up (data.h): -sl_data_<name>_{type,n,xmin,xmax,noise,seed,sampling,file}. */
+#include <splinelens/data.h>
+#include "model_impl.h"
+
+PetscErrorCode SLDataSetFromOptions(SLData data)
+{
+  char       pre[128], title[128], valid[256] = "";
+  PetscBool  typeset, nset, fileset, isname;
+  SLDataType nametype;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLDataGetPrefix(data, pre, sizeof(pre)));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "Data set '%s' (THEORY.md section 1)", data->name));
+  PetscCall(SLOptionsCheckEnum(pre, "-type", SLDataTypes));
+  PetscCall(SLOptionsCheckEnum(pre, "-sampling", SLSamplings));
+  PetscOptionsBegin(PETSC_COMM_WORLD, pre, title, NULL);
+  PetscCall(PetscOptionsEnum("-type", "Data type (default: the data set's name, when it is a generator type)", "SLDataSetFromOptions", SLDataTypes, (PetscEnum)data->type, (PetscEnum *)&data->type, &typeset));
+  PetscCall(PetscOptionsInt("-n", "Number of points N >= 1 (fourpoint: always 4; csv: the file's rows)", "SLDataSetFromOptions", data->N, &data->N, &nset));
+  PetscCall(PetscOptionsReal("-xmin", "Left end of the x range (generators)", "SLDataSetFromOptions", data->xmin, &data->xmin, NULL));
+  PetscCall(PetscOptionsReal("-xmax", "Right end of the x range (generators)", "SLDataSetFromOptions", data->xmax, &data->xmax, NULL));
+  PetscCall(PetscOptionsReal("-noise", "Std of additive Gaussian label noise y += noise N(0,1)", "SLDataSetFromOptions", data->noise, &data->noise, NULL));
+  PetscCall(PetscOptionsInt("-seed", "Seed of random x, random targets and noise (>= 0)", "SLDataSetFromOptions", data->seed, &data->seed, NULL));
+  PetscCall(PetscOptionsEnum("-sampling", "x positions: grid (linspace, both ends) or random (uniform, sorted)", "SLDataSetFromOptions", SLSamplings, (PetscEnum)data->sampling, (PetscEnum *)&data->sampling, NULL));
+  PetscCall(PetscOptionsString("-file", "CSV file of x,y rows (type csv)", "SLDataSetFromOptions", data->file, data->file, sizeof(data->file), &fileset));
+  PetscOptionsEnd();
+  PetscCall(SLDataTypeFromName(data->name, &isname, &nametype));
+  if (!typeset && !isname) {
+    for (int t = SL_DATA_SINE; t <= SL_DATA_CSV; t++) {
+      if (t) PetscCall(PetscStrlcat(valid, ", ", sizeof(valid)));
+      PetscCall(PetscStrlcat(valid, SLDataTypes[t], sizeof(valid)));
+    }
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER, "-%stype is required: '%s' is not a data type name (types: %s)", pre, data->name, valid);
+  }
+  /* fixed-size data: a conflicting -n is a mistake worth stopping for (csv ignores -n: the file decides) */
+  if (data->type == SL_DATA_FOURPOINT) {
+    PetscCheck(!nset || data->N == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sn: the fourpoint data set has exactly 4 points, got %" PetscInt_FMT, pre, data->N);
+    data->N = 4;
+  }
+  PetscCheck(!fileset || data->type == SL_DATA_CSV, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sfile is only used with -%stype csv (type is %s)", pre, pre, SLDataTypes[data->type]);
+  PetscCheck(data->type != SL_DATA_CSV || data->file[0], PETSC_COMM_SELF, PETSC_ERR_USER, "-%sfile is required with type csv", pre);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLDataSetUp(SLData data)
+{
+  char pre[128];
+
+  PetscFunctionBeginUser;
+  PetscCall(SLDataGetPrefix(data, pre, sizeof(pre)));
+  if (data->type == SL_DATA_CSV) {
+    PetscCheck(data->file[0], PETSC_COMM_SELF, PETSC_ERR_USER, "Data set '%s' has type csv but no file: give -%sfile (or -%stype)", data->name, pre, pre);
+    PetscCheck(data->noise >= 0 && !PetscIsInfOrNanReal(data->noise), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%snoise must be >= 0 (a standard deviation), got %.6g", pre, (double)data->noise);
+    PetscCheck(data->seed >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%sseed must be >= 0, got %" PetscInt_FMT, pre, data->seed);
+    PetscCall(SLDataLoadCSV(data, data->file));
+    PetscCall(SLDataAddNoise(data));
+  } else {
+    PetscCall(SLDataGenerate(data, data->type, data->N, data->xmin, data->xmax, data->noise, data->seed));
+  }
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,385 @@
+/* SLStudy: axes and shared settings from the options database, validated before any file is touched. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "study_impl.h"
+
+/* Look a name up in a PETSc enum list (name table followed by type name, prefix, NULL). */
+static PetscErrorCode SLEnumLookup(MPI_Comm comm, const char *const list[], const char option[], const char value[], PetscInt *idx)
+{
+  PetscInt n = 0;
+  char     valid[512] = "";
+
+  PetscFunctionBeginUser;
+  while (list[n + 3]) n++; /* the list ends with typename, prefix, NULL */
+  n = n + 1;
+  *idx = -1;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscBool eq;
+    PetscCall(PetscStrcasecmp(list[i], value, &eq));
+    if (eq) *idx = i;
+    PetscCall(PetscStrlcat(valid, i ? ", " : "", sizeof(valid)));
+    PetscCall(PetscStrlcat(valid, list[i], sizeof(valid)));
+  }
+  PetscCheck(*idx >= 0, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"; valid values: %s", option, value, valid);
+  PetscFunctionReturn(0);
+}
+
+/* PETSc reports an array option given with no value as not set: an explicitly empty axis must be an error,
+ * not a silent fall-back to the default. */
+static PetscErrorCode SLCheckNotEmpty(MPI_Comm comm, const char option[], PetscBool set, PetscInt n)
+{
+  PetscBool given;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasName(NULL, NULL, option, &given));
+  PetscCheck(!given || (set && n > 0), comm, PETSC_ERR_USER, "Option %s: empty axis (give at least one value)", option);
+  PetscFunctionReturn(0);
+}
+
+/* A list option selecting a subset of an enum list, e.g. -sl_coords nn,bdso. */
+static PetscErrorCode SLOptionsSubset(MPI_Comm comm, const char option[], const char help[], const char *const list[], PetscInt nlist, PetscBool sel[], PetscOptionItems *PetscOptionsObject)
+{
+  char     *vals[16];
+  PetscInt  n = 16;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsStringArray(option, help, NULL, vals, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, option, set, n));
+  if (!set) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < nlist; i++) sel[i] = PETSC_FALSE;
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt idx;
+    PetscCall(SLEnumLookup(comm, list, option, vals[i], &idx));
+    PetscCheck(idx < nlist, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"", option, vals[i]);
+    sel[idx] = PETSC_TRUE;
+    PetscCall(PetscFree(vals[i]));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SLCheckDistinct(MPI_Comm comm, const char option[], PetscInt n, const PetscReal v[])
+{
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < i; j++) PetscCheck(v[i] != v[j], comm, PETSC_ERR_USER, "Option %s: value %g appears twice", option, (double)v[i]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
+{
+  SLStudy s;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&s));
+  s->comm     = comm;
+  PetscCall(PetscStrncpy(s->name, "study", sizeof(s->name)));
+  s->nwidth   = 1;
+  s->widths[0] = 16;
+  s->nseed    = 1;
+  s->seeds[0] = 0;
+  s->nalpha   = 1;
+  s->alphas[0] = 1.0;
+  s->nscheme  = 1;
+  s->schemes[0] = SL_INIT_LECUN_NORMAL;
+  s->coords[SL_COORD_NN] = s->coords[SL_COORD_BDSO] = PETSC_TRUE;
+  s->parts[SL_HESS_FULL] = PETSC_TRUE;
+  s->stages[0] = s->stages[1] = PETSC_TRUE;
+  s->max_snapshot_params = 200000;
+  s->wide_threshold = 1e12;
+  s->wide_ranks     = -1;
+  s->slice_index    = 0;
+  s->slice_count    = 1;
+  s->stop_after     = -1;
+  s->view           = PETSC_TRUE;
+  s->train          = PETSC_TRUE;
+  PetscCall(SLInitParamsSetDefaults(&s->init));
+  *study = s;
+  PetscFunctionReturn(0);
+}
+
+/* A misspelt -sl_ option (or options of a data set that is not on the -sl_datasets axis) would silently
+ * change nothing: refuse it before any work. Options of PETSc objects created per run (TS, EPS, ST, KSP under
+ * -sl_train_ and -sl_eig_) are checked by PETSc itself when those objects are configured. */
+static PetscErrorCode SLStudyCheckUnusedOptions(SLStudy s)
+{
+  static const char *const perrun[] = {"-sl_train_ts_", "-sl_train_snes_", "-sl_train_ksp_", "-sl_train_pc_", "-sl_eig_eps_", "-sl_eig_st_", "-sl_eig_bv_", "-sl_eig_ds_", "-sl_eig_rg_", "-sl_eig_ksp_", "-sl_eig_pc_", NULL};
+  char     *all, *tok, *save = NULL;
+  PetscBool hashelp;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
+  if (hashelp) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  for (tok = strtok_r(all, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+    PetscBool used, skip = PETSC_FALSE;
+    if (strncmp(tok, "-sl_", 4)) continue;
+    for (PetscInt k = 0; perrun[k]; k++)
+      if (!strncmp(tok, perrun[k], strlen(perrun[k]))) skip = PETSC_TRUE;
+    if (skip) continue;
+    PetscCall(PetscOptionsUsed(NULL, tok + 1, &used)); /* stored without the dash */
+    PetscCheck(used, s->comm, PETSC_ERR_USER, "Unknown option %s (misspelt, or options of a data set that is not in -sl_datasets?); see -help", tok);
+  }
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudySetFromOptions(SLStudy s)
+{
+  MPI_Comm  comm = s->comm;
+  char      outdir[PETSC_MAX_PATH_LEN] = "results";
+  char     *names[SL_MAX_AXIS];
+  PetscInt  n;
+  PetscBool set, outset;
+
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "splinelens study (the grid of runs and its output)", "Study");
+  PetscCall(PetscOptionsString("-sl_study_name", "Name of the study (default output <output_dir>/<name>.h5)", "SLStudySetFromOptions", s->name, s->name, sizeof(s->name), NULL));
+  PetscCall(PetscOptionsString("-sl_output_dir", "Directory of the default output file", "SLStudySetFromOptions", outdir, outdir, sizeof(outdir), NULL));
+  PetscCall(PetscOptionsString("-sl_output", "Output HDF5 file (overrides -sl_output_dir/-sl_study_name)", "SLStudySetFromOptions", s->output, s->output, sizeof(s->output), &outset));
+
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsIntArray("-sl_widths", "Widths axis H1,H2,... (number of hidden neurons)", "SLStudySetFromOptions", s->widths, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_widths", set, n));
+  if (set) {
+    s->nwidth = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsIntArray("-sl_seeds", "Seeds axis S1,S2,... (ranges a-b mean a..b-1)", "SLStudySetFromOptions", s->seeds, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_seeds", set, n));
+  if (set) {
+    s->nseed = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsRealArray("-sl_alphas", "Initialization scales axis A1,A2,... (multiply every initial parameter)", "SLStudySetFromOptions", s->alphas, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_alphas", set, n));
+  if (set) {
+    s->nalpha = n;
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsStringArray("-sl_schemes", "Initialization schemes axis (lecun_normal, he_normal, glorot_normal, lecun_uniform, he_uniform, glorot_uniform, torch_default, gaussian)", "SLStudySetFromOptions", names, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_schemes", set, n));
+  if (set) {
+    s->nscheme = n;
+    for (PetscInt i = 0; i < n; i++) {
+      PetscInt idx;
+      PetscCall(SLEnumLookup(comm, SLInitSchemes, "-sl_schemes", names[i], &idx));
+      s->schemes[i] = (SLInitScheme)idx;
+      PetscCall(PetscFree(names[i]));
+    }
+  }
+  n = SL_MAX_AXIS;
+  PetscCall(PetscOptionsStringArray("-sl_datasets", "Data sets axis: names, each configured by -sl_data_<name>_* (a generator name selects that generator)", "SLStudySetFromOptions", names, &n, &set));
+  PetscCall(SLCheckNotEmpty(comm, "-sl_datasets", set, n));
+  if (set) {
+    s->ndata = n;
+    for (PetscInt i = 0; i < n; i++) {
+      PetscCall(SLDataCreate(names[i], &s->data[i]));
+      PetscCall(PetscFree(names[i]));
+    }
+  } else {
+    s->ndata = 1;
+    PetscCall(SLDataCreate("sine", &s->data[0]));
+  }
+  PetscCall(PetscOptionsBool("-sl_output_bias", "Networks have an output bias c", "SLStudySetFromOptions", s->output_bias, &s->output_bias, NULL));
+  PetscCall(SLOptionsSubset(comm, "-sl_coords", "Coordinate systems of the Hessians: nn, bdso", SLCoordinateNames, 2, s->coords, PetscOptionsObject));
+  PetscCall(SLOptionsSubset(comm, "-sl_hess_parts", "Hessian parts whose spectra are computed: full, gauss_newton, residual", SLHessianParts, 3, s->parts, PetscOptionsObject));
+  PetscCall(SLOptionsSubset(comm, "-sl_hess_stages", "When Hessian spectra are computed: init, final, snapshots (at every parameter snapshot of training)", SLStageNames, SL_NSTAGES, s->stages, PetscOptionsObject));
+  PetscCall(PetscOptionsInt("-sl_output_max_snapshot_params", "Runs with more parameters store no parameter snapshots", "SLStudySetFromOptions", s->max_snapshot_params, &s->max_snapshot_params, NULL));
+  PetscCall(PetscOptionsReal("-sl_wide_threshold", "Runs whose cost estimate exceeds this (and that are too large for a dense spectrum) run on a group of ranks", "SLStudySetFromOptions", s->wide_threshold, &s->wide_threshold, NULL));
+  PetscCall(PetscOptionsInt("-sl_wide_ranks", "Ranks per wide run (default: all ranks)", "SLStudySetFromOptions", s->wide_ranks, &s->wide_ranks, NULL));
+  PetscCall(PetscOptionsInt("-sl_slice_index", "Compute only slice i (0-based) of -sl_slice_count (job arrays)", "SLStudySetFromOptions", s->slice_index, &s->slice_index, NULL));
+  PetscCall(PetscOptionsInt("-sl_slice_count", "Number of slices the study is split into (job arrays)", "SLStudySetFromOptions", s->slice_count, &s->slice_count, NULL));
+  PetscCall(PetscOptionsBool("-sl_train", "Train the networks by gradient flow (false: initialization-only study; the final state is the initial one)", "SLStudySetFromOptions", s->train, &s->train, NULL));
+  PetscCall(PetscOptionsBool("-sl_view", "Print the study before running it", "SLStudySetFromOptions", s->view, &s->view, NULL));
+  PetscCall(PetscOptionsInt("-sl_stop_after", "Stop (exit 75, resumable) after this many runs finished in this invocation (testing)", "SLStudySetFromOptions", s->stop_after, &s->stop_after, NULL));
+  PetscOptionsEnd();
+
+  /* Shared initialization options; scheme, alpha and seed are set per run from the axes. */
+  {
+    static const char *const axisopt[][2] = {{"-sl_init_scheme", "-sl_schemes"}, {"-sl_init_alpha", "-sl_alphas"}, {"-sl_init_seed", "-sl_seeds"}};
+    for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(axisopt); k++) {
+      PetscBool given;
+      PetscCall(PetscOptionsHasName(NULL, NULL, axisopt[k][0], &given));
+      PetscCheck(!given, comm, PETSC_ERR_USER, "Option %s has no effect in a study: the %s axis sets it for every run", axisopt[k][0], axisopt[k][1]);
+    }
+  }
+  PetscCall(SLInitParamsSetFromOptions(&s->init, "sl_init_"));
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataSetFromOptions(s->data[i]));
+  PetscCall(SLTrainerCreate(comm, &s->trainer));
+  PetscCall(SLTrainerSetFromOptions(s->trainer));
+  PetscCall(SLTrainerGetLossType(s->trainer, &s->loss));
+  PetscCall(SLSpectrumSolverCreate(comm, &s->eig));
+  PetscCall(SLSpectrumSolverSetFromOptions(s->eig));
+
+  PetscCall(SLStudyCheckUnusedOptions(s));
+  if (!outset) PetscCall(PetscSNPrintf(s->output, sizeof(s->output), "%s/%s.h5", outdir, s->name));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudySetUp(SLStudy s)
+{
+  MPI_Comm  comm = s->comm;
+  PetscReal v[SL_MAX_AXIS];
+  PetscBool any;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < s->nwidth; i++) {
+    PetscCheck(s->widths[i] > 0, comm, PETSC_ERR_USER, "Option -sl_widths: width must be > 0, got %" PetscInt_FMT, s->widths[i]);
+    PetscCheck(s->widths[i] <= (PETSC_MAX_INT - 1) / 3, comm, PETSC_ERR_USER, "Option -sl_widths: width %" PetscInt_FMT " exceeds what 32-bit PETSc indices can address (3H+1 parameters)", s->widths[i]);
+    PetscCheck(!s->init.symmetric || s->widths[i] % 2 == 0, comm, PETSC_ERR_USER, "Option -sl_init_symmetric needs even widths; -sl_widths contains %" PetscInt_FMT, s->widths[i]);
+    v[i] = (PetscReal)s->widths[i];
+  }
+  PetscCall(SLCheckDistinct(comm, "-sl_widths", s->nwidth, v));
+  for (PetscInt i = 0; i < s->nseed; i++) {
+    PetscCheck(s->seeds[i] >= 0, comm, PETSC_ERR_USER, "Option -sl_seeds: seeds must be >= 0, got %" PetscInt_FMT, s->seeds[i]);
+    v[i] = (PetscReal)s->seeds[i];
+  }
+  PetscCall(SLCheckDistinct(comm, "-sl_seeds", s->nseed, v));
+  for (PetscInt i = 0; i < s->nalpha; i++) PetscCheck(s->alphas[i] > 0 && PetscIsNormalReal(s->alphas[i]), comm, PETSC_ERR_USER, "Option -sl_alphas: scales must be finite and > 0, got %g", (double)s->alphas[i]);
+  PetscCall(SLCheckDistinct(comm, "-sl_alphas", s->nalpha, s->alphas));
+  for (PetscInt i = 0; i < s->nscheme; i++) v[i] = (PetscReal)s->schemes[i];
+  PetscCall(SLCheckDistinct(comm, "-sl_schemes", s->nscheme, v));
+  for (PetscInt i = 0; i < s->ndata; i++) {
+    for (PetscInt j = 0; j < i; j++) {
+      PetscBool eq;
+      PetscCall(PetscStrcmp(s->data[i]->name, s->data[j]->name, &eq));
+      PetscCheck(!eq, comm, PETSC_ERR_USER, "Option -sl_datasets: data set \"%s\" appears twice", s->data[i]->name);
+    }
+    PetscCall(SLDataSetUp(s->data[i]));
+  }
+  any = PETSC_FALSE;
+  for (PetscInt i = 0; i < 2; i++) any = (PetscBool)(any || s->coords[i]);
+  PetscCheck(any, comm, PETSC_ERR_USER, "Option -sl_coords: select at least one of nn, bdso");
+  PetscCheck(s->slice_count >= 1, comm, PETSC_ERR_USER, "Option -sl_slice_count must be >= 1, got %" PetscInt_FMT, s->slice_count);
+  PetscCheck(s->slice_index >= 0 && s->slice_index < s->slice_count, comm, PETSC_ERR_USER, "Option -sl_slice_index must be in [0, %" PetscInt_FMT "), got %" PetscInt_FMT, s->slice_count, s->slice_index);
+  PetscCheck(s->train || !s->stages[SL_STAGE_SNAPSHOTS], comm, PETSC_ERR_USER, "Option -sl_hess_stages snapshots needs training: -sl_train false keeps no snapshots");
+  PetscCheck(s->max_snapshot_params >= 0, comm, PETSC_ERR_USER, "Option -sl_output_max_snapshot_params must be >= 0");
+  PetscCheck(s->wide_threshold > 0, comm, PETSC_ERR_USER, "Option -sl_wide_threshold must be > 0");
+  PetscCheck(s->wide_ranks == -1 || s->wide_ranks >= 1, comm, PETSC_ERR_USER, "Option -sl_wide_ranks must be >= 1, got %" PetscInt_FMT, s->wide_ranks);
+  {
+    PetscReal nr = (PetscReal)s->nwidth * s->nseed * s->nalpha * s->nscheme * s->ndata;
+    PetscCheck(nr < 1e8, comm, PETSC_ERR_USER, "The grid has %g runs: too many for one study file; split it", (double)nr);
+    s->nruns = s->nwidth * s->nseed * s->nalpha * s->nscheme * s->ndata;
+  }
+  PetscCall(SLStudyComputeFingerprint(s));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
+{
+  PetscInt  rest = id, P, N;
+  PetscReal evals, hess = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(id >= 0 && id < s->nruns, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Run id %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", id, s->nruns);
+  r->id       = id;
+  r->i_data   = rest % s->ndata;
+  rest /= s->ndata;
+  r->i_scheme = rest % s->nscheme;
+  rest /= s->nscheme;
+  r->i_alpha  = rest % s->nalpha;
+  rest /= s->nalpha;
+  r->i_seed   = rest % s->nseed;
+  r->i_width  = rest / s->nseed;
+  r->width    = s->widths[r->i_width];
+  r->seed     = s->seeds[r->i_seed];
+  r->alpha    = s->alphas[r->i_alpha];
+  r->scheme   = s->schemes[r->i_scheme];
+  /* Cost model (arbitrary units ~ flops): training is evals x P x N; each spectrum is P^3 dense, or
+   * a few hundred products of O(P N) plus the inertia counts O(P N^2) per histogram edge. */
+  P = 3 * r->width + (s->output_bias ? 1 : 0);
+  N = s->data[r->i_data]->N;
+  PetscCall(SLTrainerGetCostEstimate(s->trainer, &evals));
+  if (!s->train) evals = 1;
+  {
+    SLEigMethod method;
+    PetscInt    nvals, nbins, nspec = 0;
+    PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
+    PetscInt    K, M;
+    PetscCall(SLTrainerGetOutputSizes(s->trainer, &K, &M));
+    for (PetscInt st = 0; st < SL_NSTAGES; st++)
+      for (PetscInt c = 0; c < 2; c++)
+        for (PetscInt p = 0; p < 3; p++) nspec += (s->stages[st] && s->coords[c] && s->parts[p]) * (st == SL_STAGE_SNAPSHOTS ? (s->train ? K : 0) : 1);
+    hess = method == SL_EIG_DENSE ? (PetscReal)P * P * P : 400.0 * P * N + (nbins + 3.0) * P * N * N;
+    hess *= nspec;
+  }
+  r->cost = evals * (PetscReal)P * N + hess + 1e4;
+  PetscFunctionReturn(0);
+}
+
+/* Append to a line buffer (views print whole lines: PETSc's ASCII viewer indents every call). */
+static void SLCat(char buf[], size_t len, const char *fmt, ...)
+{
+  va_list ap;
+  size_t  used = strlen(buf);
+
+  if (used >= len - 1) return;
+  va_start(ap, fmt);
+  vsnprintf(buf + used, len - used, fmt, ap);
+  va_end(ap);
+}
+
+PetscErrorCode SLStudyView(SLStudy s, PetscViewer viewer)
+{
+  char line[4096];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscViewerASCIIPrintf(viewer, "Study %s: %" PetscInt_FMT " runs -> %s\n", s->name, s->nruns, s->output));
+  PetscCall(PetscViewerASCIIPushTab(viewer));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "widths:");
+  for (PetscInt i = 0; i < s->nwidth; i++) SLCat(line, sizeof(line), " %" PetscInt_FMT, s->widths[i]);
+  SLCat(line, sizeof(line), "; seeds:");
+  for (PetscInt i = 0; i < s->nseed; i++) SLCat(line, sizeof(line), " %" PetscInt_FMT, s->seeds[i]);
+  SLCat(line, sizeof(line), "; alphas:");
+  for (PetscInt i = 0; i < s->nalpha; i++) SLCat(line, sizeof(line), " %.6g", (double)s->alphas[i]);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "schemes:");
+  for (PetscInt i = 0; i < s->nscheme; i++) SLCat(line, sizeof(line), " %s", SLInitSchemes[s->schemes[i]]);
+  SLCat(line, sizeof(line), "; data sets:");
+  for (PetscInt i = 0; i < s->ndata; i++) SLCat(line, sizeof(line), " %s (%s, N=%" PetscInt_FMT ")", s->data[i]->name, SLDataTypes[s->data[i]->type], s->data[i]->N);
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  line[0] = 0;
+  SLCat(line, sizeof(line), "Hessian spectra at");
+  for (PetscInt st = 0; st < SL_NSTAGES; st++)
+    if (s->stages[st]) SLCat(line, sizeof(line), " %s", SLStageNames[st]);
+  SLCat(line, sizeof(line), "; coordinates");
+  for (PetscInt c = 0; c < 2; c++)
+    if (s->coords[c]) SLCat(line, sizeof(line), " %s", SLCoordinateNames[c]);
+  SLCat(line, sizeof(line), "; parts");
+  for (PetscInt p = 0; p < 3; p++)
+    if (s->parts[p]) SLCat(line, sizeof(line), " %s", SLHessianParts[p]);
+  SLCat(line, sizeof(line), "; loss %s; output bias %s", SLLossTypes[s->loss], s->output_bias ? "yes" : "no");
+  PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "fingerprint %s", s->fingerprint));
+  if (s->slice_count > 1) PetscCall(PetscViewerASCIIPrintf(viewer, "; slice %" PetscInt_FMT " of %" PetscInt_FMT, s->slice_index, s->slice_count));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "\n"));
+  PetscCall(SLInitParamsView(&s->init, viewer));
+  PetscCall(SLTrainerView(s->trainer, viewer));
+  PetscCall(SLSpectrumSolverView(s->eig, viewer));
+  PetscCall(PetscViewerASCIIPopTab(viewer));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyDestroy(SLStudy *study)
+{
+  SLStudy s = *study;
+
+  PetscFunctionBeginUser;
+  if (!s) PetscFunctionReturn(0);
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataDestroy(&s->data[i]));
+  PetscCall(SLTrainerDestroy(&s->trainer));
+  PetscCall(SLSpectrumSolverDestroy(&s->eig));
+  PetscCall(PetscFree(s->canonical));
+  PetscCall(PetscFree(*study));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyViewFromOptions(SLStudy study)
+{
+  PetscFunctionBeginUser;
+  if (study->view) PetscCall(SLStudyView(study, PETSC_VIEWER_STDOUT_(study->comm)));
+  PetscFunctionReturn(0);
+}

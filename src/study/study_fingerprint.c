@@ -1,0 +1,82 @@
+/* The study fingerprint: which options define the numbers in a study file.
+ *
+ * Every option under -sl_ affects the results except those that only say where the file goes, which part of
+ * the grid this invocation computes, when to stop, and how runs are spread over ranks. The canonical text is the
+ * sorted list "name=value" of the remaining options as given (after YAML expansion), plus the program version;
+ * its FNV-1a 64-bit hash is the fingerprint stored in the file and compared on resume and merge. */
+#include "study_impl.h"
+
+static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", NULL};
+
+static int SLCompareStrings(const void *a, const void *b)
+{
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* An option name token: "-" followed by a letter (so "-1.5" is a value). */
+static PetscBool SLIsOptionName(const char *t)
+{
+  return (PetscBool)(t[0] == '-' && ((t[1] >= 'a' && t[1] <= 'z') || (t[1] >= 'A' && t[1] <= 'Z') || t[1] == '_'));
+}
+
+PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
+{
+  char     *all, *copy, *tok, *save = NULL;
+  char    **entries;
+  PetscInt  n = 0, cap = 16;
+  size_t    len = 0;
+  uint64_t  h   = 1469598103934665603ULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  PetscCall(PetscStrallocpy(all, &copy));
+  PetscCall(PetscMalloc1(cap, &entries));
+  tok = strtok_r(copy, " ", &save);
+  while (tok) {
+    char *name = tok, *value = NULL;
+    tok = strtok_r(NULL, " ", &save);
+    if (tok && !SLIsOptionName(tok)) {
+      value = tok;
+      tok   = strtok_r(NULL, " ", &save);
+    }
+    if (strncmp(name, "-sl_", 4) == 0) {
+      PetscBool skip = PETSC_FALSE;
+      for (PetscInt k = 0; SLNonResultOptions[k]; k++)
+        if (!strcmp(name + 1, SLNonResultOptions[k])) skip = PETSC_TRUE;
+      if (!skip) {
+        if (n == cap) {
+          char **more;
+          PetscCall(PetscMalloc1(2 * cap, &more));
+          PetscCall(PetscArraycpy(more, entries, n));
+          PetscCall(PetscFree(entries));
+          entries = more;
+          cap *= 2;
+        }
+        size_t l = strlen(name) + (value ? strlen(value) : 0) + 3;
+        PetscCall(PetscMalloc1(l, &entries[n]));
+        PetscCall(PetscSNPrintf(entries[n], l, "%s=%s", name + 1, value ? value : ""));
+        len += l;
+        n++;
+      }
+    }
+  }
+  qsort(entries, (size_t)n, sizeof(char *), SLCompareStrings);
+  len += 64;
+  PetscCall(PetscFree(s->canonical));
+  PetscCall(PetscCalloc1(len, &s->canonical));
+  PetscCall(PetscStrlcat(s->canonical, "splinelens_format=1", len));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscCall(PetscStrlcat(s->canonical, "\n", len));
+    PetscCall(PetscStrlcat(s->canonical, entries[i], len));
+    PetscCall(PetscFree(entries[i]));
+  }
+  PetscCall(PetscFree(entries));
+  PetscCall(PetscFree(copy));
+  PetscCall(PetscFree(all));
+  for (const unsigned char *p = (const unsigned char *)s->canonical; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211ULL;
+  }
+  PetscCall(PetscSNPrintf(s->fingerprint, sizeof(s->fingerprint), "%016llx", (unsigned long long)h));
+  PetscFunctionReturn(0);
+}
