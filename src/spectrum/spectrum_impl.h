@@ -1,5 +1,6 @@
 /* Private to spectrum*.c (not part of the public contract). */
 #pragma once
+#include <splinelens/spectrum.h>
 #include <splinelens/private/hessianimpl.h>
 
 struct _n_SLSpectrumSolver {

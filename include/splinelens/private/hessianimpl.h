@@ -6,7 +6,6 @@
  */
 #pragma once
 #include <splinelens/hessian.h>
-#include <splinelens/spectrum.h>
 
 /* The layout facts shared by both coordinate systems. */
 typedef struct {
