@@ -12,7 +12,9 @@ typedef enum {
   SL_DATA_CUBIC,     /* y = x^3                                            */
   SL_DATA_RANDOM,    /* y ~ U(-1, 1) independent targets                   */
   SL_DATA_FOURPOINT, /* X = (-1, -1/16, 1/16, 1), Y = (-1, 1/2, -1/2, 1)    */
-  SL_DATA_CSV        /* x,y per line from -sl_data_<name>_file             */
+  SL_DATA_ZIGZAG,    /* y_n = amplitude (-1)^n: discrete curvature alternating in sign */
+  SL_DATA_SQUARE10,  /* the 10-point square wave (data.c): x = -0.9, -0.7, ..., 0.9, y = +1 +1 -1 -1 ... */
+  SL_DATA_CSV        /* x,y per line from -sl_data_<name>_file (always the last type) */
 } SLDataType;
 PETSC_EXTERN const char *const SLDataTypes[];
 
@@ -30,17 +32,18 @@ struct _n_SLData {
   PetscInt   N;                        /* number of points                                     */
   PetscReal  xmin, xmax;               /* requested x range (generators); actual range of x after load */
   PetscReal  noise;                    /* std of additive Gaussian label noise                  */
+  PetscReal  amplitude;                /* zigzag: |y_n| before noise (default 1)                */
   PetscInt   seed;                     /* seed of x sampling, random targets and noise          */
   char       file[PETSC_MAX_PATH_LEN]; /* CSV source                                            */
   PetscReal *x, *y;                    /* length N, sorted by x (strictly increasing)           */
 };
 
 PETSC_EXTERN PetscErrorCode SLDataCreate(const char name[], SLData *data);
-/* Reads -sl_data_<name>_{type,n,xmin,xmax,noise,seed,sampling,file}; errors name the option at fault. */
+/* Reads -sl_data_<name>_{type,n,xmin,xmax,noise,seed,sampling,amplitude,file}; errors name the option at fault. */
 PETSC_EXTERN PetscErrorCode SLDataSetFromOptions(SLData data);
 /* Generates or loads the points. Every input error (bad file content, N < 1, xmin >= xmax) stops here. */
 PETSC_EXTERN PetscErrorCode SLDataSetUp(SLData data);
-/* Directly generate (no options). */
+/* Directly generate (no options; a zigzag takes data->amplitude). */
 PETSC_EXTERN PetscErrorCode SLDataGenerate(SLData data, SLDataType type, PetscInt N, PetscReal xmin, PetscReal xmax, PetscReal noise, PetscInt seed);
 /* Strict CSV: "x,y" per line, optional first header line, '#' comments and blank lines ignored. Empty file,
  * non-numeric field, NaN/Inf, duplicate x and wrong column count stop with an error naming file and line. */

@@ -10,14 +10,14 @@
 #include <splinelens/rng.h>
 #include "model_impl.h"
 
-const char *const SLDataTypes[]  = {"sine", "square", "cubic", "random", "fourpoint", "csv", "SLDataType", "SL_DATA_", NULL};
+const char *const SLDataTypes[]  = {"sine", "square", "cubic", "random", "fourpoint", "zigzag", "square10", "csv", "SLDataType", "SL_DATA_", NULL};
 const char *const SLSamplings[] = {"grid", "random", "SLSampling", "SL_SAMPLING_", NULL};
 
 PetscErrorCode SLDataTypeFromName(const char name[], PetscBool *found, SLDataType *type)
 {
   PetscFunctionBeginUser;
   *found = PETSC_FALSE;
-  for (int t = SL_DATA_SINE; t <= SL_DATA_FOURPOINT; t++) {
+  for (int t = SL_DATA_SINE; t < SL_DATA_CSV; t++) { /* the generator types */
     PetscBool eq;
 
     PetscCall(PetscStrcmp(name, SLDataTypes[t], &eq));
@@ -58,12 +58,13 @@ PetscErrorCode SLDataCreate(const char name[], SLData *data)
   PetscCall(SLDataTypeFromName(name, &found, &d->type));
   if (!found) d->type = SL_DATA_CSV;
   d->sampling = SL_SAMPLING_GRID;
-  d->N        = d->type == SL_DATA_FOURPOINT ? 4 : 16;
+  d->N        = d->type == SL_DATA_FOURPOINT ? 4 : (d->type == SL_DATA_SQUARE10 ? 10 : 16);
   d->xmin     = -1.0;
   d->xmax     = 1.0;
-  d->noise    = 0.0;
-  d->seed     = 0;
-  *data       = d;
+  d->noise     = 0.0;
+  d->amplitude = 1.0;
+  d->seed      = 0;
+  *data        = d;
   PetscFunctionReturn(0);
 }
 
@@ -123,10 +124,12 @@ static PetscErrorCode SLDataCheckGeneratorParameters(SLData data, SLDataType typ
   PetscFunctionBeginUser;
   PetscCall(SLDataGetPrefix(data, pre, sizeof(pre)));
   PetscCheck(type != SL_DATA_CSV, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Data set '%s': csv data are loaded (SLDataLoadCSV, -%sfile), not generated", data->name, pre);
-  PetscCheck((int)type >= SL_DATA_SINE && (int)type <= SL_DATA_FOURPOINT, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%stype: invalid data type %d", pre, (int)type);
+  PetscCheck((int)type >= SL_DATA_SINE && (int)type < SL_DATA_CSV, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%stype: invalid data type %d", pre, (int)type);
   PetscCheck((int)data->sampling >= SL_SAMPLING_GRID && (int)data->sampling <= SL_SAMPLING_RANDOM, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%ssampling: invalid sampling %d", pre, (int)data->sampling);
-  if (type == SL_DATA_FOURPOINT) {
-    PetscCheck(N == 4 || N == PETSC_DEFAULT || N == PETSC_DECIDE, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sn: the fourpoint data set has exactly 4 points, got %" PetscInt_FMT, pre, N);
+  if (type == SL_DATA_FOURPOINT || type == SL_DATA_SQUARE10) {
+    const PetscInt Nfix = type == SL_DATA_FOURPOINT ? 4 : 10;
+
+    PetscCheck(N == Nfix || N == PETSC_DEFAULT || N == PETSC_DECIDE, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sn: the %s data set has exactly %" PetscInt_FMT " points, got %" PetscInt_FMT, pre, SLDataTypes[type], Nfix, N);
   } else {
     PetscCheck(N >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%sn must be >= 1, got %" PetscInt_FMT, pre, N);
     PetscCheck(!PetscIsInfOrNanReal(xmin), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%sxmin must be finite, got %.6g", pre, (double)xmin);
@@ -135,10 +138,10 @@ static PetscErrorCode SLDataCheckGeneratorParameters(SLData data, SLDataType typ
   }
   PetscCheck(noise >= 0 && !PetscIsInfOrNanReal(noise), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%snoise must be >= 0 (a standard deviation), got %.6g", pre, (double)noise);
   PetscCheck(seed >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%sseed must be >= 0, got %" PetscInt_FMT, pre, seed);
+  PetscCheck(data->amplitude > 0 && !PetscIsInfOrNanReal(data->amplitude), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-%samplitude must be > 0 and finite, got %.6g", pre, (double)data->amplitude);
   PetscFunctionReturn(0);
 }
-
-/* The target function of a generator type at x (not random, not fourpoint). */
+/* The target function of a generator type at x (sine, square, cubic: not the types defined by point index). */
 static PetscReal SLDataTarget(SLDataType type, PetscReal x)
 {
   switch (type) {
@@ -156,14 +159,20 @@ static PetscReal SLDataTarget(SLDataType type, PetscReal x)
 PetscErrorCode SLDataGenerate(SLData data, SLDataType type, PetscInt N, PetscReal xmin, PetscReal xmax, PetscReal noise, PetscInt seed)
 {
   static const PetscReal X4[4] = {-1.0, -1.0 / 16, 1.0 / 16, 1.0}, Y4[4] = {-1.0, 0.5, -0.5, 1.0};
+  /* A square wave sampled at 10 points: the cell midpoints of [-1, 1] split in 10, two points per half-period
+   * (period 0.8), as in the 10-point square-wave example of Williams et al. 2019 (their exact abscissae are not
+   * published; this is the documented stand-in). */
+  static const PetscReal X10[10] = {-0.9, -0.7, -0.5, -0.3, -0.1, 0.1, 0.3, 0.5, 0.7, 0.9};
+  static const PetscReal Y10[10] = {1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0, 1.0, 1.0};
+  const PetscBool        fixed   = (PetscBool)(type == SL_DATA_FOURPOINT || type == SL_DATA_SQUARE10);
   SLDataPoint           *pts;
   char                   pre[128];
 
   PetscFunctionBeginUser;
   PetscCall(SLDataCheckGeneratorParameters(data, type, N, xmin, xmax, noise, seed));
   PetscCall(SLDataGetPrefix(data, pre, sizeof(pre)));
-  if (type == SL_DATA_FOURPOINT) { /* fixed points: N, the range and the sampling do not apply */
-    N    = 4;
+  if (fixed) { /* fixed points: N, the range and the sampling do not apply */
+    N    = type == SL_DATA_FOURPOINT ? 4 : 10;
     xmin = -1.0;
     xmax = 1.0;
   }
@@ -174,6 +183,9 @@ PetscErrorCode SLDataGenerate(SLData data, SLDataType type, PetscInt N, PetscRea
     if (type == SL_DATA_FOURPOINT) {
       pts[n].x = X4[n];
       pts[n].y = Y4[n];
+    } else if (type == SL_DATA_SQUARE10) {
+      pts[n].x = X10[n];
+      pts[n].y = Y10[n];
     } else if (data->sampling == SL_SAMPLING_RANDOM) {
       PetscReal u = SLRandomUniform01((uint64_t)seed, SL_STREAM_DATA, (uint64_t)n, 1);
 
@@ -189,7 +201,8 @@ PetscErrorCode SLDataGenerate(SLData data, SLDataType type, PetscInt N, PetscRea
   PetscCall(SLDataSortPoints(N, pts));
   for (PetscInt n = 0; n < N; n++) {
     if (type == SL_DATA_RANDOM) pts[n].y = 2.0 * SLRandomUniform01((uint64_t)seed, SL_STREAM_DATA, (uint64_t)n, 0) - 1.0;
-    else if (type != SL_DATA_FOURPOINT) pts[n].y = SLDataTarget(type, pts[n].x);
+    else if (type == SL_DATA_ZIGZAG) pts[n].y = (n % 2 ? -1.0 : 1.0) * data->amplitude; /* by sorted position */
+    else if (!fixed) pts[n].y = SLDataTarget(type, pts[n].x);
     /* two random draws may round to the same x (or a tiny range may collapse a grid): refuse, the data must
      * have distinct x */
     PetscCheck(n == 0 || pts[n].x > pts[n - 1].x, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Data set '%s': points %" PetscInt_FMT " and %" PetscInt_FMT " have the same x = %.6g; change -%sn, -%sxmin/-%sxmax or -%sseed", data->name, n - 1, n, (double)pts[n].x, pre, pre, pre, pre);
@@ -238,7 +251,8 @@ PetscErrorCode SLDataView(SLData data, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPrintf(viewer, "Data set '%s': type %s, N = %" PetscInt_FMT ", x in [%.6g, %.6g]\n", data->name, SLDataTypes[data->type], data->N, (double)data->xmin, (double)data->xmax));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (data->type == SL_DATA_CSV) PetscCall(PetscViewerASCIIPrintf(viewer, "file: %s\n", data->file));
-  else if (data->type != SL_DATA_FOURPOINT) PetscCall(PetscViewerASCIIPrintf(viewer, "sampling %s, seed %" PetscInt_FMT "\n", SLSamplings[data->sampling], data->seed));
+  else if (data->type != SL_DATA_FOURPOINT && data->type != SL_DATA_SQUARE10) PetscCall(PetscViewerASCIIPrintf(viewer, "sampling %s, seed %" PetscInt_FMT "\n", SLSamplings[data->sampling], data->seed));
+  if (data->type == SL_DATA_ZIGZAG) PetscCall(PetscViewerASCIIPrintf(viewer, "zigzag amplitude %.6g\n", (double)data->amplitude));
   if (data->noise > 0) PetscCall(PetscViewerASCIIPrintf(viewer, "label noise: std %.6g, seed %" PetscInt_FMT "\n", (double)data->noise, data->seed));
   if (data->x && format == PETSC_VIEWER_ASCII_INFO_DETAIL) {
     for (PetscInt n = 0; n < data->N; n++) PetscCall(PetscViewerASCIIPrintf(viewer, "x[%" PetscInt_FMT "] = %.17g  y = %.17g\n", n, (double)data->x[n], (double)data->y[n]));

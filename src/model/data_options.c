@@ -1,11 +1,11 @@
-/* Data set options and set-up (data.h): -sl_data_<name>_{type,n,xmin,xmax,noise,seed,sampling,file}. */
+/* Data set options and set-up (data.h): -sl_data_<name>_{type,n,xmin,xmax,noise,seed,sampling,amplitude,file}. */
 #include <splinelens/data.h>
 #include "model_impl.h"
 
 PetscErrorCode SLDataSetFromOptions(SLData data)
 {
   char       pre[128], title[128], valid[256] = "";
-  PetscBool  typeset, nset, fileset, isname;
+  PetscBool  typeset, nset, fileset, ampset, isname;
   SLDataType nametype;
 
   PetscFunctionBeginUser;
@@ -15,12 +15,13 @@ PetscErrorCode SLDataSetFromOptions(SLData data)
   PetscCall(SLOptionsCheckEnum(pre, "-sampling", SLSamplings));
   PetscOptionsBegin(PETSC_COMM_WORLD, pre, title, NULL);
   PetscCall(PetscOptionsEnum("-type", "Data type (default: the data set's name, when it is a generator type)", "SLDataSetFromOptions", SLDataTypes, (PetscEnum)data->type, (PetscEnum *)&data->type, &typeset));
-  PetscCall(PetscOptionsInt("-n", "Number of points N >= 1 (fourpoint: always 4; csv: the file's rows)", "SLDataSetFromOptions", data->N, &data->N, &nset));
+  PetscCall(PetscOptionsInt("-n", "Number of points N >= 1 (fourpoint: always 4; square10: always 10; csv: the file's rows)", "SLDataSetFromOptions", data->N, &data->N, &nset));
   PetscCall(PetscOptionsReal("-xmin", "Left end of the x range (generators)", "SLDataSetFromOptions", data->xmin, &data->xmin, NULL));
   PetscCall(PetscOptionsReal("-xmax", "Right end of the x range (generators)", "SLDataSetFromOptions", data->xmax, &data->xmax, NULL));
   PetscCall(PetscOptionsReal("-noise", "Std of additive Gaussian label noise y += noise N(0,1)", "SLDataSetFromOptions", data->noise, &data->noise, NULL));
   PetscCall(PetscOptionsInt("-seed", "Seed of random x, random targets and noise (>= 0)", "SLDataSetFromOptions", data->seed, &data->seed, NULL));
   PetscCall(PetscOptionsEnum("-sampling", "x positions: grid (linspace, both ends) or random (uniform, sorted)", "SLDataSetFromOptions", SLSamplings, (PetscEnum)data->sampling, (PetscEnum *)&data->sampling, NULL));
+  PetscCall(PetscOptionsReal("-amplitude", "zigzag: targets y_n = amplitude (-1)^n (> 0)", "SLDataSetFromOptions", data->amplitude, &data->amplitude, &ampset));
   PetscCall(PetscOptionsString("-file", "CSV file of x,y rows (type csv)", "SLDataSetFromOptions", data->file, data->file, sizeof(data->file), &fileset));
   PetscOptionsEnd();
   PetscCall(SLDataTypeFromName(data->name, &isname, &nametype));
@@ -32,10 +33,13 @@ PetscErrorCode SLDataSetFromOptions(SLData data)
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_USER, "-%stype is required: '%s' is not a data type name (types: %s)", pre, data->name, valid);
   }
   /* fixed-size data: a conflicting -n is a mistake worth stopping for (csv ignores -n: the file decides) */
-  if (data->type == SL_DATA_FOURPOINT) {
-    PetscCheck(!nset || data->N == 4, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sn: the fourpoint data set has exactly 4 points, got %" PetscInt_FMT, pre, data->N);
-    data->N = 4;
+  if (data->type == SL_DATA_FOURPOINT || data->type == SL_DATA_SQUARE10) {
+    const PetscInt Nfix = data->type == SL_DATA_FOURPOINT ? 4 : 10;
+
+    PetscCheck(!nset || data->N == Nfix, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sn: the %s data set has exactly %" PetscInt_FMT " points, got %" PetscInt_FMT, pre, SLDataTypes[data->type], Nfix, data->N);
+    data->N = Nfix;
   }
+  PetscCheck(!ampset || data->type == SL_DATA_ZIGZAG, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%samplitude is only used with -%stype zigzag (type is %s)", pre, pre, SLDataTypes[data->type]);
   PetscCheck(!fileset || data->type == SL_DATA_CSV, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-%sfile is only used with -%stype csv (type is %s)", pre, pre, SLDataTypes[data->type]);
   PetscCheck(data->type != SL_DATA_CSV || data->file[0], PETSC_COMM_SELF, PETSC_ERR_USER, "-%sfile is required with type csv", pre);
   PetscFunctionReturn(0);

@@ -41,6 +41,20 @@ static PetscErrorCode CheckGenerators(void)
     CHECK(d->N == 4, "fourpoint N = %" PetscInt_FMT, d->N);
     for (PetscInt n = 0; n < 4; n++) CHECK(d->x[n] == X[n] && d->y[n] == Y[n], "fourpoint point %" PetscInt_FMT, n);
   }
+  /* zigzag: y_n = amplitude (-1)^n by sorted position, so the second differences alternate in sign */
+  d->amplitude = 0.5;
+  PetscCall(SLDataGenerate(d, SL_DATA_ZIGZAG, 9, -1, 1, 0, 0));
+  CHECK(d->N == 9 && d->x[0] == -1 && d->x[8] == 1 && Increasing(d), "zigzag grid");
+  for (PetscInt n = 0; n < 9; n++) CHECK(d->y[n] == (n % 2 ? -0.5 : 0.5), "zigzag y[%" PetscInt_FMT "] = %g", n, d->y[n]);
+  for (PetscInt n = 1; n + 1 < 9; n++) {
+    double c0 = d->y[n + 1] - 2 * d->y[n] + d->y[n - 1], c1 = n + 2 < 9 ? d->y[n + 2] - 2 * d->y[n + 1] + d->y[n] : -c0;
+    CHECK(c0 * c1 < 0, "zigzag curvature must alternate in sign at n = %" PetscInt_FMT, n);
+  }
+  d->amplitude = 1.0;
+  /* square10: fixed 10 points, two per half-period of a square wave */
+  PetscCall(SLDataGenerate(d, SL_DATA_SQUARE10, PETSC_DEFAULT, 0, 0, 0, 0));
+  CHECK(d->N == 10 && d->type == SL_DATA_SQUARE10 && Increasing(d), "square10 N = %" PetscInt_FMT, d->N);
+  for (PetscInt n = 0; n < 10; n++) CHECK(fabs(d->x[n] - (-0.9 + 0.2 * n)) < 1e-15 && d->y[n] == ((n / 2) % 2 ? -1.0 : 1.0), "square10 point %" PetscInt_FMT " (%g, %g)", n, d->x[n], d->y[n]);
   /* random targets: U(-1, 1) from (seed, SL_STREAM_DATA, n, 0) */
   {
     const PetscInt N = 100000;
@@ -186,6 +200,19 @@ static PetscErrorCode CheckOptions(void)
   CHECK(d->type == SL_DATA_CUBIC && d->sampling == SL_SAMPLING_RANDOM && d->N == 16 && d->noise == 0.5 && d->seed == 12 && Increasing(d), "options of data set train");
   CHECK(d->y[0] != d->x[0] * d->x[0] * d->x[0], "noise not applied");
   PetscCall(SLDataView(d, PETSC_VIEWER_STDOUT_SELF));
+  PetscCall(SLDataDestroy(&d));
+  /* zigzag and square10 through options (the name selects the type) */
+  PetscCall(PetscOptionsSetValue(NULL, "-sl_data_zigzag_n", "7"));
+  PetscCall(PetscOptionsSetValue(NULL, "-sl_data_zigzag_amplitude", "2"));
+  PetscCall(SLDataCreate("zigzag", &d));
+  PetscCall(SLDataSetFromOptions(d));
+  PetscCall(SLDataSetUp(d));
+  CHECK(d->type == SL_DATA_ZIGZAG && d->N == 7 && d->amplitude == 2 && d->y[0] == 2 && d->y[1] == -2 && d->y[6] == 2, "options of data set zigzag");
+  PetscCall(SLDataDestroy(&d));
+  PetscCall(SLDataCreate("square10", &d));
+  PetscCall(SLDataSetFromOptions(d));
+  PetscCall(SLDataSetUp(d));
+  CHECK(d->type == SL_DATA_SQUARE10 && d->N == 10 && d->x[0] == -0.9 && d->y[2] == -1, "options of data set square10");
   PetscCall(SLDataDestroy(&d));
   /* csv through options, with noise added after loading */
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/tests/data/good_header.csv", SL_SOURCE_DIR));
