@@ -209,6 +209,7 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
   PetscInt K, M, *cnt;
 
   PetscFunctionBeginUser;
+  for (PetscInt id = 0; id < SL_NFIELDS; id++) PetscCheck(SLSchemaFields[id].path, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Layout: schema field id %" PetscInt_FMT " has no registry entry", id);
   /* provenance root attributes */
   for (PetscInt id = 0; id < SL_NFIELDS; id++) {
     const char *name;
