@@ -20,7 +20,8 @@ STATUS_NAMES = {0: "pending", 1: "done", 2: "failed"}
 STAGES = ("init", "final")  # one spectrum per run; the stage "snapshots" holds K per run (snapshot_spectrum)
 COORDS = ("nn", "bdso")
 PARTS = ("full", "gauss_newton", "residual")
-SPECTRUM_RAGGED = ("values", "residuals", "hist_edges", "hist_counts")
+# per-spectrum ragged arrays (`splinelens schema` kinds spectrum_ragged, spectrum_vectors; vectors: Study.eigenvectors)
+SPECTRUM_RAGGED = ("values", "residuals", "hist_edges", "hist_counts", "gram_values", "vector_values", "vectors")
 
 # per-run ragged arrays: path -> (attribute name, reshape rule)
 RAGGED = {

@@ -18,6 +18,10 @@
 #pragma once
 #include <splinelens/sys.h>
 
+/* The file format SLOutput writes: root attributes format and format_version (resume and merge check them). */
+#define SL_OUTPUT_FORMAT  "splinelens-study"
+#define SL_OUTPUT_VERSION "1"
+
 typedef enum {
   SL_FIELD_INT,   /* int64  */
   SL_FIELD_REAL,  /* double */

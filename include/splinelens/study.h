@@ -48,5 +48,8 @@ PETSC_EXTERN PetscErrorCode SLStudyDestroy(SLStudy *study);
 PETSC_EXTERN PetscErrorCode SLStudySetConfigText(SLStudy study, int argc, char **argv);
 /* Run the study: schedule, compute, write (collective). *interrupted: stopped early (exit 75). */
 PETSC_EXTERN PetscErrorCode SLStudyRun(SLStudy study, PetscBool *interrupted);
+/* Print the study file's schema (every dataset and attribute: path, kind, type, size, description, units) as
+ * JSON on stdout of rank 0 of comm: what `splinelens schema` prints. */
+PETSC_EXTERN PetscErrorCode SLStudySchemaPrint(MPI_Comm comm);
 /* Catch SIGUSR1/SIGTERM/SIGINT as a clean-stop request for the rest of the process (idempotent; SLStudyRun calls it). */
 PETSC_EXTERN PetscErrorCode SLStudyCatchSignals(void);

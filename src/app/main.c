@@ -1,5 +1,5 @@
 /* splinelens: run a study (the grid of widths x seeds x alphas x schemes x data sets) across MPI ranks into one
- * parallel HDF5 file, or merge the slice files of a job array. */
+ * parallel HDF5 file, merge the slice files of a job array, or print the file's schema. */
 #include <dlfcn.h>
 #include <slepcsys.h>
 #include <splinelens/splinelens.h>
@@ -9,7 +9,8 @@
 static const char help[] = "splinelens: shallow univariate ReLU networks through the spline lens (Sahs et al. 2022).\n\n"
                            "Usage:\n"
                            "  mpiexec -n R splinelens -options_file study.yaml [options]   run (or resume) a study\n"
-                           "  splinelens merge -o out.h5 [-allow_missing] slice0.h5 slice1.h5 ...   merge job-array slices\n\n"
+                           "  splinelens merge -o out.h5 [-allow_missing] slice0.h5 slice1.h5 ...   merge job-array slices\n"
+                           "  splinelens schema   print the study file's schema (every dataset and attribute) as JSON\n\n"
                            "Exit status: 0 every run done; 75 stopped early by a signal or -sl_stop_after (rerun to resume);\n"
                            "anything else: an error, reported before any result file is touched.\n"
                            "Options (every one is listed below with -help; the file layout is described in analysis/FORMAT.md):\n";
@@ -56,6 +57,22 @@ static int SLMergeMain(int argc, char **argv)
   return 0;
 }
 
+static int SLSchemaMain(int argc, char **argv)
+{
+  int    pargc   = 1;
+  char  *pargv[2] = {argv[0], NULL};
+  char **pa       = pargv;
+
+  if (argc > 2) {
+    fprintf(stderr, "splinelens schema: takes no arguments (got %s)\nusage: splinelens schema > schema.json\n", argv[2]);
+    return 2;
+  }
+  PetscCall(PetscInitialize(&pargc, &pa, NULL, help));
+  PetscCall(SLStudySchemaPrint(PETSC_COMM_WORLD));
+  PetscCall(PetscFinalize());
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   SLStudy   study;
@@ -63,6 +80,7 @@ int main(int argc, char **argv)
 
   SLBlasThreads();
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
+  if (argc > 1 && !strcmp(argv[1], "schema")) return SLSchemaMain(argc, argv);
   PetscCall(SlepcInitialize(&argc, &argv, NULL, help));
   PetscCall(SLStudyCatchSignals()); /* a stop request during setup is honoured at the first poll */
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT));

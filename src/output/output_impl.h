@@ -31,8 +31,6 @@
 /* Reserved names: the status column and the run index (dimension scale "run") every study file has. */
 #define SL_OUTPUT_STATUS  "runs/status"
 #define SL_OUTPUT_RUNID   "runs/run_id"
-#define SL_OUTPUT_FORMAT  "splinelens-study"
-#define SL_OUTPUT_VERSION "1"
 #define SL_OUTPUT_MSGLEN  4096
 
 typedef enum {

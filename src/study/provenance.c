@@ -52,66 +52,100 @@ PetscErrorCode SLStudySetConfigText(SLStudy s, int argc, char **argv)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLStudyDeclareProvenance(SLStudy s, SLOutput out)
+/* Rank 0's value, identical on every rank as parallel HDF5 requires of attribute values. */
+static PetscErrorCode SLBcastValue(SLStudy s, char buf[], size_t len)
 {
-  char        buf[1024], host[256] = "";
-  char       *all;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Bcast(buf, (PetscMPIInt)len, MPI_CHAR, 0, s->comm));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyProvenanceValue(SLStudy s, SLSchemaId id, char **value)
+{
+  char        buf[1024] = "";
+  const char *v         = buf;
   PetscMPIInt size;
   unsigned    maj, min, rel;
   int         vlen;
 
   PetscFunctionBeginUser;
-  PetscCallMPI(MPI_Comm_size(s->comm, &size));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "study_name", s->name));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "study_options", s->canonical));
-  PetscCall(PetscOptionsGetAll(NULL, &all));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "options", all));
-  PetscCall(PetscFree(all));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "config_text", s->config_text ? s->config_text : ""));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "splinelens_version", SL_VERSION));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "git_commit", SL_GIT_COMMIT));
-  PetscCall(PetscGetVersion(buf, sizeof(buf)));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "petsc_version", buf));
-  PetscCall(SlepcGetVersion(buf, sizeof(buf)));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "slepc_version", buf));
-  H5get_libversion(&maj, &min, &rel);
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%u.%u.%u", maj, min, rel));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "hdf5_version", buf));
-  PetscCallMPI(MPI_Get_library_version(buf, &vlen));
-  buf[PetscMin(vlen, (int)sizeof(buf) - 1)] = 0;
-  for (char *p = buf; *p; p++)
-    if (*p == '\n') *p = ' ';
-  PetscCall(SLOutputDeclareAttribute(out, "/", "mpi_version", buf));
-  /* Rank 0's view of host and time, identical arguments on every rank as parallel HDF5 requires. */
-  gethostname(host, sizeof(host) - 1);
-  PetscCallMPI(MPI_Bcast(host, sizeof(host), MPI_CHAR, 0, s->comm));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "hostname", host));
-  PetscCall(SLNowISO(buf, sizeof(buf)));
-  PetscCallMPI(MPI_Bcast(buf, sizeof(buf), MPI_CHAR, 0, s->comm));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "start_time", buf));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "end_time", ""));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "complete", "0"));
-  PetscCall(PetscSNPrintf(buf, sizeof(buf), "%d", size));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "nranks", buf));
-  {
-    static const char *const envs[][2] = {
-      {"slurm_job_id", "SLURM_JOB_ID"},
-      {"slurm_array_job_id", "SLURM_ARRAY_JOB_ID"},
-      {"slurm_array_task_id", "SLURM_ARRAY_TASK_ID"}
-    };
-    for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(envs); k++) {
-      const char *v = getenv(envs[k][1]);
-      PetscCall(PetscStrncpy(buf, v ? v : "", sizeof(buf)));
-      PetscCallMPI(MPI_Bcast(buf, sizeof(buf), MPI_CHAR, 0, s->comm));
-      PetscCall(SLOutputDeclareAttribute(out, "/", envs[k][0], buf));
-    }
+  switch (id) {
+  case SL_F_ATTR_STUDY_NAME:
+    v = s->name;
+    break;
+  case SL_F_ATTR_STUDY_OPTIONS:
+    v = s->canonical;
+    break;
+  case SL_F_ATTR_OPTIONS:
+    PetscCall(PetscOptionsGetAll(NULL, value));
+    PetscFunctionReturn(0);
+  case SL_F_ATTR_CONFIG_TEXT:
+    v = s->config_text ? s->config_text : "";
+    break;
+  case SL_F_ATTR_SPLINELENS_VERSION:
+    v = SL_VERSION;
+    break;
+  case SL_F_ATTR_GIT_COMMIT:
+    v = SL_GIT_COMMIT;
+    break;
+  case SL_F_ATTR_PETSC_VERSION:
+    PetscCall(PetscGetVersion(buf, sizeof(buf)));
+    break;
+  case SL_F_ATTR_SLEPC_VERSION:
+    PetscCall(SlepcGetVersion(buf, sizeof(buf)));
+    break;
+  case SL_F_ATTR_HDF5_VERSION:
+    H5get_libversion(&maj, &min, &rel);
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%u.%u.%u", maj, min, rel));
+    break;
+  case SL_F_ATTR_MPI_VERSION:
+    PetscCallMPI(MPI_Get_library_version(buf, &vlen));
+    buf[PetscMin(vlen, (int)sizeof(buf) - 1)] = 0;
+    for (char *p = buf; *p; p++)
+      if (*p == '\n') *p = ' ';
+    break;
+  /* Rank 0's view of host, time and environment. */
+  case SL_F_ATTR_HOSTNAME:
+    gethostname(buf, 255);
+    PetscCall(SLBcastValue(s, buf, 256));
+    break;
+  case SL_F_ATTR_START_TIME:
+    PetscCall(SLNowISO(buf, sizeof(buf)));
+    PetscCall(SLBcastValue(s, buf, sizeof(buf)));
+    break;
+  case SL_F_ATTR_END_TIME:
+    break; /* written at close */
+  case SL_F_ATTR_COMPLETE:
+    v = "0"; /* written at close */
+    break;
+  case SL_F_ATTR_NRANKS:
+    PetscCallMPI(MPI_Comm_size(s->comm, &size));
+    PetscCall(PetscSNPrintf(buf, sizeof(buf), "%d", size));
+    break;
+  case SL_F_ATTR_SLURM_JOB_ID:
+  case SL_F_ATTR_SLURM_ARRAY_JOB_ID:
+  case SL_F_ATTR_SLURM_ARRAY_TASK_ID: {
+    const char *env = id == SL_F_ATTR_SLURM_JOB_ID ? "SLURM_JOB_ID" : (id == SL_F_ATTR_SLURM_ARRAY_JOB_ID ? "SLURM_ARRAY_JOB_ID" : "SLURM_ARRAY_TASK_ID");
+    const char *e   = getenv(env);
+    PetscCall(PetscStrncpy(buf, e ? e : "", sizeof(buf)));
+    PetscCall(SLBcastValue(s, buf, sizeof(buf)));
+  } break;
+  case SL_F_ATTR_RNG_SCHEME:
+    v = SL_RNG_SCHEME;
+    break;
+  case SL_F_ATTR_LOSS:
+    v = SLLossTypes[s->loss];
+    break;
+  case SL_F_ATTR_OUTPUT_BIAS:
+    v = s->output_bias ? "1" : "0";
+    break;
+  case SL_F_ATTR_SLICE:
+    if (s->slice_count > 1) PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT "/%" PetscInt_FMT, s->slice_index, s->slice_count));
+    break;
+  default:
+    SETERRQ(s->comm, PETSC_ERR_PLIB, "Provenance: %s is not a provenance attribute", SLSchemaFields[id].path);
   }
-  PetscCall(SLOutputDeclareAttribute(out, "/", "rng_scheme", SL_RNG_SCHEME));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "loss", SLLossTypes[s->loss]));
-  PetscCall(SLOutputDeclareAttribute(out, "/", "output_bias", s->output_bias ? "1" : "0"));
-  if (s->slice_count > 1) PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT "/%" PetscInt_FMT, s->slice_index, s->slice_count));
-  else buf[0] = 0;
-  PetscCall(SLOutputDeclareAttribute(out, "/", "slice", buf));
+  PetscCall(PetscStrallocpy(v, value));
   PetscFunctionReturn(0);
 }
 

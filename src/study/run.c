@@ -3,56 +3,62 @@
  * (its neuron range of ragged arrays; rank 0 of the run the columns and replicated arrays). */
 #include "study_impl.h"
 
-static PetscErrorCode SLPutIntCol(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscInt64 v)
+static PetscErrorCode SLPutIntCol(SLOutput out, PetscBool leader, SLSchemaId id, PetscInt run, PetscInt64 v)
 {
   PetscFunctionBeginUser;
-  if (leader) PetscCall(SLOutputPutInt(out, path, run, 0, 1, &v));
+  if (leader) PetscCall(SLSchemaPutInt(out, id, NULL, run, 0, 1, &v));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SLPutRealCol(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscReal v)
+static PetscErrorCode SLPutRealCol(SLOutput out, PetscBool leader, SLSchemaId id, PetscInt run, PetscReal v)
 {
   PetscFunctionBeginUser;
-  if (leader) PetscCall(SLOutputPutReal(out, path, run, 0, 1, &v));
+  if (leader) PetscCall(SLSchemaPutReal(out, id, NULL, run, 0, 1, &v));
   PetscFunctionReturn(0);
 }
 
 /* A per-spectrum scalar: run-table column (row 0) or entry k of a per-snapshot ragged array. */
-static PetscErrorCode SLPutIntAt(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscInt row, PetscInt64 v)
+static PetscErrorCode SLPutIntAt(SLOutput out, PetscBool leader, SLSchemaId id, const SLSchemaKey *key, PetscInt run, PetscInt row, PetscInt64 v)
 {
   PetscFunctionBeginUser;
-  if (leader) PetscCall(SLOutputPutInt(out, path, run, row, 1, &v));
+  if (leader) PetscCall(SLSchemaPutInt(out, id, key, run, row, 1, &v));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SLPutRealAt(SLOutput out, PetscBool leader, const char path[], PetscInt run, PetscInt row, PetscReal v)
+static PetscErrorCode SLPutRealAt(SLOutput out, PetscBool leader, SLSchemaId id, const SLSchemaKey *key, PetscInt run, PetscInt row, PetscReal v)
 {
   PetscFunctionBeginUser;
-  if (leader) PetscCall(SLOutputPutReal(out, path, run, row, 1, &v));
+  if (leader) PetscCall(SLSchemaPutReal(out, id, key, run, row, 1, &v));
   PetscFunctionReturn(0);
 }
+
+/* The fields of the state at init (0) and at the end (1). */
+typedef struct {
+  SLSchemaId theta, beta, mu, s;
+  SLSchemaId R_total, R_in, frac_in, max_kink, n_in, n_dead, n_flat, n_dirac;
+} SLStateFields;
+
+static const SLStateFields SLStateFieldsAt[2] = {
+  {SL_F_NETWORK_THETA_INIT,  SL_F_NETWORK_BETA_INIT,  SL_F_NETWORK_MU_INIT,  SL_F_NETWORK_S_INIT,  SL_F_RUNS_INIT_R_TOTAL,  SL_F_RUNS_INIT_R_IN,  SL_F_RUNS_INIT_FRAC_IN,  SL_F_RUNS_INIT_MAX_KINK,  SL_F_RUNS_INIT_N_IN,  SL_F_RUNS_INIT_N_DEAD,  SL_F_RUNS_INIT_N_FLAT,  SL_F_RUNS_INIT_N_DIRAC },
+  {SL_F_NETWORK_THETA_FINAL, SL_F_NETWORK_BETA_FINAL, SL_F_NETWORK_MU_FINAL, SL_F_NETWORK_S_FINAL, SL_F_RUNS_FINAL_R_TOTAL, SL_F_RUNS_FINAL_R_IN, SL_F_RUNS_FINAL_FRAC_IN, SL_F_RUNS_FINAL_MAX_KINK, SL_F_RUNS_FINAL_N_IN, SL_F_RUNS_FINAL_N_DEAD, SL_F_RUNS_FINAL_N_FLAT, SL_F_RUNS_FINAL_N_DIRAC}
+};
 
 /* Parameters, spline view and flatness measures of the current network at a stage. */
 static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader, SLNetwork net, SLSpline sp, SLData data, PetscInt stage)
 {
-  const char *st = SLStageNames[stage];
-  char        path[256];
-  PetscInt    P, Plocal, ndead = 0, ndirac, *count;
-  PetscInt64 *sv;
-  SLRoughness rough;
+  const SLStateFields *F = &SLStateFieldsAt[stage];
+  PetscInt             P, Plocal, ndead = 0, ndirac, *count;
+  PetscInt64          *sv;
+  SLRoughness          rough;
 
   PetscFunctionBeginUser;
   PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "network/theta_%s", st));
-  PetscCall(SLOutputPutReal(out, path, id, 3 * net->hstart, Plocal, net->theta));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "network/beta_%s", st));
-  PetscCall(SLOutputPutReal(out, path, id, sp->hstart, sp->hlocal, sp->beta));
-  PetscCall(PetscSNPrintf(path, sizeof(path), "network/mu_%s", st));
-  PetscCall(SLOutputPutReal(out, path, id, sp->hstart, sp->hlocal, sp->mu));
+  PetscCall(SLSchemaPutReal(out, F->theta, NULL, id, 3 * net->hstart, Plocal, net->theta));
+  PetscCall(SLSchemaPutReal(out, F->beta, NULL, id, sp->hstart, sp->hlocal, sp->beta));
+  PetscCall(SLSchemaPutReal(out, F->mu, NULL, id, sp->hstart, sp->hlocal, sp->mu));
   PetscCall(PetscMalloc2(sp->hlocal, &sv, net->hlocal, &count));
   for (PetscInt i = 0; i < sp->hlocal; i++) sv[i] = sp->s[i];
-  PetscCall(PetscSNPrintf(path, sizeof(path), "network/s_%s", st));
-  PetscCall(SLOutputPutInt(out, path, id, sp->hstart, sp->hlocal, sv));
+  PetscCall(SLSchemaPutInt(out, F->s, NULL, id, sp->hstart, sp->hlocal, sv));
 
   PetscCall(SLSplineRoughness(sp, data->x[0], data->x[data->N - 1], &rough));
   PetscCall(SLNetworkActiveCounts(net, data, count));
@@ -60,20 +66,14 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ndead, 1, MPIU_INT, MPI_SUM, net->comm));
   PetscCall(SLNetworkBreakpointsOnData(net, data, 1e-12, &ndirac));
   PetscCall(PetscFree2(sv, count));
-#define SL_COL(kind, name, val) \
-  do { \
-    PetscCall(PetscSNPrintf(path, sizeof(path), "runs/%s_" name, st)); \
-    PetscCall(kind(out, leader, path, id, val)); \
-  } while (0)
-  SL_COL(SLPutRealCol, "R_total", rough.R_total);
-  SL_COL(SLPutRealCol, "R_in", rough.R_in);
-  SL_COL(SLPutRealCol, "frac_in", rough.frac_in);
-  SL_COL(SLPutRealCol, "max_kink", rough.max_kink);
-  SL_COL(SLPutIntCol, "n_in", rough.n_in);
-  SL_COL(SLPutIntCol, "n_dead", ndead);
-  SL_COL(SLPutIntCol, "n_flat", sp->nflat);
-  SL_COL(SLPutIntCol, "n_dirac", ndirac);
-#undef SL_COL
+  PetscCall(SLPutRealCol(out, leader, F->R_total, id, rough.R_total));
+  PetscCall(SLPutRealCol(out, leader, F->R_in, id, rough.R_in));
+  PetscCall(SLPutRealCol(out, leader, F->frac_in, id, rough.frac_in));
+  PetscCall(SLPutRealCol(out, leader, F->max_kink, id, rough.max_kink));
+  PetscCall(SLPutIntCol(out, leader, F->n_in, id, rough.n_in));
+  PetscCall(SLPutIntCol(out, leader, F->n_dead, id, ndead));
+  PetscCall(SLPutIntCol(out, leader, F->n_flat, id, sp->nflat));
+  PetscCall(SLPutIntCol(out, leader, F->n_dirac, id, ndirac));
   PetscFunctionReturn(0);
 }
 
@@ -81,14 +81,13 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
  * k (each stored piece then starts at row k of the run's slice: k scalars, k x the per-spectrum length). */
 static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
 {
-  char path[256];
-
   PetscFunctionBeginUser;
   for (PetscInt c = 0; c < 2; c++)
     for (PetscInt p = 0; p < 3; p++) {
-      SLModel    model = {(SLCoordinates)c, net, sp};
-      SLSpectrum spec;
-      PetscInt   nconv = 0;
+      SLModel           model = {(SLCoordinates)c, net, sp};
+      const SLSchemaKey key   = {NULL, stage, (SLCoordinates)c, (SLHessianPart)p};
+      SLSpectrum        spec;
+      PetscInt          nconv = 0;
       if (!(s->stages[stage] && s->coords[c] && s->parts[p])) continue;
       PetscErrorCode ierr;
       PetscCall(PetscMemzero(&spec, sizeof(spec)));
@@ -107,57 +106,36 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
       for (PetscInt k = 0; k < spec.nvals; k++) nconv += !PetscIsNanReal(spec.values[k]);
       if (leader) {
         PetscInt64 *hc;
-        PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "values"));
-        PetscCall(SLOutputPutReal(out, path, id, row * spec.nvals, spec.nvals, spec.values));
-        PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "residuals"));
-        PetscCall(SLOutputPutReal(out, path, id, row * spec.nvals, spec.nvals, spec.residuals));
+        PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VALUES, &key, id, row * spec.nvals, spec.nvals, spec.values));
+        PetscCall(SLSchemaPutReal(out, SL_F_SPEC_RESIDUALS, &key, id, row * spec.nvals, spec.nvals, spec.residuals));
         if (spec.nbins) {
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "hist_edges"));
-          PetscCall(SLOutputPutReal(out, path, id, row * (spec.nbins + 1), spec.nbins + 1, spec.hist_edges));
+          PetscCall(SLSchemaPutReal(out, SL_F_SPEC_HIST_EDGES, &key, id, row * (spec.nbins + 1), spec.nbins + 1, spec.hist_edges));
           PetscCall(PetscMalloc1(spec.nbins, &hc));
           for (PetscInt k = 0; k < spec.nbins; k++) hc[k] = spec.hist_counts[k];
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "hist_counts"));
-          PetscCall(SLOutputPutInt(out, path, id, row * spec.nbins, spec.nbins, hc));
+          PetscCall(SLSchemaPutInt(out, SL_F_SPEC_HIST_COUNTS, &key, id, row * spec.nbins, spec.nbins, hc));
           PetscCall(PetscFree(hc));
         }
-        if (spec.ngram) {
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "gram_values"));
-          PetscCall(SLOutputPutReal(out, path, id, row * data->N, spec.ngram, spec.gram_values));
-        }
-        if (spec.nvec) {
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "vector_values"));
-          PetscCall(SLOutputPutReal(out, path, id, 0, spec.nvec, spec.vector_values));
-        }
+        if (spec.ngram) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_GRAM_VALUES, &key, id, row * data->N, spec.ngram, spec.gram_values));
+        if (spec.nvec) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTOR_VALUES, &key, id, 0, spec.nvec, spec.vector_values));
         if (row == 0) {
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "method"));
-          PetscCall(SLOutputPutString(out, path, id, SLEigMethods[spec.method]));
-          PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "size"));
-          PetscCall(SLPutIntCol(out, leader, path, id, spec.P));
+          PetscCall(SLSchemaPutString(out, SL_F_SPEC_METHOD, &key, id, SLEigMethods[spec.method]));
+          PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_SIZE, &key, id, 0, spec.P));
         }
-#define SL_SPEC(kind, leaf, val) \
-  do { \
-    PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, leaf)); \
-    PetscCall(kind(out, leader, path, id, row, val)); \
-  } while (0)
-        SL_SPEC(SLPutIntAt, "n_neg", spec.n_neg);
-        SL_SPEC(SLPutIntAt, "n_zero", spec.n_zero);
-        SL_SPEC(SLPutIntAt, "n_pos", spec.n_pos);
-        SL_SPEC(SLPutIntAt, "n_bound", spec.n_bound);
-        SL_SPEC(SLPutIntAt, "check_neg", spec.check_neg);
-        SL_SPEC(SLPutIntAt, "check_zero", spec.check_zero);
-        SL_SPEC(SLPutIntAt, "nconv", nconv);
-        SL_SPEC(SLPutIntAt, "nreduced", spec.nreduced);
-        SL_SPEC(SLPutIntAt, "check_counts", spec.check_counts);
-        SL_SPEC(SLPutRealAt, "lambda_min", spec.lambda_min);
-        SL_SPEC(SLPutRealAt, "lambda_max", spec.lambda_max);
-        SL_SPEC(SLPutRealAt, "zero_tol", spec.zero_tol);
-#undef SL_SPEC
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_NEG, &key, id, row, spec.n_neg));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_ZERO, &key, id, row, spec.n_zero));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_POS, &key, id, row, spec.n_pos));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_BOUND, &key, id, row, spec.n_bound));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_NEG, &key, id, row, spec.check_neg));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_ZERO, &key, id, row, spec.check_zero));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NCONV, &key, id, row, nconv));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NREDUCED, &key, id, row, spec.nreduced));
+        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_COUNTS, &key, id, row, spec.check_counts));
+        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MIN, &key, id, row, spec.lambda_min));
+        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MAX, &key, id, row, spec.lambda_max));
+        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_ZERO_TOL, &key, id, row, spec.zero_tol));
       }
       /* every rank writes its slice of the eigenvectors */
-      if (spec.nvec) {
-        PetscCall(SLSpectrumPath(path, sizeof(path), stage, (SLCoordinates)c, (SLHessianPart)p, "vectors"));
-        for (PetscInt j = 0; j < spec.nvec; j++) PetscCall(SLOutputPutReal(out, path, id, j * spec.P + spec.vstart, spec.vlocal, spec.vectors + j * spec.vlocal));
-      }
+      for (PetscInt j = 0; j < spec.nvec; j++) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTORS, &key, id, j * spec.P + spec.vstart, spec.vlocal, spec.vectors + j * spec.vlocal));
       if (spec.check_neg != 1 || spec.check_zero == 0 || spec.check_counts == 0) *ok = PETSC_FALSE;
       PetscCall(SLSpectrumReset(&spec));
     }
@@ -218,21 +196,21 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
   PetscFunctionBeginUser;
   PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
   if (leader && res->M) {
-    PetscCall(SLOutputPutReal(out, "train/curve_time", id, 0, res->M, res->curve_time));
-    PetscCall(SLOutputPutReal(out, "train/curve_loss", id, 0, res->M, res->curve_loss));
-    PetscCall(SLOutputPutReal(out, "train/snap_time", id, 0, res->K, res->snap_time));
-    PetscCall(SLOutputPutReal(out, "train/snap_loss", id, 0, res->K, res->snap_loss));
+    PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_CURVE_TIME, NULL, id, 0, res->M, res->curve_time));
+    PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_CURVE_LOSS, NULL, id, 0, res->M, res->curve_loss));
+    PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_SNAP_TIME, NULL, id, 0, res->K, res->snap_time));
+    PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_SNAP_LOSS, NULL, id, 0, res->K, res->snap_loss));
   }
   if (leader) {
-    PetscCall(SLOutputPutString(out, "runs/stop_reason", id, SLStopReasons[res->reason]));
-    PetscCall(SLOutputPutString(out, "runs/reason", id, res->failed ? res->message : ""));
+    PetscCall(SLSchemaPutString(out, SL_F_RUNS_STOP_REASON, NULL, id, SLStopReasons[res->reason]));
+    PetscCall(SLSchemaPutString(out, SL_F_RUNS_REASON, NULL, id, res->failed ? res->message : ""));
   }
-  PetscCall(SLPutIntCol(out, leader, "runs/steps", id, res->steps));
-  PetscCall(SLPutRealCol(out, leader, "runs/final_time", id, res->final_time));
-  PetscCall(SLPutRealCol(out, leader, "runs/init_loss", id, res->init_loss));
-  PetscCall(SLPutRealCol(out, leader, "runs/final_loss", id, res->final_loss));
-  PetscCall(SLPutRealCol(out, leader, "runs/q_drift", id, res->q_drift));
-  PetscCall(SLPutIntCol(out, leader, "runs/interpolating", id, res->reason == SL_STOP_LOSS_TOL));
+  PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_STEPS, id, res->steps));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_FINAL_TIME, id, res->final_time));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_INIT_LOSS, id, res->init_loss));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_FINAL_LOSS, id, res->final_loss));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_Q_DRIFT, id, res->q_drift));
+  PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_INTERPOLATING, id, res->reason == SL_STOP_LOSS_TOL));
   if (P <= s->max_snapshot_params && res->K) {
     SLNetwork scratch;
     SLSpline  ssp;
@@ -240,12 +218,12 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
     PetscCall(SLSplineCreateFromNetwork(scratch, &ssp));
     for (PetscInt k = 0; k < res->K; k++) {
       const PetscReal *th = res->snap_theta + k * Plocal;
-      PetscCall(SLOutputPutReal(out, "train/snap_theta", id, k * P + 3 * net->hstart, Plocal, th));
+      PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_SNAP_THETA, NULL, id, k * P + 3 * net->hstart, Plocal, th));
       if (k >= res->nsnap) continue; /* not reached: NaN fill values stay */
       PetscCall(SLNetworkSetParameters(scratch, th));
       PetscCall(SLSplineUpdateFromNetwork(ssp, scratch));
-      PetscCall(SLOutputPutReal(out, "train/snap_beta", id, k * sp->H + sp->hstart, sp->hlocal, ssp->beta));
-      PetscCall(SLOutputPutReal(out, "train/snap_mu", id, k * sp->H + sp->hstart, sp->hlocal, ssp->mu));
+      PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_SNAP_BETA, NULL, id, k * sp->H + sp->hstart, sp->hlocal, ssp->beta));
+      PetscCall(SLSchemaPutReal(out, SL_F_TRAIN_SNAP_MU, NULL, id, k * sp->H + sp->hstart, sp->hlocal, ssp->mu));
     }
     PetscCall(SLSplineDestroy(&ssp));
     PetscCall(SLNetworkDestroy(&scratch));
@@ -306,11 +284,11 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     /* A failed run's end state is no critical point: its spectra would say nothing. */
     if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_FINAL, 0, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
     if (s->stages[SL_STAGE_SNAPSHOTS]) PetscCall(SLRecordSnapshotSpectra(s, out, id, leader, eig, tr, net, data, &res, &ok, failure, sizeof(failure)));
-    if (failure[0] && leader) PetscCall(SLOutputPutString(out, "runs/reason", id, failure)); /* replaces the "" written above */
-    PetscCall(SLPutIntCol(out, leader, "runs/checks_ok", id, ok));
-    PetscCall(SLPutRealCol(out, leader, "runinfo/wall_time", id, MPI_Wtime() - t0));
-    PetscCall(SLPutIntCol(out, leader, "runinfo/rank", id, wrank));
-    PetscCall(SLPutIntCol(out, leader, "runinfo/group_size", id, size));
+    if (failure[0] && leader) PetscCall(SLSchemaPutString(out, SL_F_RUNS_REASON, NULL, id, failure)); /* replaces the "" written above */
+    PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_CHECKS_OK, id, ok));
+    PetscCall(SLPutRealCol(out, leader, SL_F_RUNINFO_WALL_TIME, id, MPI_Wtime() - t0));
+    PetscCall(SLPutIntCol(out, leader, SL_F_RUNINFO_RANK, id, wrank));
+    PetscCall(SLPutIntCol(out, leader, SL_F_RUNINFO_GROUP_SIZE, id, size));
     if (leader) PetscCall(SLOutputSetStatus(out, id, res.failed || failure[0] ? SL_RUN_FAILED : SL_RUN_DONE));
   }
   PetscCall(SLTrainResultReset(&res));

@@ -124,8 +124,11 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   for (PetscInt i = 0; i < s->nruns; i++)
     if (status[i] == SL_RUN_PENDING && (slice_of[i] == s->slice_index || s->slice_count == 1)) complete = 0;
   {
-    const char *names[2]  = {"end_time", "complete"};
+    const char *names[2]  = {NULL, NULL};
     const char *values[2] = {now, complete ? "1" : "0"};
+    char        obj[8];
+    PetscCall(SLSchemaAttribute(SL_F_ATTR_END_TIME, NULL, obj, sizeof(obj), &names[0]));
+    PetscCall(SLSchemaAttribute(SL_F_ATTR_COMPLETE, NULL, obj, sizeof(obj), &names[1]));
     PetscCall(SLStudyNow(now, sizeof(now)));
     PetscCallMPI(MPI_Bcast(now, sizeof(now), MPI_CHAR, 0, s->comm));
     PetscCall(SLOutputClose(out, 2, names, values));

@@ -47,6 +47,228 @@ struct _n_SLStudy {
 
 PETSC_INTERN PetscErrorCode SLStudyGetRun(SLStudy study, PetscInt id, SLRunSpec *run);
 
+/* ---- the study file's schema (schema.c, schema_json.c) ---- */
+/* One registry describes every dataset and attribute of the study file (analysis/FORMAT.md documents it for
+ * readers, `splinelens schema` prints it as JSON): layout.c declares the layout by walking it, run.c and
+ * provenance.c write through its field ids. Paths are templated where they repeat: {name} (data set),
+ * {stage}, {coords}, {part} (spectra); attributes are "<object>@<name>", "@<name>" on the root. */
+
+typedef enum {
+  SL_SCHEMA_ROOT_ATTRIBUTE,   /* string attribute of the root group                                        */
+  SL_SCHEMA_AXIS,             /* constant 1-D dataset under /axes                                          */
+  SL_SCHEMA_DATA,             /* constant 1-D dataset of a data set, /data/{name}                          */
+  SL_SCHEMA_DATA_ATTRIBUTE,   /* string attribute of the group /data/{name}                                */
+  SL_SCHEMA_COLUMN,           /* run-table column: R values                                                */
+  SL_SCHEMA_RAGGED,           /* ragged per-run array: <path> values and <path>_offset (R + 1)             */
+  SL_SCHEMA_SPECTRUM_COLUMN,  /* per-spectrum value constant along a run: a column at every stage          */
+  SL_SCHEMA_SPECTRUM_SCALAR,  /* per-spectrum value: a column at init and final, ragged (K per run) at snapshots */
+  SL_SCHEMA_SPECTRUM_RAGGED,  /* per-spectrum array: ragged, K rows per run at snapshots                   */
+  SL_SCHEMA_SPECTRUM_VECTORS  /* eigenvectors of the extremes (-sl_eig_vectors): ragged, init and final only */
+} SLSchemaKind;
+
+typedef enum {
+  SL_SCHEMA_INT64,
+  SL_SCHEMA_FLOAT64,
+  SL_SCHEMA_STRING,
+  SL_SCHEMA_INT8 /* the status column only */
+} SLSchemaType;
+
+/* How many values: per dataset (attributes, axes, data, columns) or per run (ragged arrays). */
+typedef enum {
+  SL_SIZE_ONE,       /* an attribute: one string                                       */
+  SL_SIZE_FILES,     /* merged_from: one string per merged file                        */
+  SL_SIZE_AXIS,      /* the axis length n_<axis>                                       */
+  SL_SIZE_N,         /* the data set's points N                                        */
+  SL_SIZE_R,         /* one per run                                                    */
+  SL_SIZE_P,         /* P = 3H (+1) per run                                            */
+  SL_SIZE_H,         /* H per run                                                      */
+  SL_SIZE_M,         /* loss-curve points M per run (0 without training)               */
+  SL_SIZE_K,         /* snapshots K per run (0 without training)                       */
+  SL_SIZE_KP,        /* K x P per run, 0 above -sl_output_max_snapshot_params          */
+  SL_SIZE_KH,        /* K x H per run, same rule                                       */
+  SL_SIZE_SPEC,      /* one per run at init and final, K per run at snapshots          */
+  SL_SIZE_NVALS,     /* stored eigenvalues nvals per run (x K at snapshots)            */
+  SL_SIZE_NBINS1,    /* nbins + 1 per run, 0 without histogram (x K at snapshots)      */
+  SL_SIZE_NBINS,     /* nbins per run (x K at snapshots)                               */
+  SL_SIZE_NGRAM,     /* N per run, 0 for the residual part (x K at snapshots)          */
+  SL_SIZE_NVEC,      /* stored eigenvectors nvec per run                               */
+  SL_SIZE_NVEC_P     /* nvec x P per run (P of the spectrum's coordinates)             */
+} SLSchemaSize;
+
+/* Who writes a field: the study (declared by SLStudyDeclareLayout), the output layer itself (format
+ * attributes, runs/run_id, runs/status), or SLOutputMerge. */
+typedef enum {
+  SL_SCHEMA_BY_STUDY,
+  SL_SCHEMA_BY_OUTPUT,
+  SL_SCHEMA_BY_MERGE
+} SLSchemaWriter;
+
+typedef struct {
+  const char    *path;        /* templated path, see above                           */
+  SLSchemaKind   kind;
+  SLSchemaType   type;
+  PetscInt       strlen;      /* fixed-length string columns: bytes; 0 otherwise     */
+  SLSchemaSize   size;
+  const char    *description; /* the dataset's description attribute (at snapshots the walker adds the K rule) */
+  const char    *units;
+  SLSchemaWriter writer;
+} SLSchemaField;
+
+/* Field ids: the registry's order is the order of declaration in the file. */
+typedef enum {
+  /* root attributes */
+  SL_F_ATTR_FORMAT,
+  SL_F_ATTR_FORMAT_VERSION,
+  SL_F_ATTR_STUDY_FINGERPRINT,
+  SL_F_ATTR_STUDY_NAME,
+  SL_F_ATTR_STUDY_OPTIONS,
+  SL_F_ATTR_OPTIONS,
+  SL_F_ATTR_CONFIG_TEXT,
+  SL_F_ATTR_SPLINELENS_VERSION,
+  SL_F_ATTR_GIT_COMMIT,
+  SL_F_ATTR_PETSC_VERSION,
+  SL_F_ATTR_SLEPC_VERSION,
+  SL_F_ATTR_HDF5_VERSION,
+  SL_F_ATTR_MPI_VERSION,
+  SL_F_ATTR_HOSTNAME,
+  SL_F_ATTR_START_TIME,
+  SL_F_ATTR_END_TIME,
+  SL_F_ATTR_COMPLETE,
+  SL_F_ATTR_NRANKS,
+  SL_F_ATTR_SLURM_JOB_ID,
+  SL_F_ATTR_SLURM_ARRAY_JOB_ID,
+  SL_F_ATTR_SLURM_ARRAY_TASK_ID,
+  SL_F_ATTR_RNG_SCHEME,
+  SL_F_ATTR_LOSS,
+  SL_F_ATTR_OUTPUT_BIAS,
+  SL_F_ATTR_SLICE,
+  SL_F_ATTR_MERGED_FROM,
+  /* axes */
+  SL_F_AXES_WIDTH,
+  SL_F_AXES_SEED,
+  SL_F_AXES_ALPHA,
+  SL_F_AXES_SCHEME,
+  SL_F_AXES_DATA,
+  SL_F_AXES_COORDS,
+  SL_F_AXES_PARTS,
+  SL_F_AXES_STAGES,
+  /* data sets */
+  SL_F_DATA_X,
+  SL_F_DATA_Y,
+  SL_F_DATA_ATTR_TYPE,
+  SL_F_DATA_ATTR_SAMPLING,
+  SL_F_DATA_ATTR_FILE,
+  SL_F_DATA_ATTR_N,
+  SL_F_DATA_ATTR_XMIN,
+  SL_F_DATA_ATTR_XMAX,
+  SL_F_DATA_ATTR_NOISE,
+  SL_F_DATA_ATTR_SEED,
+  /* run table */
+  SL_F_RUNS_RUN_ID,
+  SL_F_RUNS_STATUS,
+  SL_F_RUNS_WIDTH,
+  SL_F_RUNS_SEED,
+  SL_F_RUNS_ALPHA,
+  SL_F_RUNS_SCHEME,
+  SL_F_RUNS_DATA,
+  SL_F_RUNS_I_WIDTH,
+  SL_F_RUNS_I_SEED,
+  SL_F_RUNS_I_ALPHA,
+  SL_F_RUNS_I_SCHEME,
+  SL_F_RUNS_I_DATA,
+  SL_F_RUNS_N_PARAMS,
+  SL_F_RUNS_N_POINTS,
+  SL_F_RUNS_STOP_REASON,
+  SL_F_RUNS_REASON,
+  SL_F_RUNS_STEPS,
+  SL_F_RUNS_FINAL_TIME,
+  SL_F_RUNS_INIT_LOSS,
+  SL_F_RUNS_FINAL_LOSS,
+  SL_F_RUNS_Q_DRIFT,
+  SL_F_RUNS_INTERPOLATING,
+  SL_F_RUNS_INIT_R_TOTAL,
+  SL_F_RUNS_INIT_R_IN,
+  SL_F_RUNS_INIT_FRAC_IN,
+  SL_F_RUNS_INIT_MAX_KINK,
+  SL_F_RUNS_INIT_N_IN,
+  SL_F_RUNS_INIT_N_DEAD,
+  SL_F_RUNS_INIT_N_FLAT,
+  SL_F_RUNS_INIT_N_DIRAC,
+  SL_F_RUNS_FINAL_R_TOTAL,
+  SL_F_RUNS_FINAL_R_IN,
+  SL_F_RUNS_FINAL_FRAC_IN,
+  SL_F_RUNS_FINAL_MAX_KINK,
+  SL_F_RUNS_FINAL_N_IN,
+  SL_F_RUNS_FINAL_N_DEAD,
+  SL_F_RUNS_FINAL_N_FLAT,
+  SL_F_RUNS_FINAL_N_DIRAC,
+  SL_F_RUNS_CHECKS_OK,
+  SL_F_RUNINFO_WALL_TIME,
+  SL_F_RUNINFO_RANK,
+  SL_F_RUNINFO_GROUP_SIZE,
+  /* ragged per-run arrays */
+  SL_F_NETWORK_THETA_INIT,
+  SL_F_NETWORK_THETA_FINAL,
+  SL_F_NETWORK_BETA_INIT,
+  SL_F_NETWORK_MU_INIT,
+  SL_F_NETWORK_S_INIT,
+  SL_F_NETWORK_BETA_FINAL,
+  SL_F_NETWORK_MU_FINAL,
+  SL_F_NETWORK_S_FINAL,
+  SL_F_TRAIN_CURVE_TIME,
+  SL_F_TRAIN_CURVE_LOSS,
+  SL_F_TRAIN_SNAP_TIME,
+  SL_F_TRAIN_SNAP_LOSS,
+  SL_F_TRAIN_SNAP_THETA,
+  SL_F_TRAIN_SNAP_BETA,
+  SL_F_TRAIN_SNAP_MU,
+  /* spectra/{stage}/{coords}/{part} */
+  SL_F_SPEC_METHOD,
+  SL_F_SPEC_SIZE,
+  SL_F_SPEC_N_NEG,
+  SL_F_SPEC_N_ZERO,
+  SL_F_SPEC_N_POS,
+  SL_F_SPEC_N_BOUND,
+  SL_F_SPEC_CHECK_NEG,
+  SL_F_SPEC_CHECK_ZERO,
+  SL_F_SPEC_NCONV,
+  SL_F_SPEC_NREDUCED,
+  SL_F_SPEC_CHECK_COUNTS,
+  SL_F_SPEC_LAMBDA_MIN,
+  SL_F_SPEC_LAMBDA_MAX,
+  SL_F_SPEC_ZERO_TOL,
+  SL_F_SPEC_VALUES,
+  SL_F_SPEC_RESIDUALS,
+  SL_F_SPEC_HIST_EDGES,
+  SL_F_SPEC_HIST_COUNTS,
+  SL_F_SPEC_GRAM_VALUES,
+  SL_F_SPEC_VECTOR_VALUES,
+  SL_F_SPEC_VECTORS,
+  SL_NFIELDS
+} SLSchemaId;
+
+/* What fills a path's placeholders: the data set name ({name}) and the spectrum ({stage}, {coords}, {part}). */
+typedef struct {
+  const char   *name;
+  PetscInt      stage; /* SLStage */
+  SLCoordinates coords;
+  SLHessianPart part;
+} SLSchemaKey;
+
+PETSC_INTERN const SLSchemaField SLSchemaFields[SL_NFIELDS];
+PETSC_INTERN const char *const   SLSchemaKindNames[];
+PETSC_INTERN const char *const   SLSchemaTypeNames[];
+PETSC_INTERN const char *const   SLSchemaSizeNames[];
+/* The field's path with its placeholders filled from key (NULL: none may occur); for an attribute the object
+ * ("/" for the root) and, if name is not NULL, the attribute name. */
+PETSC_INTERN PetscErrorCode SLSchemaPath(SLSchemaId id, const SLSchemaKey *key, char buf[], size_t len);
+PETSC_INTERN PetscErrorCode SLSchemaAttribute(SLSchemaId id, const SLSchemaKey *key, char object[], size_t len, const char **name);
+PETSC_INTERN PetscErrorCode SLSchemaOutputType(SLSchemaId id, SLFieldType *type);
+/* Typed writes through field ids (buffered, SLOutputPut*): the field's type and kind are checked. */
+PETSC_INTERN PetscErrorCode SLSchemaPutInt(SLOutput out, SLSchemaId id, const SLSchemaKey *key, PetscInt run, PetscInt start, PetscInt n, const PetscInt64 v[]);
+PETSC_INTERN PetscErrorCode SLSchemaPutReal(SLOutput out, SLSchemaId id, const SLSchemaKey *key, PetscInt run, PetscInt start, PetscInt n, const PetscReal v[]);
+PETSC_INTERN PetscErrorCode SLSchemaPutString(SLOutput out, SLSchemaId id, const SLSchemaKey *key, PetscInt run, const char v[]);
+
 /* ---- file layout (layout.c, provenance.c) ---- */
 /* The study file's layout (analysis/FORMAT.md is its description for readers): declaration of every dataset,
  * and the paths the runner writes to. */
@@ -65,10 +287,9 @@ PETSC_INTERN const char *const SLStageNames[]; /* "init", "final", "snapshots" *
 PETSC_INTERN PetscErrorCode SLStudyDeclareLayout(SLStudy study, SLOutput out);
 /* Buffer the grid columns (width, seed, alpha, scheme, data, i_*, n_params, n_points) of every run (rank 0). */
 PETSC_INTERN PetscErrorCode SLStudyPutGrid(SLStudy study, SLOutput out);
-/* "spectra/<stage>/<coords>/<part>/<leaf>" */
-PETSC_INTERN PetscErrorCode SLSpectrumPath(char buf[], size_t len, PetscInt stage, SLCoordinates c, SLHessianPart p, const char leaf[]);
-/* Provenance root attributes (versions, host, time, options, SLURM ids). */
-PETSC_INTERN PetscErrorCode SLStudyDeclareProvenance(SLStudy study, SLOutput out);
+/* Value of a provenance root attribute (versions, host, time, options, SLURM ids), allocated (PetscFree);
+ * collective (rank 0's host, time and environment are broadcast). */
+PETSC_INTERN PetscErrorCode SLStudyProvenanceValue(SLStudy study, SLSchemaId id, char **value);
 /* Current UTC time, ISO 8601. */
 PETSC_INTERN PetscErrorCode SLStudyNow(char buf[], size_t len);
 /* Execute run id on comm (all ranks of comm call it) and buffer its results; *interrupted when a signal stopped it. */
