@@ -52,6 +52,12 @@ PETSC_EXTERN PetscErrorCode SLBlockReduce(MPI_Comm comm, PetscInt H, PetscInt hs
 /* Broadcast a value known on the last rank (the owner of c) to every rank. */
 PETSC_EXTERN PetscErrorCode SLBcastFromLast(MPI_Comm comm, PetscReal *value);
 
+/* ---- the PETSc package (src/sys/package.c) ----
+ * Registers the splinelens class id and every log event (SLHessMult, SLHessCount, SLHessClass, SLSpectrum,
+ * SLSpecReduced, SLTrain); idempotent, called by the Create functions of the objects that log. */
+PETSC_EXTERN PetscErrorCode SLInitializePackage(void);
+PETSC_EXTERN PetscErrorCode SLFinalizePackage(void);
+
 /* ---- options (src/sys/options.c) ---- */
 
 /* If -<prefix><name+1> is set, check its value is one of the names of the PETSc enum list `list` (the

@@ -11,7 +11,7 @@ const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_",
 PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
 {
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
+  PetscCall(SLInitializePackage());
   PetscCall(PetscNew(s));
   (*s)->comm         = comm;
   (*s)->dense_max    = 2000;
@@ -25,10 +25,18 @@ PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLSpectrumSolverSetOptionsPrefix(SLSpectrumSolver s, const char prefix[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(s->prefix));
+  if (prefix && prefix[0]) PetscCall(PetscStrallocpy(prefix, &s->prefix));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
 {
   PetscFunctionBeginUser;
-  PetscOptionsBegin(s->comm, "sl_eig_", "Hessian spectra", NULL);
+  PetscOptionsBegin(s->comm, s->prefix, "Hessian spectra", NULL);
   PetscCall(PetscOptionsInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL));
   PetscCall(PetscOptionsInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL));
   PetscCall(PetscOptionsReal("-tol", "Eigensolver tolerance", "SLSpectrumSolverSetFromOptions", s->tol, &s->tol, NULL));
@@ -36,7 +44,7 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
   PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
-  PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverSetVectors", s->vectors, &s->vectors, NULL));
+  PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverGetVectors", s->vectors, &s->vectors, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
   PetscCheck(s->nev >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_nev %" PetscInt_FMT " must be >= 1", s->nev);
@@ -60,19 +68,27 @@ PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMP
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumSolverSetVectors(SLSpectrumSolver s, PetscBool vectors)
+PetscErrorCode SLSpectrumSolverGetVectors(SLSpectrumSolver s, PetscBool *vectors)
 {
   PetscFunctionBeginUser;
-  s->vectors = vectors;
+  *vectors = s->vectors;
+  PetscFunctionReturn(0);
+}
+
+/* the same k smallest and k largest for the dense and the Krylov method, whatever nranks */
+static PetscErrorCode SLSpectrumSolverVectorCount(SLSpectrumSolver s, PetscInt P, PetscBool vectors, PetscInt *nvec)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
+  *nvec = vectors ? PetscMin(2 * s->nev, P) : 0;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLSpectrumSolverGetVectorLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, PetscInt *nvec)
 {
   PetscFunctionBeginUser;
-  (void)nranks; /* the same k smallest and k largest for the dense and the Krylov method */
-  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
-  *nvec = s->vectors ? PetscMin(2 * s->nev, P) : 0;
+  (void)nranks;
+  PetscCall(SLSpectrumSolverVectorCount(s, P, s->vectors, nvec));
   PetscFunctionReturn(0);
 }
 
@@ -90,7 +106,7 @@ PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec)
+PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, PetscBool vectors, SLSpectrum *spec)
 {
   SLModelInfo info;
   PetscMPIInt nranks;
@@ -107,7 +123,7 @@ PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData
   /* separate allocations: SLSpectrumReset frees each array on its own */
   PetscCall(PetscMalloc1(spec->nvals, &spec->values));
   PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
-  PetscCall(SLSpectrumSolverGetVectorLayout(s, info.P, nranks, &spec->nvec));
+  PetscCall(SLSpectrumSolverVectorCount(s, info.P, vectors, &spec->nvec));
   if (spec->nvec > 0) { /* this rank's slice of the model's parameter vector */
     spec->vlocal = info.Plocal;
     spec->vstart = info.npn * info.hstart;
@@ -165,6 +181,8 @@ PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer)
 PetscErrorCode SLSpectrumSolverDestroy(SLSpectrumSolver *s)
 {
   PetscFunctionBeginUser;
+  if (!s || !*s) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*s)->prefix));
   PetscCall(PetscFree(*s));
   PetscFunctionReturn(0);
 }

@@ -145,7 +145,7 @@ static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich wh
   PetscCall(EPSSetTolerances(eps, s->tol, 1000));
   PetscCall(EPSSetWhichEigenpairs(eps, which));
   PetscCall(EPSSetConvergenceTestFunction(eps, SLEigConverged, conv, NULL));
-  PetscCall(EPSSetOptionsPrefix(eps, "sl_eig_"));
+  PetscCall(EPSSetOptionsPrefix(eps, s->prefix));
   PetscCall(EPSSetFromOptions(eps));
   PetscCall(EPSSetInitialSpace(eps, 1, &v0));
   PetscCall(EPSSolve(eps));

@@ -11,7 +11,8 @@ struct _n_SLSpectrumSolver {
   PetscInt  hist_bins;    /* 0: no histogram                                 */
   PetscBool exact_counts; /* inertia counts also with a dense spectrum       */
   PetscInt  reduced_max;  /* largest class-reduced problem for the extremes (-1: always Krylov-Schur) */
-  PetscBool vectors;      /* also the eigenvectors of the stored extremes                              */
+  PetscBool vectors;      /* -sl_eig_vectors: the caller wants eigenvectors (SLSpectrumSolverGetVectors)    */
+  char     *prefix;       /* options prefix of the solver and its EPS (SLSpectrumSolverSetOptionsPrefix)   */
 };
 
 /* All P eigenvalues (ascending) and residual norms of the dense Hessian with EPSLAPACK. nvec > 0: also the

@@ -81,6 +81,8 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
 
   PetscCall(SLStudyCatchSignals());
   for (PetscInt p = 0; p < 2 && !stop; p++) {
+    /* the TS of this phase's communicator, configured once for all its runs */
+    if (s->train && phase[p].nrounds > 0 && phase[p].comm != MPI_COMM_NULL) PetscCall(SLTrainerSetUp(s->trainer, phase[p].comm));
     for (PetscInt r = 0; r < phase[p].nrounds && !stop; r++) {
       PetscInt  id = phase[p].run[r], finished = 0;
       PetscReal dc = 0; /* this rank's share of the cost finished this round */

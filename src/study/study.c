@@ -206,10 +206,13 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   }
   PetscCall(SLInitParamsSetFromOptions(&s->init, "sl_init_"));
   for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataSetFromOptions(s->data[i]));
+  /* The trainer and the spectrum solver: configured once here, used by every run (run.c) */
   PetscCall(SLTrainerCreate(comm, &s->trainer));
+  PetscCall(SLTrainerSetOptionsPrefix(s->trainer, "sl_train_"));
   PetscCall(SLTrainerSetFromOptions(s->trainer));
   PetscCall(SLTrainerGetLossType(s->trainer, &s->loss));
   PetscCall(SLSpectrumSolverCreate(comm, &s->eig));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s->eig, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s->eig));
 
   PetscCall(SLStudyCheckUnusedOptions(s));
