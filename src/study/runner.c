@@ -22,7 +22,7 @@ PetscErrorCode SLStudyCatchSignals(void)
 {
   PetscFunctionBeginUser;
   if (SLSignalsInstalled) PetscFunctionReturn(0);
-  for (int k = 0; k < 3; k++) {
+  for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(SLStopSignals); k++) {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SLSignalHandler;
@@ -90,10 +90,12 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
       int       sig;
       if (id >= 0) {
         SLRunSpec spec;
+        PetscReal cost;
         PetscCall(SLRunExecute(s, id, phase[p].comm, out, &SLInterrupt, &intr));
         PetscCall(SLStudyGetRun(s, id, &spec));
+        PetscCall(SLStudyRunCost(s, &spec, &cost));
         if (!intr) {
-          dc       = spec.cost / phase[p].group_size;
+          dc       = cost / phase[p].group_size;
           finished = 1;
         }
       }
