@@ -108,58 +108,63 @@ PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
 
 PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, PetscBool vectors, SLSpectrum *spec)
 {
-  SLModelInfo info;
-  PetscMPIInt nranks;
-  SLHessCount hc;
+  SLModelInfo    info;
+  PetscMPIInt    nranks;
+  SLHessCount    hc = NULL;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SLModelGetInfo(model, &info));
   PetscCallMPI(MPI_Comm_size(info.comm, &nranks));
-  PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
   PetscCall(PetscMemzero(spec, sizeof(*spec)));
+  PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  /* from here on a failure frees everything (spec included) and ends the event before it is returned */
   spec->P        = info.P;
   spec->nreduced = -1;
-  PetscCall(SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
   /* separate allocations: SLSpectrumReset frees each array on its own */
-  PetscCall(PetscMalloc1(spec->nvals, &spec->values));
-  PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
-  PetscCall(SLSpectrumSolverVectorCount(s, info.P, vectors, &spec->nvec));
+  SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvals, &spec->values));
+  SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvals, &spec->residuals));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumSolverVectorCount(s, info.P, vectors, &spec->nvec));
   if (spec->nvec > 0) { /* this rank's slice of the model's parameter vector */
     spec->vlocal = info.Plocal;
     spec->vstart = info.npn * info.hstart;
-    PetscCall(PetscMalloc1(spec->nvec, &spec->vector_values));
-    PetscCall(PetscMalloc1(PetscMax(spec->nvec * spec->vlocal, 1), &spec->vectors));
+    SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvec, &spec->vector_values));
+    SLTryOrCleanup(ierr, cleanup, PetscMalloc1(PetscMax(spec->nvec * spec->vlocal, 1), &spec->vectors));
   }
   /* the class aggregates: O(H) once, then every count is O(N^3) whatever the width */
-  PetscCall(SLHessCountCreate(model, data, type, part, &hc));
+  SLTryOrCleanup(ierr, cleanup, SLHessCountCreate(model, data, type, part, &hc));
   if (spec->method == SL_EIG_DENSE) {
-    PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals, spec->nvec, spec->vector_values, spec->vectors));
+    SLTryOrCleanup(ierr, cleanup, SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals, spec->nvec, spec->vector_values, spec->vectors));
     spec->nconv = spec->nvals;
   } else {
     const PetscInt nsmall = PetscMin(s->nev, info.P), nlarge = spec->nvals - nsmall;
     PetscInt       m;
 
-    PetscCall(SLSpectrumReducedSize(hc, &m));
+    SLTryOrCleanup(ierr, cleanup, SLSpectrumReducedSize(hc, &m));
     if (m <= s->reduced_max) {
-      PetscCall(SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
+      SLTryOrCleanup(ierr, cleanup, SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
       spec->nreduced = m;
     } else {
-      PetscCall(PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
-      PetscCall(SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
+      SLTryOrCleanup(ierr, cleanup, PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
+      SLTryOrCleanup(ierr, cleanup, SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
     }
     /* the values the vectors belong to: before SLSpectrumAnalyze's multiplicity check may change values[] */
-    if (spec->nvec > 0) PetscCall(PetscArraycpy(spec->vector_values, spec->values, spec->nvec));
+    if (spec->nvec > 0) SLTryOrCleanup(ierr, cleanup, PetscArraycpy(spec->vector_values, spec->values, spec->nvec));
   }
   if (spec->nvec > 0) { /* unit 2-norm and the sign rule, by deterministic reductions (spectrum_vectors.c) */
     SLHessClass cl;
 
-    PetscCall(SLHessCountGetClass(hc, &cl));
-    for (PetscInt j = 0; j < spec->nvec; j++) PetscCall(SLSpectrumVectorNormalize(cl, spec->vectors + j * spec->vlocal));
+    SLTryOrCleanup(ierr, cleanup, SLHessCountGetClass(hc, &cl));
+    for (PetscInt j = 0; j < spec->nvec; j++) SLTryOrCleanup(ierr, cleanup, SLSpectrumVectorNormalize(cl, spec->vectors + j * spec->vlocal));
   }
-  PetscCall(SLSpectrumAnalyze(s, hc, data, interpolating, spec));
-  if (interpolating && part != SL_HESS_RESIDUAL) PetscCall(SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumAnalyze(s, hc, data, interpolating, spec));
+  if (interpolating && part != SL_HESS_RESIDUAL) SLTryOrCleanup(ierr, cleanup, SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
+cleanup:
   PetscCall(SLHessCountDestroy(&hc));
   PetscCall(PetscLogEventEnd(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  if (ierr) PetscCall(SLSpectrumReset(spec));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

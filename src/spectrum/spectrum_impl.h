@@ -2,6 +2,15 @@
 #pragma once
 #include <splinelens/private/hessianimpl.h>
 
+/* A step of a computation whose failure the caller recovers from (a failed spectrum fails its run, not the study:
+ * run.c): on error, record it in ierr and jump to the function's cleanup code, which frees what the function
+ * allocated, ends its log events, then returns the error with PetscCall(ierr). */
+#define SLTryOrCleanup(ierr, label, ...) \
+  do { \
+    ierr = (__VA_ARGS__); \
+    if (PetscUnlikely(ierr)) goto label; \
+  } while (0)
+
 struct _n_SLSpectrumSolver {
   MPI_Comm  comm;
   PetscInt  dense_max;    /* largest P solved densely (one rank only)      */

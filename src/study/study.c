@@ -335,6 +335,7 @@ PetscErrorCode SLStudyDestroy(SLStudy *study)
   PetscCall(SLTrainerDestroy(&s->trainer));
   PetscCall(SLSpectrumSolverDestroy(&s->eig));
   PetscCall(PetscFree(s->canonical));
+  PetscCall(PetscFree(s->config_text));
   PetscCall(PetscFree(*study));
   PetscFunctionReturn(0);
 }
