@@ -223,13 +223,17 @@ static PetscErrorCode BenchCountEdges(SLModel model, SLData data, PetscReal lo, 
  * between barriers, with the event counters before (e0) and after (e1). */
 static PetscErrorCode BenchTimedSpectrum(const BenchOptions *o, SLModel model, SLData data, SLSpectrumSolver *s, SLSpectrum *spec, BenchEvent e0[BENCH_NEVENTS], BenchEvent e1[BENCH_NEVENTS], PetscLogDouble *t0, PetscLogDouble *t1)
 {
+  PetscBool vectors; /* -sl_eig_vectors */
+
   PetscFunctionBeginUser;
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(*s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(*s));
+  PetscCall(SLSpectrumSolverGetVectors(*s, &vectors));
   PetscCall(BenchEvents(e0));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   *t0 = MPI_Wtime();
-  PetscCall(SLSpectrumSolverCompute(*s, model, data, SL_LOSS_SUM, SL_HESS_FULL, o->point == BENCH_POINT_INIT, spec));
+  PetscCall(SLSpectrumSolverCompute(*s, model, data, SL_LOSS_SUM, SL_HESS_FULL, o->point == BENCH_POINT_INIT, vectors, spec));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   *t1 = MPI_Wtime();
   PetscCall(BenchEvents(e1));

@@ -18,6 +18,7 @@ typedef enum {
   SL_HESS_GAUSS_NEWTON, /* J^T J                          */
   SL_HESS_RESIDUAL      /* R (block-diagonal residual term) */
 } SLHessianPart;
+#define SL_NPARTS 3 /* number of Hessian parts (SLHessianPart values) */
 PETSC_EXTERN const char *const SLHessianParts[];
 
 typedef struct _n_SLNetwork *SLNetwork;

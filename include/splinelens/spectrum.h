@@ -4,7 +4,8 @@
  * matrix-free operator when that problem is too large (many data points); counts of
  * negative / zero / positive eigenvalues (exact, by inertia, when the spectrum is not complete), an exact
  * histogram, the checks of THEORY.md section 4, and optionally the eigenvectors of the extremes. Options under
- * "sl_eig_" (EPS options too: -sl_eig_eps_...).
+ * the solver's prefix (SLSpectrumSolverSetOptionsPrefix; the study uses "sl_eig_", EPS options too: -sl_eig_eps_...;
+ * the option names below are the study's).
  */
 #pragma once
 #include <splinelens/hessian.h>
@@ -57,20 +58,25 @@ typedef struct {
 
 typedef struct _n_SLSpectrumSolver *SLSpectrumSolver;
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s);
+/* Prefix of the solver's options and of its EPS (none by default; the study sets "sl_eig_"). */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetOptionsPrefix(SLSpectrumSolver s, const char prefix[]);
 /* -sl_eig_dense_max (largest P solved densely), -sl_eig_nev k, -sl_eig_tol, -sl_eig_zero_rtol,
  * -sl_eig_hist_bins (0: no histogram), -sl_eig_exact_counts (inertia counts also when dense),
  * -sl_eig_reduced_max (largest class-reduced problem for the extremes; -1: always Krylov-Schur),
- * -sl_eig_vectors (eigenvectors of the k smallest and k largest eigenvalues) */
+ * -sl_eig_vectors (the caller wants the eigenvectors of the k smallest and k largest eigenvalues: see
+ * SLSpectrumSolverGetVectors; the solver computes them when SLSpectrumSolverCompute is asked to) */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s);
 /* Method and number of stored values for an operator of size P on a communicator of size nranks. */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, SLEigMethod *method, PetscInt *nvals, PetscInt *nbins);
-/* -sl_eig_vectors: also compute the eigenvectors of the stored extremes (SLSpectrum.nvec and following). */
-PETSC_EXTERN PetscErrorCode SLSpectrumSolverSetVectors(SLSpectrumSolver s, PetscBool vectors);
-/* Number of eigenvectors stored for an operator of size P: 0 when -sl_eig_vectors is off, else min(2k, P)
- * whatever the method and nranks. */
+/* -sl_eig_vectors: whether the eigenvectors of the stored extremes are wanted (the study asks for them at init
+ * and final). */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetVectors(SLSpectrumSolver s, PetscBool *vectors);
+/* Number of eigenvectors stored for an operator of size P by a computation with -sl_eig_vectors' setting: 0 when
+ * it is off, else min(2k, P) whatever the method and nranks. */
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverGetVectorLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, PetscInt *nvec);
-/* interpolating: the point is an interpolating minimum (r = 0 to tolerance): enables the zero-count check. */
-PETSC_EXTERN PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec);
+/* interpolating: the point is an interpolating minimum (r = 0 to tolerance): enables the zero-count check.
+ * vectors: also the eigenvectors of the stored extremes (SLSpectrum.nvec = min(2k, P) and following). */
+PETSC_EXTERN PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, PetscBool vectors, SLSpectrum *spec);
 /* Compute overwrites *spec without freeing it: call SLSpectrumReset (frees, zeroes) before reusing one. */
 PETSC_EXTERN PetscErrorCode SLSpectrumReset(SLSpectrum *spec);
 PETSC_EXTERN PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer);

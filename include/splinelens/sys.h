@@ -52,9 +52,17 @@ PETSC_EXTERN PetscErrorCode SLBlockReduce(MPI_Comm comm, PetscInt H, PetscInt hs
 /* Broadcast a value known on the last rank (the owner of c) to every rank. */
 PETSC_EXTERN PetscErrorCode SLBcastFromLast(MPI_Comm comm, PetscReal *value);
 
+/* ---- the PETSc package (src/sys/package.c) ----
+ * Registers the splinelens class id and every log event (SLHessMult, SLHessCount, SLHessClass, SLSpectrum,
+ * SLSpecReduced, SLTrain); idempotent, called by the Create functions of the objects that log. */
+PETSC_EXTERN PetscErrorCode SLInitializePackage(void);
+PETSC_EXTERN PetscErrorCode SLFinalizePackage(void);
+
 /* ---- options (src/sys/options.c) ---- */
 
-/* If -<prefix><name+1> is set, check its value is one of the names of the PETSc enum list `list` (the
- * PetscOptionsEnum format: names, enum type name, prefix, NULL) and stop with an error that names the option,
- * the bad value and every valid value otherwise. PetscOptionsEnum's own message lists no valid values. */
+/* The index of value (case-insensitive) among the names of the PETSc enum list `list` (the PetscOptionsEnum
+ * format: names, enum type name, prefix, NULL); an error on comm naming option (e.g. "-sl_schemes"), the bad value
+ * and every valid value when it is none of them. PetscOptionsEnum's own message lists no valid values. */
+PETSC_EXTERN PetscErrorCode SLEnumFind(MPI_Comm comm, const char option[], const char *const list[], const char value[], PetscInt *idx);
+/* If -<prefix><name+1> is set, check its value with SLEnumFind (before PetscOptionsEnum reads it). */
 PETSC_EXTERN PetscErrorCode SLOptionsCheckEnum(const char prefix[], const char name[], const char *const list[]);

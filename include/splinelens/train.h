@@ -4,8 +4,8 @@
  * right-hand side jumps when a breakpoint crosses a data point) and very stiff at large alpha; there the
  * higher-order embedded pairs (5dp, 5f) were seen to accept unstable steps whose error estimates vanish (whole
  * neurons collapsing to 0), while 3bs stays stable and conserves q to the tolerance. Any TS type is selectable
- * under the prefix "sl_train_"
- * (-sl_train_ts_type, -sl_train_ts_adapt_type, ...). -sl_train_gd runs plain gradient descent: forward Euler
+ * under the trainer's options prefix (SLTrainerSetOptionsPrefix; the study uses "sl_train_": -sl_train_ts_type,
+ * -sl_train_ts_adapt_type, ...; the option names below are the study's). -sl_train_gd runs plain gradient descent: forward Euler
  * with fixed step = -sl_train_lr. -sl_train_conservative runs the implicit midpoint rule (1-stage Gauss, TSTHETA
  * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (THEORY.md
  * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
@@ -52,10 +52,18 @@ typedef struct {
 typedef struct _n_SLTrainer *SLTrainer;
 
 PETSC_EXTERN PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr);
-/* Options: -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
+/* Prefix of the trainer's options and of its TS's (none by default; the study sets "sl_train_"). Before
+ * SLTrainerSetFromOptions. */
+PETSC_EXTERN PetscErrorCode SLTrainerSetOptionsPrefix(SLTrainer tr, const char prefix[]);
+/* Options (with the prefix "sl_train_"): -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
  * -sl_train_lr, -sl_train_snapshots K, -sl_train_curve M, -sl_train_t0 (first log-spaced time > 0), -sl_train_loss
- * sum|mean, -sl_train_rtol, -sl_train_atol, and the TS options under -sl_train_. */
+ * sum|mean, -sl_train_rtol, -sl_train_atol, and the TS options under -sl_train_. Called once: it also sets up
+ * the TS for runs on the trainer's communicator (SLTrainerSetUp). */
 PETSC_EXTERN PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr);
+/* Configure the TS that runs on comm use (collective on comm): the method's defaults, then the TS options under
+ * the prefix, once per communicator; every later run on comm reuses it without parsing options. SLTrainerTrain
+ * calls it for a communicator it meets first; a study calls it for its run communicators before the runs. */
+PETSC_EXTERN PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm);
 PETSC_EXTERN PetscErrorCode SLTrainerGetLossType(SLTrainer tr, SLLossType *type);
 PETSC_EXTERN PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M);
 /* -sl_train_loss_tol: a state with loss <= it counts as interpolating. */

@@ -139,7 +139,7 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
   const PetscReal *x;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
+  PetscCall(SLInitializePackage());
   PetscCheck(data && data->N >= 1 && data->x && data->y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Data set is empty or not set up (call SLDataSetUp or SLDataSetPoints first)");
   PetscCheck(part >= SL_HESS_FULL && part <= SL_HESS_RESIDUAL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unknown SLHessianPart %d", (int)part);
   PetscCall(PetscLogEventBegin(SL_EVENT_HessClass, 0, 0, 0, 0));

@@ -115,12 +115,13 @@ static PetscInt SLInertiaLDL(PetscInt N, const PetscReal A[], const PetscBLASInt
 PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count, PetscBool *ok)
 {
   SLHessClass cl = hc->cl;
-  PetscInt    N  = cl->N, nneg, nnegS = 0;
-  PetscMPIInt rank;
+  PetscInt     N  = cl->N, nneg, nnegS = 0;
+  PetscMPIInt  rank;
+  PetscBLASInt info = 0; /* LAPACK's, on rank 0 */
 
   PetscFunctionBeginUser;
-  PetscCall(PetscLogEventBegin(SL_EVENT_HessCount, 0, 0, 0, 0));
   PetscCheck(!PetscIsNanReal(lambda), cl->info.comm, PETSC_ERR_ARG_OUTOFRANGE, "SLHessianCountBelow: lambda is NaN");
+  PetscCall(PetscLogEventBegin(SL_EVENT_HessCount, 0, 0, 0, 0));
   SLCountBlocks(cl, lambda, &nneg, ok);
   *count = -1;
   if (!*ok) {
@@ -152,16 +153,14 @@ PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count
   PetscCall(PetscLogFlops(3.0 * N * N + N * N * N / 3.0));
   PetscCallMPI(MPI_Comm_rank(cl->info.comm, &rank));
   if (rank == 0) {
-    PetscBLASInt info;
-
     PetscCallBLAS("LAPACKsytrf", LAPACKsytrf_("L", &hc->bN, hc->S, &hc->bN, hc->ipiv, hc->work, &hc->lwork, &info));
-    PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dsytrf failed on the %" PetscInt_FMT " x %" PetscInt_FMT " Schur complement (info %d)", N, N, (int)info);
-    nnegS = SLInertiaLDL(N, hc->S, hc->ipiv); /* info > 0: an exactly zero pivot, counted as not negative */
+    if (info >= 0) nnegS = SLInertiaLDL(N, hc->S, hc->ipiv); /* info > 0: an exactly zero pivot, counted as not negative */
   }
   PetscCallMPI(MPI_Bcast(&nnegS, 1, MPIU_INT, 0, cl->info.comm));
   *count = nneg + nnegS - N;
+  PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0)); /* before the checks: balanced on every path */
+  PetscCheck(info >= 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "LAPACK dsytrf failed on the %" PetscInt_FMT " x %" PetscInt_FMT " Schur complement (info %d)", N, N, (int)info);
   PetscCheck(*count >= 0 && *count <= cl->info.P, cl->info.comm, PETSC_ERR_PLIB, "Inertia count %" PetscInt_FMT " at lambda = %g outside [0, P = %" PetscInt_FMT "]", *count, (double)lambda, cl->info.P);
-  PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
 

@@ -4,25 +4,6 @@
 
 const char *const SLCoordinateNames[] = {"nn", "bdso", "SLCoordinates", "SL_COORD_", NULL};
 
-PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_Spectrum, SL_EVENT_HessClass, SL_EVENT_SpecReduced;
-
-PetscErrorCode SLHessianRegisterEvents(void)
-{
-  static PetscBool registered = PETSC_FALSE;
-  PetscClassId     cid;
-
-  PetscFunctionBeginUser;
-  if (registered) PetscFunctionReturn(0);
-  PetscCall(PetscClassIdRegister("SLHessian", &cid));
-  PetscCall(PetscLogEventRegister("SLHessMult", cid, &SL_EVENT_HessMult));
-  PetscCall(PetscLogEventRegister("SLHessCount", cid, &SL_EVENT_HessCount));
-  PetscCall(PetscLogEventRegister("SLSpectrum", cid, &SL_EVENT_Spectrum));
-  PetscCall(PetscLogEventRegister("SLHessClass", cid, &SL_EVENT_HessClass));     /* class setup and aggregates */
-  PetscCall(PetscLogEventRegister("SLSpecReduced", cid, &SL_EVENT_SpecReduced)); /* reduced eigenproblem solve */
-  registered = PETSC_TRUE;
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode SLModelGetInfo(SLModel model, SLModelInfo *info)
 {
   PetscFunctionBeginUser;

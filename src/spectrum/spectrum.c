@@ -11,7 +11,7 @@ const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_",
 PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
 {
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
+  PetscCall(SLInitializePackage());
   PetscCall(PetscNew(s));
   (*s)->comm         = comm;
   (*s)->dense_max    = 2000;
@@ -25,10 +25,18 @@ PetscErrorCode SLSpectrumSolverCreate(MPI_Comm comm, SLSpectrumSolver *s)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLSpectrumSolverSetOptionsPrefix(SLSpectrumSolver s, const char prefix[])
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree(s->prefix));
+  if (prefix && prefix[0]) PetscCall(PetscStrallocpy(prefix, &s->prefix));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
 {
   PetscFunctionBeginUser;
-  PetscOptionsBegin(s->comm, "sl_eig_", "Hessian spectra", NULL);
+  PetscOptionsBegin(s->comm, s->prefix, "Hessian spectra", NULL);
   PetscCall(PetscOptionsInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL));
   PetscCall(PetscOptionsInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL));
   PetscCall(PetscOptionsReal("-tol", "Eigensolver tolerance", "SLSpectrumSolverSetFromOptions", s->tol, &s->tol, NULL));
@@ -36,7 +44,7 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
   PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
-  PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverSetVectors", s->vectors, &s->vectors, NULL));
+  PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverGetVectors", s->vectors, &s->vectors, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
   PetscCheck(s->nev >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_nev %" PetscInt_FMT " must be >= 1", s->nev);
@@ -60,19 +68,27 @@ PetscErrorCode SLSpectrumSolverGetLayout(SLSpectrumSolver s, PetscInt P, PetscMP
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumSolverSetVectors(SLSpectrumSolver s, PetscBool vectors)
+PetscErrorCode SLSpectrumSolverGetVectors(SLSpectrumSolver s, PetscBool *vectors)
 {
   PetscFunctionBeginUser;
-  s->vectors = vectors;
+  *vectors = s->vectors;
+  PetscFunctionReturn(0);
+}
+
+/* the same k smallest and k largest for the dense and the Krylov method, whatever nranks */
+static PetscErrorCode SLSpectrumSolverVectorCount(SLSpectrumSolver s, PetscInt P, PetscBool vectors, PetscInt *nvec)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
+  *nvec = vectors ? PetscMin(2 * s->nev, P) : 0;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLSpectrumSolverGetVectorLayout(SLSpectrumSolver s, PetscInt P, PetscMPIInt nranks, PetscInt *nvec)
 {
   PetscFunctionBeginUser;
-  (void)nranks; /* the same k smallest and k largest for the dense and the Krylov method */
-  PetscCheck(P >= 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "Operator size P = %" PetscInt_FMT " must be >= 1", P);
-  *nvec = s->vectors ? PetscMin(2 * s->nev, P) : 0;
+  (void)nranks;
+  PetscCall(SLSpectrumSolverVectorCount(s, P, s->vectors, nvec));
   PetscFunctionReturn(0);
 }
 
@@ -90,60 +106,65 @@ PetscErrorCode SLSpectrumReset(SLSpectrum *spec)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, SLSpectrum *spec)
+PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool interpolating, PetscBool vectors, SLSpectrum *spec)
 {
-  SLModelInfo info;
-  PetscMPIInt nranks;
-  SLHessCount hc;
+  SLModelInfo    info;
+  PetscMPIInt    nranks;
+  SLHessCount    hc = NULL;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SLModelGetInfo(model, &info));
   PetscCallMPI(MPI_Comm_size(info.comm, &nranks));
-  PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
   PetscCall(PetscMemzero(spec, sizeof(*spec)));
+  PetscCall(PetscLogEventBegin(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  /* from here on a failure frees everything (spec included) and ends the event before it is returned */
   spec->P        = info.P;
   spec->nreduced = -1;
-  PetscCall(SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumSolverGetLayout(s, info.P, nranks, &spec->method, &spec->nvals, &spec->nbins));
   /* separate allocations: SLSpectrumReset frees each array on its own */
-  PetscCall(PetscMalloc1(spec->nvals, &spec->values));
-  PetscCall(PetscMalloc1(spec->nvals, &spec->residuals));
-  PetscCall(SLSpectrumSolverGetVectorLayout(s, info.P, nranks, &spec->nvec));
+  SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvals, &spec->values));
+  SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvals, &spec->residuals));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumSolverVectorCount(s, info.P, vectors, &spec->nvec));
   if (spec->nvec > 0) { /* this rank's slice of the model's parameter vector */
     spec->vlocal = info.Plocal;
     spec->vstart = info.npn * info.hstart;
-    PetscCall(PetscMalloc1(spec->nvec, &spec->vector_values));
-    PetscCall(PetscMalloc1(PetscMax(spec->nvec * spec->vlocal, 1), &spec->vectors));
+    SLTryOrCleanup(ierr, cleanup, PetscMalloc1(spec->nvec, &spec->vector_values));
+    SLTryOrCleanup(ierr, cleanup, PetscMalloc1(PetscMax(spec->nvec * spec->vlocal, 1), &spec->vectors));
   }
   /* the class aggregates: O(H) once, then every count is O(N^3) whatever the width */
-  PetscCall(SLHessCountCreate(model, data, type, part, &hc));
+  SLTryOrCleanup(ierr, cleanup, SLHessCountCreate(model, data, type, part, &hc));
   if (spec->method == SL_EIG_DENSE) {
-    PetscCall(SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals, spec->nvec, spec->vector_values, spec->vectors));
+    SLTryOrCleanup(ierr, cleanup, SLSpectrumDense(s, model, data, type, part, spec->values, spec->residuals, spec->nvec, spec->vector_values, spec->vectors));
     spec->nconv = spec->nvals;
   } else {
     const PetscInt nsmall = PetscMin(s->nev, info.P), nlarge = spec->nvals - nsmall;
     PetscInt       m;
 
-    PetscCall(SLSpectrumReducedSize(hc, &m));
+    SLTryOrCleanup(ierr, cleanup, SLSpectrumReducedSize(hc, &m));
     if (m <= s->reduced_max) {
-      PetscCall(SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
+      SLTryOrCleanup(ierr, cleanup, SLSpectrumReduced(hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
       spec->nreduced = m;
     } else {
-      PetscCall(PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
-      PetscCall(SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
+      SLTryOrCleanup(ierr, cleanup, PetscInfo(NULL, "Spectrum: reduced problem of size %" PetscInt_FMT " > -sl_eig_reduced_max %" PetscInt_FMT ": Krylov-Schur\n", m, s->reduced_max));
+      SLTryOrCleanup(ierr, cleanup, SLSpectrumKrylov(s, hc, nsmall, nlarge, spec->values, spec->residuals, &spec->nconv, spec->nvec > 0 ? spec->vectors : NULL));
     }
     /* the values the vectors belong to: before SLSpectrumAnalyze's multiplicity check may change values[] */
-    if (spec->nvec > 0) PetscCall(PetscArraycpy(spec->vector_values, spec->values, spec->nvec));
+    if (spec->nvec > 0) SLTryOrCleanup(ierr, cleanup, PetscArraycpy(spec->vector_values, spec->values, spec->nvec));
   }
   if (spec->nvec > 0) { /* unit 2-norm and the sign rule, by deterministic reductions (spectrum_vectors.c) */
     SLHessClass cl;
 
-    PetscCall(SLHessCountGetClass(hc, &cl));
-    for (PetscInt j = 0; j < spec->nvec; j++) PetscCall(SLSpectrumVectorNormalize(cl, spec->vectors + j * spec->vlocal));
+    SLTryOrCleanup(ierr, cleanup, SLHessCountGetClass(hc, &cl));
+    for (PetscInt j = 0; j < spec->nvec; j++) SLTryOrCleanup(ierr, cleanup, SLSpectrumVectorNormalize(cl, spec->vectors + j * spec->vlocal));
   }
-  PetscCall(SLSpectrumAnalyze(s, hc, data, interpolating, spec));
-  if (interpolating && part != SL_HESS_RESIDUAL) PetscCall(SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
+  SLTryOrCleanup(ierr, cleanup, SLSpectrumAnalyze(s, hc, data, interpolating, spec));
+  if (interpolating && part != SL_HESS_RESIDUAL) SLTryOrCleanup(ierr, cleanup, SLSpectrumGram(hc, &spec->ngram, &spec->gram_values));
+cleanup:
   PetscCall(SLHessCountDestroy(&hc));
   PetscCall(PetscLogEventEnd(SL_EVENT_Spectrum, 0, 0, 0, 0));
+  if (ierr) PetscCall(SLSpectrumReset(spec));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -165,6 +186,8 @@ PetscErrorCode SLSpectrumSolverView(SLSpectrumSolver s, PetscViewer viewer)
 PetscErrorCode SLSpectrumSolverDestroy(SLSpectrumSolver *s)
 {
   PetscFunctionBeginUser;
+  if (!s || !*s) PetscFunctionReturn(0);
+  PetscCall(PetscFree((*s)->prefix));
   PetscCall(PetscFree(*s));
   PetscFunctionReturn(0);
 }

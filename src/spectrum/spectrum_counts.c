@@ -18,6 +18,23 @@ static PetscBool SLNearValue(PetscInt n, const PetscReal v[], PetscReal t, Petsc
   return PETSC_FALSE;
 }
 
+/* The bin counts from the cumulative counts cum[] at the edges e[] (nbins + 1 each), with their sanity checks. */
+static PetscErrorCode SLHistogramCounts(SLSpectrum *spec, const PetscInt cum[], const PetscReal e[])
+{
+  const PetscInt nb = spec->nbins, P = spec->P;
+  PetscInt       sum = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(cum[0] == 0 && cum[nb] == P, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram: %" PetscInt_FMT " eigenvalues below %g and %" PetscInt_FMT " below %g, expected 0 and P = %" PetscInt_FMT, cum[0], (double)e[0], cum[nb], (double)e[nb], P);
+  for (PetscInt j = 0; j < nb; j++) {
+    PetscCheck(cum[j + 1] >= cum[j] && e[j + 1] > e[j], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram: counts or edges decrease at bin %" PetscInt_FMT, j);
+    spec->hist_counts[j] = cum[j + 1] - cum[j];
+    sum += spec->hist_counts[j];
+  }
+  PetscCheck(sum == P, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram counts sum to %" PetscInt_FMT ", not P = %" PetscInt_FMT, sum, P);
+  PetscFunctionReturn(0);
+}
+
 /* Exact histogram: bins of equal width on [lambda_min - pad, lambda_max + pad], counts by differences of the
  * inertia count at the edges. With a dense spectrum the edges are first moved off the computed eigenvalues,
  * so the dense binning is unambiguous; an edge on an eigenvalue of R is nudged (the edge reported is the
@@ -26,10 +43,11 @@ static PetscErrorCode SLSpectrumHistogram(SLHessCount hc, SLSpectrum *spec, Pets
 {
   const PetscInt nb = spec->nbins, P = spec->P;
   PetscReal     *e, width, lo, hi, pad, hscale;
-  PetscInt      *cum, sum = 0;
+  PetscInt      *cum;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc1(nb + 1, &spec->hist_edges));
+  PetscCall(PetscMalloc1(nb + 1, &spec->hist_edges)); /* spec's arrays: freed by SLSpectrumReset */
   PetscCall(PetscMalloc1(nb, &spec->hist_counts));
   PetscCall(PetscMalloc1(nb + 1, &cum));
   e = spec->hist_edges;
@@ -46,22 +64,16 @@ static PetscErrorCode SLSpectrumHistogram(SLHessCount hc, SLSpectrum *spec, Pets
     for (PetscInt j = 0; j <= nb; j++)
       for (PetscInt t = 0; t < 100 && SLNearValue(P, spec->values, e[j], tol); t++) e[j] += 2 * tol;
   }
-  for (PetscInt j = 0; j <= nb; j++) PetscCall(SLHessCountEvalNudged(hc, e[j], 1, &cum[j], &e[j]));
+  for (PetscInt j = 0; j <= nb; j++) SLTryOrCleanup(ierr, cleanup, SLHessCountEvalNudged(hc, e[j], 1, &cum[j], &e[j]));
   for (PetscInt t = 0; t < 10 && cum[0] > 0; t++) {
     e[0] -= width;
-    PetscCall(SLHessCountEvalNudged(hc, e[0], -1, &cum[0], &e[0]));
+    SLTryOrCleanup(ierr, cleanup, SLHessCountEvalNudged(hc, e[0], -1, &cum[0], &e[0]));
   }
   for (PetscInt t = 0; t < 10 && cum[nb] < P; t++) {
     e[nb] += width;
-    PetscCall(SLHessCountEvalNudged(hc, e[nb], 1, &cum[nb], &e[nb]));
+    SLTryOrCleanup(ierr, cleanup, SLHessCountEvalNudged(hc, e[nb], 1, &cum[nb], &e[nb]));
   }
-  PetscCheck(cum[0] == 0 && cum[nb] == P, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram: %" PetscInt_FMT " eigenvalues below %g and %" PetscInt_FMT " below %g, expected 0 and P = %" PetscInt_FMT, cum[0], (double)e[0], cum[nb], (double)e[nb], P);
-  for (PetscInt j = 0; j < nb; j++) {
-    PetscCheck(cum[j + 1] >= cum[j] && e[j + 1] > e[j], PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram: counts or edges decrease at bin %" PetscInt_FMT, j);
-    spec->hist_counts[j] = cum[j + 1] - cum[j];
-    sum += spec->hist_counts[j];
-  }
-  PetscCheck(sum == P, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Exact histogram counts sum to %" PetscInt_FMT ", not P = %" PetscInt_FMT, sum, P);
+  SLTryOrCleanup(ierr, cleanup, SLHistogramCounts(spec, cum, e));
   if (spec->method == SL_EIG_DENSE) { /* the dense spectrum binned with the same edges must agree */
     PetscInt k = 0;
 
@@ -75,7 +87,9 @@ static PetscErrorCode SLSpectrumHistogram(SLHessCount hc, SLSpectrum *spec, Pets
       if (c != spec->hist_counts[j]) spec->check_counts = 0;
     }
   }
+cleanup:
   PetscCall(PetscFree(cum));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

@@ -127,49 +127,54 @@ static PetscErrorCode SLEigConverged(EPS eps, PetscScalar er, PetscScalar ei, Pe
  * order (closest to the end first), X (NULL: none) the local slices of their eigenvectors (nev x Plocal). */
 static PetscErrorCode SLKrylovEnd(SLSpectrumSolver s, Mat A, Vec v0, EPSWhich which, PetscInt nev, SLEigConvCtx *conv, PetscReal lam[], PetscReal res[], PetscInt *got, PetscReal X[])
 {
-  EPS      eps;
-  Vec      x;
-  PetscInt nconv, P;
-  MPI_Comm comm;
+  EPS            eps;
+  Vec            x = NULL;
+  PetscInt       nconv, P;
+  MPI_Comm       comm;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCall(PetscObjectGetComm((PetscObject)A, &comm));
   PetscCall(EPSCreate(comm, &eps));
-  PetscCall(EPSSetOperators(eps, A, NULL));
-  PetscCall(EPSSetProblemType(eps, EPS_HEP));
-  PetscCall(EPSSetType(eps, EPSKRYLOVSCHUR));
+  /* from here on a failure (EPS options, the solve) frees the EPS before it is returned */
+  SLTryOrCleanup(ierr, cleanup, EPSSetOperators(eps, A, NULL));
+  SLTryOrCleanup(ierr, cleanup, EPSSetProblemType(eps, EPS_HEP));
+  SLTryOrCleanup(ierr, cleanup, EPSSetType(eps, EPSKRYLOVSCHUR));
   /* a wider basis and more restarts than SLEPc's defaults: the wanted end of a Hessian spectrum is often
    * clustered (small negative eigenvalues next to many tiny ones), which stalls a 2k-vector basis */
-  PetscCall(MatGetSize(A, &P, NULL));
-  PetscCall(EPSSetDimensions(eps, nev, PetscMin(P, PetscMax(2 * nev, nev + 35)), PETSC_DEFAULT));
-  PetscCall(EPSSetTolerances(eps, s->tol, 1000));
-  PetscCall(EPSSetWhichEigenpairs(eps, which));
-  PetscCall(EPSSetConvergenceTestFunction(eps, SLEigConverged, conv, NULL));
-  PetscCall(EPSSetOptionsPrefix(eps, "sl_eig_"));
-  PetscCall(EPSSetFromOptions(eps));
-  PetscCall(EPSSetInitialSpace(eps, 1, &v0));
-  PetscCall(EPSSolve(eps));
-  PetscCall(EPSGetConverged(eps, &nconv));
+  SLTryOrCleanup(ierr, cleanup, MatGetSize(A, &P, NULL));
+  SLTryOrCleanup(ierr, cleanup, EPSSetDimensions(eps, nev, PetscMin(P, PetscMax(2 * nev, nev + 35)), PETSC_DEFAULT));
+  SLTryOrCleanup(ierr, cleanup, EPSSetTolerances(eps, s->tol, 1000));
+  SLTryOrCleanup(ierr, cleanup, EPSSetWhichEigenpairs(eps, which));
+  SLTryOrCleanup(ierr, cleanup, EPSSetConvergenceTestFunction(eps, SLEigConverged, conv, NULL));
+  SLTryOrCleanup(ierr, cleanup, EPSSetOptionsPrefix(eps, s->prefix));
+  SLTryOrCleanup(ierr, cleanup, EPSSetFromOptions(eps));
+  SLTryOrCleanup(ierr, cleanup, EPSSetInitialSpace(eps, 1, &v0));
+  SLTryOrCleanup(ierr, cleanup, EPSSolve(eps));
+  SLTryOrCleanup(ierr, cleanup, EPSGetConverged(eps, &nconv));
   *got = PetscMin(nconv, nev);
-  if (nconv < nev) PetscCall(PetscInfo(NULL, "Krylov-Schur (%s end) converged %" PetscInt_FMT " of %" PetscInt_FMT " eigenvalues\n", which == EPS_LARGEST_REAL ? "largest" : "smallest", nconv, nev));
-  PetscCall(MatCreateVecs(A, &x, NULL));
+  if (nconv < nev) SLTryOrCleanup(ierr, cleanup, PetscInfo(NULL, "Krylov-Schur (%s end) converged %" PetscInt_FMT " of %" PetscInt_FMT " eigenvalues\n", which == EPS_LARGEST_REAL ? "largest" : "smallest", nconv, nev));
+  SLTryOrCleanup(ierr, cleanup, MatCreateVecs(A, &x, NULL));
   for (PetscInt i = 0; i < *got; i++) {
     PetscScalar ki;
 
-    PetscCall(EPSGetEigenpair(eps, i, &lam[i], &ki, x, NULL));
-    PetscCall(EPSComputeError(eps, i, EPS_ERROR_ABSOLUTE, &res[i]));
+    SLTryOrCleanup(ierr, cleanup, EPSGetEigenpair(eps, i, &lam[i], &ki, x, NULL));
+    SLTryOrCleanup(ierr, cleanup, EPSComputeError(eps, i, EPS_ERROR_ABSOLUTE, &res[i]));
     if (X) {
       const PetscScalar *xa;
       PetscInt           nloc;
 
-      PetscCall(VecGetLocalSize(x, &nloc));
-      PetscCall(VecGetArrayRead(x, &xa));
-      PetscCall(PetscArraycpy(X + i * nloc, xa, nloc));
-      PetscCall(VecRestoreArrayRead(x, &xa));
+      SLTryOrCleanup(ierr, cleanup, VecGetLocalSize(x, &nloc));
+      SLTryOrCleanup(ierr, cleanup, VecGetArrayRead(x, &xa));
+      SLTryOrCleanup(ierr, cleanup, PetscArraycpy(X + i * nloc, xa, nloc));
+      SLTryOrCleanup(ierr, cleanup, VecRestoreArrayRead(x, &xa));
     }
   }
+  ierr = 0;
+cleanup:
   PetscCall(VecDestroy(&x));
   PetscCall(EPSDestroy(&eps));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -199,8 +204,9 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsm
   Vec          v0, dg;
   PetscInt     lo, hi, gs = 0, gl = 0, nv = nsmall + nlarge, *row;
   PetscReal   *lam, *res, *X = NULL, *Y = NULL; /* X: vectors of one end in EPS order; Y: all rows, values[] order */
-  PetscScalar *v;
-  SLEigConvCtx conv;
+  PetscScalar   *v;
+  SLEigConvCtx   conv;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SLHessCountGetClass(hc, &cl));
@@ -225,7 +231,7 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsm
     row[i]                   = i;
   }
   if (nlarge > 0) {
-    PetscCall(SLKrylovEnd(s, A, v0, EPS_LARGEST_REAL, nlarge, &conv, lam, res, &gl, X));
+    SLTryOrCleanup(ierr, cleanup, SLKrylovEnd(s, A, v0, EPS_LARGEST_REAL, nlarge, &conv, lam, res, &gl, X));
     /* EPS order is descending: the largest goes last */
     for (PetscInt j = 0; j < gl; j++) {
       values[nv - 1 - j]    = lam[j];
@@ -235,7 +241,7 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsm
     if (gl > 0) conv.nrm = PetscMax(conv.nrm, PetscAbsReal(lam[0]));
   }
   if (nsmall > 0) {
-    PetscCall(SLKrylovEnd(s, A, v0, EPS_SMALLEST_REAL, nsmall, &conv, lam, res, &gs, X));
+    SLTryOrCleanup(ierr, cleanup, SLKrylovEnd(s, A, v0, EPS_SMALLEST_REAL, nsmall, &conv, lam, res, &gs, X));
     for (PetscInt j = 0; j < gs; j++) {
       values[j]    = lam[j];
       residuals[j] = res[j];
@@ -252,11 +258,13 @@ PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsm
 
       for (PetscInt p = 0; p < hi - lo; p++) vecs[i * (hi - lo) + p] = got ? Y[row[i] * (hi - lo) + p] : (PetscReal)NAN;
     }
-    PetscCall(PetscFree2(X, Y));
   }
+cleanup: /* the solves can fail (EPS options, convergence breakdown): free everything either way */
+  PetscCall(PetscFree2(X, Y));
   PetscCall(PetscFree3(lam, res, row));
   PetscCall(VecDestroy(&v0));
   PetscCall(VecDestroy(&dg));
   PetscCall(MatDestroy(&A));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,15 @@
 #include <splinelens/spectrum.h>
 #include <splinelens/private/hessianimpl.h>
 
+/* A step of a computation whose failure the caller recovers from (a failed spectrum fails its run, not the study:
+ * run.c): on error, record it in ierr and jump to the function's cleanup code, which frees what the function
+ * allocated, ends its log events, then returns the error with PetscCall(ierr). */
+#define SLTryOrCleanup(ierr, label, ...) \
+  do { \
+    ierr = (__VA_ARGS__); \
+    if (PetscUnlikely(ierr)) goto label; \
+  } while (0)
+
 struct _n_SLSpectrumSolver {
   MPI_Comm  comm;
   PetscInt  dense_max;    /* largest P solved densely (one rank only)      */
@@ -12,7 +21,8 @@ struct _n_SLSpectrumSolver {
   PetscInt  hist_bins;    /* 0: no histogram                                 */
   PetscBool exact_counts; /* inertia counts also with a dense spectrum       */
   PetscInt  reduced_max;  /* largest class-reduced problem for the extremes (-1: always Krylov-Schur) */
-  PetscBool vectors;      /* also the eigenvectors of the stored extremes                              */
+  PetscBool vectors;      /* -sl_eig_vectors: the caller wants eigenvectors (SLSpectrumSolverGetVectors)    */
+  char     *prefix;       /* options prefix of the solver and its EPS (SLSpectrumSolverSetOptionsPrefix)   */
 };
 
 /* All P eigenvalues (ascending) and residual norms of the dense Hessian with EPSLAPACK. nvec > 0: also the

@@ -89,6 +89,7 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
   PetscReal     *kv, *kr, *out, *outr, blo, bhi, delta = 10 * s->tol * scale;
   PetscInt       ng, fs = 0, fl = 0, before = spec->nconv, changed = 0;
   PetscReal     *orig;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   if (!(delta > 0)) PetscFunctionReturn(0);
@@ -104,7 +105,7 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
       kv[ng]   = spec->values[i];
       kr[ng++] = spec->residuals[i];
     }
-  PetscCall(SLRepairEnd(hc, P, 1, nsmall, ng, kv, kr, blo, bhi, delta, out, outr, &fs));
+  SLTryOrCleanup(ierr, cleanup, SLRepairEnd(hc, P, 1, nsmall, ng, kv, kr, blo, bhi, delta, out, outr, &fs)); /* counts can fail */
   for (PetscInt i = 0; i < nsmall; i++) {
     spec->values[i]    = i < fs ? out[i] : (PetscReal)NAN;
     spec->residuals[i] = i < fs ? outr[i] : (PetscReal)NAN;
@@ -119,7 +120,7 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
       kr[ng++] = spec->residuals[i];
     }
   }
-  PetscCall(SLRepairEnd(hc, P, -1, nlarge, ng, kv, kr, -bhi, -blo, delta, out, outr, &fl));
+  SLTryOrCleanup(ierr, cleanup, SLRepairEnd(hc, P, -1, nlarge, ng, kv, kr, -bhi, -blo, delta, out, outr, &fl));
   for (PetscInt t = 0; t < nlarge; t++) {
     const PetscInt i = nsmall + nlarge - 1 - t;
 
@@ -129,8 +130,11 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
   spec->nconv = fs + fl;
   for (PetscInt i = 0; i < nv; i++)
     if (!(orig[i] == spec->values[i])) changed++;
+  ierr = 0;
   if (changed) PetscCall(PetscInfo(NULL, "Krylov extremes: %" PetscInt_FMT " of %" PetscInt_FMT " values changed by the multiplicity check with inertia counts (%" PetscInt_FMT " had converged, %" PetscInt_FMT " now)\n", changed, nv, before, spec->nconv));
+cleanup:
   PetscCall(PetscFree5(kv, kr, out, outr, orig));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
@@ -161,6 +165,7 @@ PetscErrorCode SLSpectrumExtremesVerify(SLSpectrumSolver s, SLHessCount hc, SLSp
 {
   const PetscReal delta = 10 * s->tol * scale;
   PetscReal      *u;
+  PetscErrorCode  ierr = 0;
 
   PetscFunctionBeginUser;
   *ok = PETSC_TRUE;
@@ -168,7 +173,9 @@ PetscErrorCode SLSpectrumExtremesVerify(SLSpectrumSolver s, SLHessCount hc, SLSp
   PetscCall(SLVerifyEnd(hc, spec->P, 1, nsmall, spec->values, delta, ok));
   PetscCall(PetscMalloc1(PetscMax(nlarge, 1), &u));
   for (PetscInt t = 0; t < nlarge; t++) u[t] = -spec->values[nsmall + nlarge - 1 - t]; /* largest first */
-  if (*ok) PetscCall(SLVerifyEnd(hc, spec->P, -1, nlarge, u, delta, ok));
+  if (*ok) SLTryOrCleanup(ierr, cleanup, SLVerifyEnd(hc, spec->P, -1, nlarge, u, delta, ok)); /* counts can fail */
+cleanup:
   PetscCall(PetscFree(u));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }

@@ -78,10 +78,15 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
 }
 
 /* Every selected spectrum at a stage; *ok becomes false if a check fails. row: 0 at init and final, k at snapshot
- * k (each stored piece then starts at row k of the run's slice: k scalars, k x the per-spectrum length). */
+ * k (each stored piece then starts at row k of the run's slice: k scalars, k x the per-spectrum length).
+ * Eigenvectors (-sl_eig_vectors) are stored at init and final only. */
 static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
 {
+  PetscBool vectors;
+
   PetscFunctionBeginUser;
+  PetscCall(SLSpectrumSolverGetVectors(eig, &vectors));
+  if (stage == SL_STAGE_SNAPSHOTS) vectors = PETSC_FALSE;
   for (PetscInt c = 0; c < 2; c++)
     for (PetscInt p = 0; p < 3; p++) {
       SLModel           model = {(SLCoordinates)c, net, sp};
@@ -93,7 +98,7 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
       PetscCall(PetscMemzero(&spec, sizeof(spec)));
       /* A numerical failure (e.g. LAPACK on a degenerate end state) fails this run, not the study. */
       PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
-      ierr = SLSpectrumSolverCompute(eig, model, data, s->loss, (SLHessianPart)p, interpolating, &spec);
+      ierr = SLSpectrumSolverCompute(eig, model, data, s->loss, (SLHessianPart)p, interpolating, vectors, &spec);
       PetscCall(PetscPopErrorHandler());
       if (ierr) {
         const char *text = NULL;
@@ -151,11 +156,8 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
   SLSpline  ssp;
   PetscInt  P, Plocal;
   PetscReal loss_tol;
-  PetscInt  nvec;
 
   PetscFunctionBeginUser;
-  PetscCall(SLSpectrumSolverGetVectorLayout(eig, 1, 1, &nvec));
-  PetscCall(SLSpectrumSolverSetVectors(eig, PETSC_FALSE)); /* eigenvectors are stored at init and final only */
   PetscCall(SLTrainerGetLossTol(tr, &loss_tol));
   PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
   PetscCall(SLNetworkDuplicate(net, &scratch));
@@ -168,7 +170,6 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
   }
   PetscCall(SLSplineDestroy(&ssp));
   PetscCall(SLNetworkDestroy(&scratch));
-  PetscCall(SLSpectrumSolverSetVectors(eig, (PetscBool)(nvec > 0)));
   PetscFunctionReturn(0);
 }
 
@@ -238,8 +239,8 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   SLData           data;
   SLNetwork        net;
   SLSpline         sp;
-  SLTrainer        tr;
-  SLSpectrumSolver eig;
+  SLTrainer        tr  = s->trainer; /* configured once for the study (SLStudySetFromOptions) */
+  SLSpectrumSolver eig = s->eig;
   SLTrainResult    res;
   PetscMPIInt      rank, wrank, size;
   PetscBool        leader, ok = PETSC_TRUE;
@@ -261,10 +262,6 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   PetscCall(SLNetworkCreate(comm, r.width, s->output_bias, &net));
   PetscCall(SLNetworkInitialize(net, &ip));
   PetscCall(SLSplineCreateFromNetwork(net, &sp));
-  PetscCall(SLSpectrumSolverCreate(comm, &eig));
-  PetscCall(SLSpectrumSolverSetFromOptions(eig));
-  PetscCall(SLTrainerCreate(comm, &tr));
-  PetscCall(SLTrainerSetFromOptions(tr));
   PetscCall(SLTrainerSetInterruptFlag(tr, flag));
   PetscCall(PetscMemzero(&res, sizeof(res)));
 
@@ -292,8 +289,6 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     if (leader) PetscCall(SLOutputSetStatus(out, id, res.failed || failure[0] ? SL_RUN_FAILED : SL_RUN_DONE));
   }
   PetscCall(SLTrainResultReset(&res));
-  PetscCall(SLTrainerDestroy(&tr));
-  PetscCall(SLSpectrumSolverDestroy(&eig));
   PetscCall(SLSplineDestroy(&sp));
   PetscCall(SLNetworkDestroy(&net));
   PetscFunctionReturn(0);

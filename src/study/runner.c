@@ -22,7 +22,7 @@ PetscErrorCode SLStudyCatchSignals(void)
 {
   PetscFunctionBeginUser;
   if (SLSignalsInstalled) PetscFunctionReturn(0);
-  for (int k = 0; k < 3; k++) {
+  for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(SLStopSignals); k++) {
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SLSignalHandler;
@@ -81,6 +81,8 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
 
   PetscCall(SLStudyCatchSignals());
   for (PetscInt p = 0; p < 2 && !stop; p++) {
+    /* the TS of this phase's communicator, configured once for all its runs */
+    if (s->train && phase[p].nrounds > 0 && phase[p].comm != MPI_COMM_NULL) PetscCall(SLTrainerSetUp(s->trainer, phase[p].comm));
     for (PetscInt r = 0; r < phase[p].nrounds && !stop; r++) {
       PetscInt  id = phase[p].run[r], finished = 0;
       PetscReal dc = 0; /* this rank's share of the cost finished this round */
@@ -88,10 +90,12 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
       int       sig;
       if (id >= 0) {
         SLRunSpec spec;
+        PetscReal cost;
         PetscCall(SLRunExecute(s, id, phase[p].comm, out, &SLInterrupt, &intr));
         PetscCall(SLStudyGetRun(s, id, &spec));
+        PetscCall(SLStudyRunCost(s, &spec, &cost));
         if (!intr) {
-          dc       = spec.cost / phase[p].group_size;
+          dc       = cost / phase[p].group_size;
           finished = 1;
         }
       }

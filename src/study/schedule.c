@@ -21,7 +21,7 @@ static PetscErrorCode SLScheduleOrder(SLStudy s, SLCostId **order)
   for (PetscInt i = 0; i < s->nruns; i++) {
     SLRunSpec r;
     PetscCall(SLStudyGetRun(s, i, &r));
-    (*order)[i].cost = r.cost;
+    PetscCall(SLStudyRunCost(s, &r, &(*order)[i].cost));
     (*order)[i].id   = i;
   }
   qsort(*order, (size_t)s->nruns, sizeof(SLCostId), SLCompareCost);
@@ -89,7 +89,7 @@ PetscErrorCode SLScheduleCreate(SLStudy s, const PetscInt status[], SLPhase phas
     PetscCall(SLStudyGetRun(s, id, &r));
     P = 3 * r.width + (s->output_bias ? 1 : 0);
     PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
-    if (size > 1 && r.cost > s->wide_threshold && method != SL_EIG_DENSE) wide[nwide++] = order[j];
+    if (size > 1 && order[j].cost > s->wide_threshold && method != SL_EIG_DENSE) wide[nwide++] = order[j];
     else small[nsmall++] = order[j];
   }
   /* Phase 0: wide runs on groups of G ranks. */

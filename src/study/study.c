@@ -3,27 +3,6 @@
 #include <stdio.h>
 #include "study_impl.h"
 
-/* Look a name up in a PETSc enum list (name table followed by type name, prefix, NULL). */
-static PetscErrorCode SLEnumLookup(MPI_Comm comm, const char *const list[], const char option[], const char value[], PetscInt *idx)
-{
-  PetscInt n = 0;
-  char     valid[512] = "";
-
-  PetscFunctionBeginUser;
-  while (list[n + 3]) n++; /* the list ends with typename, prefix, NULL */
-  n = n + 1;
-  *idx = -1;
-  for (PetscInt i = 0; i < n; i++) {
-    PetscBool eq;
-    PetscCall(PetscStrcasecmp(list[i], value, &eq));
-    if (eq) *idx = i;
-    PetscCall(PetscStrlcat(valid, i ? ", " : "", sizeof(valid)));
-    PetscCall(PetscStrlcat(valid, list[i], sizeof(valid)));
-  }
-  PetscCheck(*idx >= 0, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"; valid values: %s", option, value, valid);
-  PetscFunctionReturn(0);
-}
-
 /* PETSc reports an array option given with no value as not set: an explicitly empty axis must be an error,
  * not a silent fall-back to the default. */
 static PetscErrorCode SLCheckNotEmpty(MPI_Comm comm, const char option[], PetscBool set, PetscInt n)
@@ -50,7 +29,7 @@ static PetscErrorCode SLOptionsSubset(MPI_Comm comm, const char option[], const 
   for (PetscInt i = 0; i < nlist; i++) sel[i] = PETSC_FALSE;
   for (PetscInt i = 0; i < n; i++) {
     PetscInt idx;
-    PetscCall(SLEnumLookup(comm, list, option, vals[i], &idx));
+    PetscCall(SLEnumFind(comm, option, list, vals[i], &idx));
     PetscCheck(idx < nlist, comm, PETSC_ERR_USER, "Option %s: unknown value \"%s\"", option, vals[i]);
     sel[idx] = PETSC_TRUE;
     PetscCall(PetscFree(vals[i]));
@@ -84,7 +63,7 @@ PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
   s->schemes[0] = SL_INIT_LECUN_NORMAL;
   s->coords[SL_COORD_NN] = s->coords[SL_COORD_BDSO] = PETSC_TRUE;
   s->parts[SL_HESS_FULL] = PETSC_TRUE;
-  s->stages[0] = s->stages[1] = PETSC_TRUE;
+  s->stages[SL_STAGE_INIT] = s->stages[SL_STAGE_FINAL] = PETSC_TRUE;
   s->max_snapshot_params = 200000;
   s->wide_threshold = 1e12;
   s->wide_ranks     = -1;
@@ -163,7 +142,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
     s->nscheme = n;
     for (PetscInt i = 0; i < n; i++) {
       PetscInt idx;
-      PetscCall(SLEnumLookup(comm, SLInitSchemes, "-sl_schemes", names[i], &idx));
+      PetscCall(SLEnumFind(comm, "-sl_schemes", SLInitSchemes, names[i], &idx));
       s->schemes[i] = (SLInitScheme)idx;
       PetscCall(PetscFree(names[i]));
     }
@@ -182,8 +161,8 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
     PetscCall(SLDataCreate("sine", &s->data[0]));
   }
   PetscCall(PetscOptionsBool("-sl_output_bias", "Networks have an output bias c", "SLStudySetFromOptions", s->output_bias, &s->output_bias, NULL));
-  PetscCall(SLOptionsSubset(comm, "-sl_coords", "Coordinate systems of the Hessians: nn, bdso", SLCoordinateNames, 2, s->coords, PetscOptionsObject));
-  PetscCall(SLOptionsSubset(comm, "-sl_hess_parts", "Hessian parts whose spectra are computed: full, gauss_newton, residual", SLHessianParts, 3, s->parts, PetscOptionsObject));
+  PetscCall(SLOptionsSubset(comm, "-sl_coords", "Coordinate systems of the Hessians: nn, bdso", SLCoordinateNames, SL_NCOORDS, s->coords, PetscOptionsObject));
+  PetscCall(SLOptionsSubset(comm, "-sl_hess_parts", "Hessian parts whose spectra are computed: full, gauss_newton, residual", SLHessianParts, SL_NPARTS, s->parts, PetscOptionsObject));
   PetscCall(SLOptionsSubset(comm, "-sl_hess_stages", "When Hessian spectra are computed: init, final, snapshots (at every parameter snapshot of training)", SLStageNames, SL_NSTAGES, s->stages, PetscOptionsObject));
   PetscCall(PetscOptionsInt("-sl_output_max_snapshot_params", "Runs with more parameters store no parameter snapshots", "SLStudySetFromOptions", s->max_snapshot_params, &s->max_snapshot_params, NULL));
   PetscCall(PetscOptionsReal("-sl_wide_threshold", "Runs whose cost estimate exceeds this (and that are too large for a dense spectrum) run on a group of ranks", "SLStudySetFromOptions", s->wide_threshold, &s->wide_threshold, NULL));
@@ -206,10 +185,13 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   }
   PetscCall(SLInitParamsSetFromOptions(&s->init, "sl_init_"));
   for (PetscInt i = 0; i < s->ndata; i++) PetscCall(SLDataSetFromOptions(s->data[i]));
+  /* The trainer and the spectrum solver: configured once here, used by every run (run.c) */
   PetscCall(SLTrainerCreate(comm, &s->trainer));
+  PetscCall(SLTrainerSetOptionsPrefix(s->trainer, "sl_train_"));
   PetscCall(SLTrainerSetFromOptions(s->trainer));
   PetscCall(SLTrainerGetLossType(s->trainer, &s->loss));
   PetscCall(SLSpectrumSolverCreate(comm, &s->eig));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s->eig, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s->eig));
 
   PetscCall(SLStudyCheckUnusedOptions(s));
@@ -249,7 +231,7 @@ PetscErrorCode SLStudySetUp(SLStudy s)
     PetscCall(SLDataSetUp(s->data[i]));
   }
   any = PETSC_FALSE;
-  for (PetscInt i = 0; i < 2; i++) any = (PetscBool)(any || s->coords[i]);
+  for (PetscInt i = 0; i < SL_NCOORDS; i++) any = (PetscBool)(any || s->coords[i]);
   PetscCheck(any, comm, PETSC_ERR_USER, "Option -sl_coords: select at least one of nn, bdso");
   PetscCheck(s->slice_count >= 1, comm, PETSC_ERR_USER, "Option -sl_slice_count must be >= 1, got %" PetscInt_FMT, s->slice_count);
   PetscCheck(s->slice_index >= 0 && s->slice_index < s->slice_count, comm, PETSC_ERR_USER, "Option -sl_slice_index must be in [0, %" PetscInt_FMT "), got %" PetscInt_FMT, s->slice_count, s->slice_index);
@@ -268,8 +250,7 @@ PetscErrorCode SLStudySetUp(SLStudy s)
 
 PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
 {
-  PetscInt  rest = id, P, N;
-  PetscReal evals, hess = 0;
+  PetscInt rest = id;
 
   PetscFunctionBeginUser;
   PetscCheck(id >= 0 && id < s->nruns, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Run id %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", id, s->nruns);
@@ -286,25 +267,6 @@ PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
   r->seed     = s->seeds[r->i_seed];
   r->alpha    = s->alphas[r->i_alpha];
   r->scheme   = s->schemes[r->i_scheme];
-  /* Cost model (arbitrary units ~ flops): training is evals x P x N; each spectrum is P^3 dense, or
-   * a few hundred products of O(P N) plus the inertia counts O(P N^2) per histogram edge. */
-  P = 3 * r->width + (s->output_bias ? 1 : 0);
-  N = s->data[r->i_data]->N;
-  PetscCall(SLTrainerGetCostEstimate(s->trainer, &evals));
-  if (!s->train) evals = 1;
-  {
-    SLEigMethod method;
-    PetscInt    nvals, nbins, nspec = 0;
-    PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
-    PetscInt    K, M;
-    PetscCall(SLTrainerGetOutputSizes(s->trainer, &K, &M));
-    for (PetscInt st = 0; st < SL_NSTAGES; st++)
-      for (PetscInt c = 0; c < 2; c++)
-        for (PetscInt p = 0; p < 3; p++) nspec += (s->stages[st] && s->coords[c] && s->parts[p]) * (st == SL_STAGE_SNAPSHOTS ? (s->train ? K : 0) : 1);
-    hess = method == SL_EIG_DENSE ? (PetscReal)P * P * P : 400.0 * P * N + (nbins + 3.0) * P * N * N;
-    hess *= nspec;
-  }
-  r->cost = evals * (PetscReal)P * N + hess + 1e4;
   PetscFunctionReturn(0);
 }
 
@@ -346,10 +308,10 @@ PetscErrorCode SLStudyView(SLStudy s, PetscViewer viewer)
   for (PetscInt st = 0; st < SL_NSTAGES; st++)
     if (s->stages[st]) SLCat(line, sizeof(line), " %s", SLStageNames[st]);
   SLCat(line, sizeof(line), "; coordinates");
-  for (PetscInt c = 0; c < 2; c++)
+  for (PetscInt c = 0; c < SL_NCOORDS; c++)
     if (s->coords[c]) SLCat(line, sizeof(line), " %s", SLCoordinateNames[c]);
   SLCat(line, sizeof(line), "; parts");
-  for (PetscInt p = 0; p < 3; p++)
+  for (PetscInt p = 0; p < SL_NPARTS; p++)
     if (s->parts[p]) SLCat(line, sizeof(line), " %s", SLHessianParts[p]);
   SLCat(line, sizeof(line), "; loss %s; output bias %s", SLLossTypes[s->loss], s->output_bias ? "yes" : "no");
   PetscCall(PetscViewerASCIIPrintf(viewer, "%s\n", line));
@@ -373,6 +335,7 @@ PetscErrorCode SLStudyDestroy(SLStudy *study)
   PetscCall(SLTrainerDestroy(&s->trainer));
   PetscCall(SLSpectrumSolverDestroy(&s->eig));
   PetscCall(PetscFree(s->canonical));
+  PetscCall(PetscFree(s->config_text));
   PetscCall(PetscFree(*study));
   PetscFunctionReturn(0);
 }

@@ -7,13 +7,22 @@
 
 #define SL_MAX_AXIS 256
 
+/* Spectrum stages: init and final (one spectrum per run: columns of length R), snapshots (one per parameter
+ * snapshot: the per-spectrum values become ragged arrays of K entries per run, row k = snapshot k). */
+typedef enum {
+  SL_STAGE_INIT,
+  SL_STAGE_FINAL,
+  SL_STAGE_SNAPSHOTS
+} SLStage;
+#define SL_NSTAGES 3
+PETSC_INTERN const char *const SLStageNames[]; /* "init", "final", "snapshots" */
+
 typedef struct {
   PetscInt  id;                                   /* position in the grid               */
   PetscInt  i_width, i_seed, i_alpha, i_scheme, i_data;
   PetscInt  width, seed;
   PetscReal alpha;
   SLInitScheme scheme;
-  PetscReal cost;                                 /* cost-model estimate (arbitrary units) */
 } SLRunSpec;
 
 struct _n_SLStudy {
@@ -26,9 +35,9 @@ struct _n_SLStudy {
   SLInitScheme     schemes[SL_MAX_AXIS];
   SLData           data[SL_MAX_AXIS];
   PetscBool        output_bias;
-  PetscBool        coords[2];                     /* indexed by SLCoordinates */
-  PetscBool        parts[3];                      /* indexed by SLHessianPart */
-  PetscBool        stages[3];                     /* init, final, snapshots   */
+  PetscBool        coords[SL_NCOORDS];            /* indexed by SLCoordinates */
+  PetscBool        parts[SL_NPARTS];              /* indexed by SLHessianPart */
+  PetscBool        stages[SL_NSTAGES];            /* indexed by SLStage: init, final, snapshots */
   PetscInt         max_snapshot_params;
   PetscReal        wide_threshold;
   PetscInt         wide_ranks;
@@ -45,7 +54,10 @@ struct _n_SLStudy {
   char            *config_text;                   /* text of the -options_file files given    */
 };
 
+/* The run specification of grid position id (study.c). */
 PETSC_INTERN PetscErrorCode SLStudyGetRun(SLStudy study, PetscInt id, SLRunSpec *run);
+/* Its cost-model estimate, arbitrary units (cost.c). */
+PETSC_INTERN PetscErrorCode SLStudyRunCost(SLStudy study, const SLRunSpec *run, PetscReal *cost);
 
 /* ---- the study file's schema (schema.c, schema_json.c) ---- */
 /* One registry describes every dataset and attribute of the study file (analysis/FORMAT.md documents it for
@@ -273,15 +285,6 @@ PETSC_INTERN PetscErrorCode SLSchemaPutString(SLOutput out, SLSchemaId id, const
 /* The study file's layout (analysis/FORMAT.md is its description for readers): declaration of every dataset,
  * and the paths the runner writes to. */
 
-/* Spectrum stages: init and final (one spectrum per run: columns of length R), snapshots (one per parameter
- * snapshot: the per-spectrum values become ragged arrays of K entries per run, row k = snapshot k). */
-typedef enum {
-  SL_STAGE_INIT,
-  SL_STAGE_FINAL,
-  SL_STAGE_SNAPSHOTS
-} SLStage;
-#define SL_NSTAGES 3
-PETSC_INTERN const char *const SLStageNames[]; /* "init", "final", "snapshots" */
 
 /* Declare axes, data sets, provenance attributes, run-table columns and ragged arrays (identical on all ranks). */
 PETSC_INTERN PetscErrorCode SLStudyDeclareLayout(SLStudy study, SLOutput out);

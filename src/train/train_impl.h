@@ -1,6 +1,15 @@
-/* Private to train.c (trainer object, options, output schedule) and train_run.c (the TS run). */
+/* Private to src/train/. The files call one way, each with one concern:
+ *   train.c          the SLTrainer object: options, view, cost estimate, destroy        (top)
+ *   train_run.c      the TS of a communicator (set up once) and one training run
+ *   train_implicit.c the implicit midpoint method of -sl_train_conservative
+ *   train_eval.c     loss/gradient evaluation of a run through the one-entry cache      (bottom)
+ *   train_schedule.c the output schedule                                                (bottom) */
 #pragma once
 #include <splinelens/train.h>
+#include <splinelens/private/packageimpl.h>
+
+/* Communicators a trainer keeps a configured TS for (the study's, PETSC_COMM_SELF, a wide-run group). */
+#define SL_TRAIN_MAXTS 4
 
 struct _n_SLTrainer {
   MPI_Comm   comm;
@@ -16,6 +25,13 @@ struct _n_SLTrainer {
   PetscReal  rtol, atol;/* -sl_train_rtol, -sl_train_atol (TSSetTolerances)                */
   PetscBool  conservative; /* -sl_train_conservative: implicit midpoint (train_implicit.c)   */
   volatile sig_atomic_t *interrupt;
+  char      *prefix;    /* options prefix of the trainer and its TS (SLTrainerSetOptionsPrefix) */
+  PetscBool  setfromoptions; /* SLTrainerSetFromOptions was called                           */
+  /* One TS per communicator, configured once (defaults, then TSSetFromOptions) by SLTrainerSetUp and reused by
+   * every run on that communicator (TSReset after each run frees what depends on the run's size). */
+  PetscInt   nts;
+  TS         ts[SL_TRAIN_MAXTS];
+  PetscReal  dt0;       /* initial step after the TS options (-<prefix>ts_dt; GD: lr)         */
 };
 
 /* The output schedule (see train.c): curve times (M), snapshot curve indices (K, strictly increasing, first 0,
@@ -27,11 +43,11 @@ typedef struct {
   PetscInt  *snap;  /* K */
 } SLTrainSchedule;
 
+/* train_schedule.c */
 PETSC_INTERN PetscErrorCode SLTrainScheduleCreate(SLTrainer tr, SLTrainSchedule *s);
 PETSC_INTERN PetscErrorCode SLTrainScheduleDestroy(SLTrainSchedule *s);
-/* A TS on comm configured for tr: the defaults, then the -sl_train_ts_* options (TSSetFromOptions). */
-PETSC_INTERN PetscErrorCode SLTrainerCreateTS(SLTrainer tr, MPI_Comm comm, TS *ts);
-PETSC_INTERN PetscLogEvent  SL_EVENT_Train;
+/* train_run.c: the TS of tr for runs on comm (SLTrainerSetUp first if there is none yet). */
+PETSC_INTERN PetscErrorCode SLTrainerGetTS(SLTrainer tr, MPI_Comm comm, TS *ts);
 
 /* The state of one run (train_run.c), shared with the implicit integrator (train_implicit.c). */
 typedef struct {
@@ -56,10 +72,10 @@ typedef struct {
   void        *implicit;     /* train_implicit.c work space (conservative runs)  */
 } SLTrainCtx;
 
-/* Loss, gradient (ctx->g), residuals (ctx->r) and finiteness (ctx->cache_bad) at U, through the one-entry
- * cache (collective). */
+/* train_eval.c: loss, gradient (ctx->g), residuals (ctx->r) and finiteness (ctx->cache_bad) at U, through the
+ * one-entry cache (collective). */
 PETSC_INTERN PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U);
-/* -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
+/* train_implicit.c, -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
 PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
 /* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */
 PETSC_INTERN PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U);

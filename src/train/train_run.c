@@ -1,4 +1,12 @@
-/* SLTrainerTrain: one training run, gradient flow d theta/dt = -grad l(theta) (THEORY.md section 5) with a
+/* The TS of a trainer and one training run (src/train/, between the trainer object of train.c and the
+ * implicit method / evaluation below it).
+ *
+ * SLTrainerSetUp configures one TS per communicator the trainer runs on, once: the defaults of the method, then
+ * the TS options under the trainer's prefix (TSSetFromOptions). Every run on that communicator reuses it: the
+ * run sets its functions, state and initial step, and TSReset afterwards frees what depended on the run's size
+ * (work vectors, the Jacobian matrices), so no run parses options or creates a TS.
+ *
+ * SLTrainerTrain: one training run, gradient flow d theta/dt = -grad l(theta) (THEORY.md section 5) with a
  * PETSc TS whose state is the parameter vector (local size Plocal, global P, neuron-major order, c on the last
  * rank), and the outputs at the fixed schedule of train.c.
  *
@@ -21,34 +29,8 @@
  * - -sl_train_conservative (train_implicit.c) replaces the RHS by the implicit residual U' + grad l(U) with the
  *   Hessian Jacobian; the segments, post-step, stop checks and outputs above are the same code.
  */
-#include <string.h>
+#include <petscdm.h>
 #include "train_impl.h"
-
-
-/* Loss and gradient at the state U (collective), through the one-entry cache. */
-PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U)
-{
-  const PetscReal *u;
-  int              hit;
-
-  PetscFunctionBeginUser;
-  PetscCall(VecGetArrayRead(U, &u));
-  hit = ctx->cache_valid && (ctx->Plocal == 0 || !memcmp(u, ctx->cache_theta, (size_t)ctx->Plocal * sizeof(PetscReal)));
-  if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &hit, 1, MPI_INT, MPI_MIN, ctx->comm));
-  if (!hit) {
-    int bad = 0;
-
-    PetscCall(SLNetworkSetParameters(ctx->scratch, u));
-    PetscCall(SLNetworkLossGradient(ctx->scratch, ctx->data, ctx->tr->loss, &ctx->cache_loss, ctx->g, ctx->r));
-    for (PetscInt p = 0; p < ctx->Plocal && !bad; p++) bad = PetscIsInfOrNanReal(u[p]) || PetscIsInfOrNanReal(ctx->g[p]);
-    if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, ctx->comm));
-    ctx->cache_bad = (bad || PetscIsInfOrNanReal(ctx->cache_loss)) ? PETSC_TRUE : PETSC_FALSE;
-    PetscCall(PetscArraycpy(ctx->cache_theta, u, ctx->Plocal));
-    ctx->cache_valid = PETSC_TRUE;
-  }
-  PetscCall(VecRestoreArrayRead(U, &u));
-  PetscFunctionReturn(0);
-}
 
 /* F = -grad l(U). A non-finite gradient is flagged (the post-step stops the run with NAN) and replaced by 0
  * so no NaN reaches the TS. */
@@ -147,6 +129,70 @@ static PetscErrorCode SLTrainPostStep(TS ts)
   PetscCall(SLTrainEvaluate(ctx, U));
   PetscCall(SLTrainCheckStop(ctx));
   if (ctx->stop != SL_STOP_NONE) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
+{
+  TSAdapt adapt;
+  TS     *ts;
+
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < tr->nts; k++) {
+    PetscMPIInt cmp;
+
+    PetscCallMPI(MPI_Comm_compare(PetscObjectComm((PetscObject)tr->ts[k]), comm, &cmp));
+    if (cmp == MPI_IDENT || cmp == MPI_CONGRUENT) PetscFunctionReturn(0); /* already set up */
+  }
+  PetscCheck(tr->nts < SL_TRAIN_MAXTS, comm, PETSC_ERR_SUP, "SLTrainerSetUp: a trainer runs on at most %d communicators", SL_TRAIN_MAXTS);
+  ts = &tr->ts[tr->nts];
+  PetscCall(TSCreate(comm, ts));
+  tr->nts++;
+  PetscCall(TSSetOptionsPrefix(*ts, tr->prefix));
+  PetscCall(TSSetProblemType(*ts, TS_NONLINEAR));
+  PetscCall(TSGetAdapt(*ts, &adapt));
+  if (tr->gd) {
+    /* gradient descent: theta <- theta - lr grad l, never shortened (STEPOVER; output times are whole steps) */
+    PetscCall(TSSetType(*ts, TSEULER));
+    PetscCall(TSAdaptSetType(adapt, TSADAPTNONE));
+    PetscCall(TSSetTimeStep(*ts, tr->lr));
+    PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_STEPOVER));
+  } else if (tr->conservative) {
+    /* implicit midpoint, adaptive, MATCHSTEP (train_implicit.c) */
+    PetscCall(SLTrainImplicitConfigure(tr, *ts));
+  } else {
+    /* adaptive Bogacki-Shampine 3(2); output times are hit exactly by clipping the step (MATCHSTEP) */
+    PetscCall(TSSetType(*ts, TSRK));
+    PetscCall(TSRKSetType(*ts, TSRK3BS)); /* see train.h: robust on the piecewise-smooth flow */
+    PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
+    PetscCall(TSSetTimeStep(*ts, tr->t0));
+    PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_MATCHSTEP));
+  }
+  PetscCall(TSSetTolerances(*ts, tr->atol, NULL, tr->rtol, NULL));
+  PetscCall(TSSetMaxTime(*ts, tr->max_time));
+  PetscCall(TSSetMaxSteps(*ts, tr->max_steps));
+  /* a failing step must end the run as SL_STOP_TS_FAILED, not abort the program */
+  PetscCall(TSSetErrorIfStepFails(*ts, PETSC_FALSE));
+  PetscCall(TSSetFunctionDomainError(*ts, SLTrainDomain));
+  PetscCall(TSSetPostStep(*ts, SLTrainPostStep));
+  PetscCall(TSSetFromOptions(*ts));
+  if (tr->gd) PetscCall(TSSetTimeStep(*ts, tr->lr)); /* the step IS the learning rate (-sl_train_ts_dt cannot change it) */
+  PetscCall(TSGetTimeStep(*ts, &tr->dt0));          /* every run starts from it */
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainerGetTS(SLTrainer tr, MPI_Comm comm, TS *ts)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLTrainerSetUp(tr, comm));
+  *ts = NULL;
+  for (PetscInt k = 0; k < tr->nts && !*ts; k++) {
+    PetscMPIInt cmp;
+
+    PetscCallMPI(MPI_Comm_compare(PetscObjectComm((PetscObject)tr->ts[k]), comm, &cmp));
+    if (cmp == MPI_IDENT || cmp == MPI_CONGRUENT) *ts = tr->ts[k];
+  }
+  PetscCheck(*ts, comm, PETSC_ERR_PLIB, "SLTrainer: no TS for the run's communicator");
   PetscFunctionReturn(0);
 }
 
@@ -257,14 +303,13 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   PetscCall(PetscArraycpy(u, theta0, Plocal));
   PetscCall(VecRestoreArrayWrite(U, &u));
 
-  PetscCall(SLTrainerCreateTS(tr, ctx.comm, &ts));
+  PetscCall(SLTrainerGetTS(tr, ctx.comm, &ts)); /* configured once (SLTrainerSetUp), reset after every run */
   PetscCall(TSSetApplicationContext(ts, &ctx));
   if (tr->conservative) PetscCall(SLTrainImplicitSetUp(&ctx, ts, U)); /* G(U, U') = U' + grad l(U) = 0 */
   else PetscCall(TSSetRHSFunction(ts, NULL, SLTrainRHS, &ctx));
-  PetscCall(TSSetFunctionDomainError(ts, SLTrainDomain));
-  PetscCall(TSSetPostStep(ts, SLTrainPostStep));
   PetscCall(TSSetTime(ts, 0.0));
   PetscCall(TSSetStepNumber(ts, 0));
+  PetscCall(TSSetTimeStep(ts, tr->dt0));
   PetscCall(TSSetMaxSteps(ts, tr->max_steps));
   PetscCall(TSSetSolution(ts, U));
 
@@ -351,7 +396,17 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   res->final_loss = ctx.cache_loss;
   PetscCall(PetscStrncpy(res->message, ctx.message, sizeof(res->message)));
 
-  PetscCall(TSDestroy(&ts));
+  /* free the run-sized work space, the configuration stays for the next run: TSReset (which resets the SNES) keeps
+   * the vectors its DM has cached (the adaptor's error estimate takes one), which have the run's size */
+  PetscCall(TSReset(ts));
+  {
+    DM dm;
+
+    PetscCall(TSGetDM(ts, &dm));
+    PetscCall(DMClearGlobalVectors(dm));
+    PetscCall(DMClearLocalVectors(dm));
+  }
+  PetscCall(TSSetApplicationContext(ts, NULL));
   PetscCall(SLTrainImplicitDestroy(&ctx));
   PetscCall(VecDestroy(&U));
   PetscCall(PetscFree(theta0));

@@ -70,6 +70,7 @@ static inline PetscErrorCode TTTrain(const char opts[], SLNetwork net, SLData da
   PetscCall(PetscOptionsInsertString(o, opts));
   PetscCall(PetscOptionsPush(o));
   PetscCall(SLTrainerCreate(net->comm, &tr));
+  PetscCall(SLTrainerSetOptionsPrefix(tr, "sl_train_"));
   PetscCall(SLTrainerSetFromOptions(tr));
   PetscCall(SLTrainerTrain(tr, net, data, res));
   PetscCall(SLTrainerDestroy(&tr));

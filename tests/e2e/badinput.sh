@@ -9,12 +9,12 @@ expect() { # expect REGEX OUTFILE args...: nonzero exit, message matches, OUTFIL
   [ -e "$out" ] && [ "$out" != "$WORK/good.h5" ] && [ "$out" != "$WORK/junk.h5" ] && [ "$out" != "$WORK/adir" ] && fail "output $out was created for: $*"
   return 0
 }
-expect "Option -sl_schemes: unknown value \"nosuch\"" "$WORK/x.h5" -sl_schemes nosuch
+expect "Unknown value 'nosuch' for -sl_schemes; valid values: lecun_normal" "$WORK/x.h5" -sl_schemes nosuch
 expect "Option -sl_widths: empty axis" "$WORK/x.h5" -sl_widths
 expect "Option -sl_widths: width must be > 0" "$WORK/x.h5" -sl_widths 0,4
 expect "Option -sl_alphas: scales must be finite and > 0" "$WORK/x.h5" -sl_alphas -1
 expect "Unknown option -sl_widht" "$WORK/x.h5" -sl_widht 3
-expect "Option -sl_hess_parts: unknown value \"everything\"" "$WORK/x.h5" -sl_hess_parts everything
+expect "Unknown value 'everything' for -sl_hess_parts; valid values: full, gauss_newton, residual" "$WORK/x.h5" -sl_hess_parts everything
 expect "Option -sl_hess_stages snapshots needs training" "$WORK/x.h5" -sl_hess_stages init,snapshots -sl_train false
 expect "-sl_data_mydata_file" "$WORK/x.h5" -sl_datasets mydata -sl_data_mydata_type csv
 printf 'x,y\n1,2\n1,3\n' > "$WORK/dup.csv"

@@ -192,8 +192,9 @@ static PetscErrorCode CheckPart(const Case *cs, SLModel model, SLData data, SLHe
     PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_nev", "6"));
     PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_hist_bins", "0"));
     PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+    PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
     PetscCall(SLSpectrumSolverSetFromOptions(s));
-    PetscCall(SLSpectrumSolverCompute(s, model, data, cs->type, part, cs->point > 0 ? PETSC_TRUE : PETSC_FALSE, &sp));
+    PetscCall(SLSpectrumSolverCompute(s, model, data, cs->type, part, cs->point > 0 ? PETSC_TRUE : PETSC_FALSE, PETSC_FALSE, &sp));
     HCHECK(sp.method == SL_EIG_KRYLOV && sp.nreduced >= 0 && sp.nreduced <= P && sp.nconv == 2 * k, "reduced extremes: method %s, nreduced %" PetscInt_FMT ", nconv %" PetscInt_FMT, SLEigMethods[sp.method], sp.nreduced, sp.nconv);
     for (PetscInt j = 0; j < 2 * k; j++) {
       const PetscReal ref = j < k ? ev[j] : ev[P - 2 * k + j];
@@ -230,8 +231,9 @@ static PetscErrorCode CheckGram(SLCoordinates coords, PetscInt H, PetscInt N, Pe
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_dense_max", "100000"));
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_hist_bins", "10"));
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(SLSpectrumSolverCompute(s, model, data, type, part, PETSC_TRUE, &sp));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, type, part, PETSC_TRUE, PETSC_FALSE, &sp));
   HCHECK(sp.ngram == N && sp.gram_values, "ngram %" PetscInt_FMT ", N %" PetscInt_FMT, sp.ngram, N);
   top = PetscMin(N, P);
   for (PetscInt j = 0; j < N; j++) {

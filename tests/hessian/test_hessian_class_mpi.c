@@ -147,14 +147,16 @@ static PetscErrorCode CheckCase(SLCoordinates coords, PetscBool has_c, SLHessian
     PetscInt         buf[4];
 
     PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, &s));
+    PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
     PetscCall(SLSpectrumSolverSetFromOptions(s));
-    PetscCall(SLSpectrumSolverCompute(s, dm, data, SL_LOSS_SUM, part, interp, &ds));
+    PetscCall(SLSpectrumSolverCompute(s, dm, data, SL_LOSS_SUM, part, interp, PETSC_FALSE, &ds));
     PetscCall(SLSpectrumSolverDestroy(&s));
     HCHECK(ds.method == SL_EIG_KRYLOV && ds.nreduced >= 0 && ds.nconv == ds.nvals && ds.nbins == 60, "distributed spectrum layout");
     if (rank == 0) {
       PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+      PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
       PetscCall(SLSpectrumSolverSetFromOptions(s));
-      PetscCall(SLSpectrumSolverCompute(s, sm, data, SL_LOSS_SUM, part, interp, &ss));
+      PetscCall(SLSpectrumSolverCompute(s, sm, data, SL_LOSS_SUM, part, interp, PETSC_FALSE, &ss));
       PetscCall(SLSpectrumSolverDestroy(&s));
       HCHECK(ss.nvals == ds.nvals && !memcmp(ss.values, ds.values, (size_t)ds.nvals * sizeof(PetscReal)), "extremes differ between %d ranks and one", size);
       HCHECK(!memcmp(ss.hist_edges, ds.hist_edges, (size_t)(ds.nbins + 1) * sizeof(PetscReal)) && !memcmp(ss.hist_counts, ds.hist_counts, (size_t)ds.nbins * sizeof(PetscInt)), "histograms differ");

@@ -19,7 +19,7 @@ import tempfile
 
 LAYERS = ["sys", "model", "hessian", "spectrum", "train", "output", "study", "app"]
 LAYER_OF_HEADER = {
-    "sys": "sys", "rng": "sys", "slconfig": "sys",
+    "sys": "sys", "rng": "sys", "slconfig": "sys", "private/packageimpl": "sys",
     "data": "model", "network": "model", "spline": "model", "init": "model",
     "hessian": "hessian", "private/hessianimpl": "hessian",
     "spectrum": "spectrum", "train": "train", "output": "output", "study": "study",

@@ -38,7 +38,7 @@ static PetscErrorCode SLDirectCountCreate(SLModel model, SLData data, SLLossType
   PetscReal   loc[2], glob[2], tloc = 0.0;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessianRegisterEvents());
+  PetscCall(SLInitializePackage());
   PetscCheck(data && data->N >= 1 && data->x && data->y, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE, "Data set is empty or not set up (call SLDataSetUp or SLDataSetPoints first)");
   PetscCheck(part >= SL_HESS_FULL && part <= SL_HESS_RESIDUAL, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Unknown SLHessianPart %d", (int)part);
   PetscCall(PetscNew(&hc));

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
   SLInitParams     ip;
   SLModel          model = {SL_COORD_NN, NULL, NULL};
   SLSpectrumSolver s;
+  PetscBool        vectors; /* -sl_eig_vectors */
   SLSpectrum       spec, again;
   PetscLogDouble   t0, t1, t2, t3;
   PetscReal        mb, rmax = 0, scale;
@@ -79,8 +80,10 @@ int main(int argc, char **argv)
   t1 = MPI_Wtime();
 
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_WORLD, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, (SLHessianPart)part, interp, &spec));
+  PetscCall(SLSpectrumSolverGetVectors(s, &vectors));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, (SLHessianPart)part, interp, vectors, &spec));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   t2 = MPI_Wtime();
   PetscCall(PeakMemory(&mb));
@@ -117,7 +120,7 @@ int main(int argc, char **argv)
 
   /* a second solve gives bitwise the same numbers */
   t3 = MPI_Wtime();
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, (SLHessianPart)part, interp, &again));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, (SLHessianPart)part, interp, vectors, &again));
   t3 = MPI_Wtime() - t3;
   WCHECK(again.n_neg == spec.n_neg && again.n_zero == spec.n_zero && again.nbins == spec.nbins, "second solve: different counts");
   for (PetscInt j = 0; j < spec.nvals; j++) WCHECK(again.values[j] == spec.values[j], "second solve: value %" PetscInt_FMT " differs", j);

@@ -22,8 +22,9 @@ static PetscErrorCode Spectrum(SLModel model, SLData data, SLLossType type, SLHe
   PetscCall(PetscSNPrintf(buf, sizeof(buf), "%" PetscInt_FMT, bins));
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_hist_bins", buf));
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(SLSpectrumSolverCompute(s, model, data, type, part, interp, spec));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, type, part, interp, PETSC_FALSE, spec));
   PetscCall(SLSpectrumSolverDestroy(&s));
   PetscFunctionReturn(0);
 }
@@ -144,6 +145,7 @@ static PetscErrorCode CheckLayout(void)
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_nev", "5"));
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_hist_bins", "7"));
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
   PetscCall(SLSpectrumSolverGetLayout(s, 600, 1, &m, &nv, &nb));
   HCHECK(m == SL_EIG_DENSE && nv == 600 && nb == 7, "layout 600/1");

@@ -29,8 +29,9 @@ static PetscErrorCode SpectrumOn(MPI_Comm comm, SLModel model, SLData data, SLSp
 
   PetscFunctionBeginUser;
   PetscCall(SLSpectrumSolverCreate(comm, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, spec));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, PETSC_FALSE, spec));
   PetscCall(SLSpectrumSolverDestroy(&s));
   PetscFunctionReturn(0);
 }

@@ -208,16 +208,14 @@ static PetscErrorCode Compute(Method meth, PetscInt nev, PetscBool use_setter, S
   if (use_setter) PetscCall(PetscOptionsClearValue(NULL, "-sl_eig_vectors"));
   else PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_vectors", "true"));
   PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
   P = model.coords == SL_COORD_NN ? 3 * model.net->H + (model.net->has_c ? 1 : 0) : 2 * model.sp->H + (model.sp->has_c ? 1 : 0);
-  if (use_setter) {
-    PetscCall(SLSpectrumSolverGetVectorLayout(s, P, 1, &nvec));
-    HCHECK(nvec == 0, "vectors are off by default, nvec %" PetscInt_FMT, nvec);
-    PetscCall(SLSpectrumSolverSetVectors(s, PETSC_TRUE));
-  }
   PetscCall(SLSpectrumSolverGetVectorLayout(s, P, 1, &nvec));
-  HCHECK(nvec == PetscMin(2 * nev, P), "nvec %" PetscInt_FMT " for P %" PetscInt_FMT ", k %" PetscInt_FMT, nvec, P, nev);
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, part, PETSC_FALSE, spec));
+  if (use_setter) HCHECK(nvec == 0, "vectors are off by default, nvec %" PetscInt_FMT, nvec); /* asked for by the Compute argument */
+  else HCHECK(nvec == PetscMin(2 * nev, P), "nvec %" PetscInt_FMT " for P %" PetscInt_FMT ", k %" PetscInt_FMT, nvec, P, nev);
+  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, part, PETSC_FALSE, PETSC_TRUE, spec));
+  HCHECK(spec->nvec == PetscMin(2 * nev, P), "spec nvec %" PetscInt_FMT " for P %" PetscInt_FMT ", k %" PetscInt_FMT, spec->nvec, P, nev);
   PetscCall(SLSpectrumSolverDestroy(&s));
   HCHECK(spec->method == (meth == M_DENSE ? SL_EIG_DENSE : SL_EIG_KRYLOV) && (meth == M_KRYLOV_SCHUR ? spec->nreduced < 0 : meth == M_REDUCED ? spec->nreduced >= 0 : PETSC_TRUE), "method %s not used", MethodNames[meth]);
   PetscFunctionReturn(0);
@@ -278,10 +276,10 @@ static PetscErrorCode CheckOff(void)
     PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_reduced_max", m == 1 ? "-1" : "2000"));
     PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_nev", "4"));
     PetscCall(SLSpectrumSolverCreate(PETSC_COMM_SELF, &s));
+    PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
     PetscCall(SLSpectrumSolverSetFromOptions(s));
-    PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, &a));
-    PetscCall(SLSpectrumSolverSetVectors(s, PETSC_TRUE));
-    PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, &b));
+    PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, PETSC_FALSE, &a));
+    PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, PETSC_TRUE, &b));
     PetscCall(SLSpectrumSolverDestroy(&s));
     HCHECK(a.nvec == 0 && a.vectors == NULL && a.vector_values == NULL && a.vlocal == 0, "%s: vectors without -sl_eig_vectors", MethodNames[m]);
     HCHECK(b.nvec > 0 && a.nvals == b.nvals, "%s: layout with vectors", MethodNames[m]);

@@ -19,8 +19,9 @@ static PetscErrorCode Compute(MPI_Comm comm, PetscBool krylov, SLModel model, SL
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsSetValue(NULL, "-sl_eig_reduced_max", krylov ? "-1" : "2000"));
   PetscCall(SLSpectrumSolverCreate(comm, &s));
+  PetscCall(SLSpectrumSolverSetOptionsPrefix(s, "sl_eig_"));
   PetscCall(SLSpectrumSolverSetFromOptions(s));
-  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, part, PETSC_FALSE, spec));
+  PetscCall(SLSpectrumSolverCompute(s, model, data, SL_LOSS_SUM, part, PETSC_FALSE, PETSC_TRUE, spec));
   PetscCall(SLSpectrumSolverDestroy(&s));
   HCHECK(spec->nvec == spec->nvals && spec->vectors && (krylov ? spec->nreduced < 0 : spec->nreduced >= 0), "vector layout / method");
   PetscFunctionReturn(0);

@@ -9,6 +9,7 @@ int main(int argc, char **argv)
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(SLTrainerCreate(PETSC_COMM_WORLD, &tr));
+  PetscCall(SLTrainerSetOptionsPrefix(tr, "sl_train_"));
   PetscCall(SLTrainerSetFromOptions(tr));
   PetscCall(SLTrainerView(tr, PETSC_VIEWER_STDOUT_WORLD));
   PetscCall(SLTrainerDestroy(&tr));

@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     SLLossType lt;
 
     PetscCall(SLTrainerCreate(PETSC_COMM_SELF, &tr));
+    PetscCall(SLTrainerSetOptionsPrefix(tr, "sl_train_"));
     PetscCall(SLTrainerGetOutputSizes(tr, &K, &M));
     PetscCall(SLTrainerGetLossType(tr, &lt));
     TCHECK(K == 8 && M == 64 && lt == SL_LOSS_SUM, "defaults K = %" PetscInt_FMT ", M = %" PetscInt_FMT ", loss %s", K, M, SLLossTypes[lt]);

@@ -81,6 +81,7 @@ int main(int argc, char **argv)
     PetscCall(PetscOptionsCreate(&o));
     PetscCall(PetscOptionsPush(o));
     PetscCall(SLTrainerCreate(PETSC_COMM_SELF, &tr));
+    PetscCall(SLTrainerSetOptionsPrefix(tr, "sl_train_"));
     PetscCall(SLTrainerSetFromOptions(tr));
     PetscCall(SLTrainerSetInterruptFlag(tr, &flag));
     PetscCall(SLTrainerTrain(tr, net, sine, &res));

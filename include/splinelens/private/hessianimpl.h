@@ -6,6 +6,7 @@
  */
 #pragma once
 #include <splinelens/hessian.h>
+#include <splinelens/private/packageimpl.h> /* log events (src/sys/package.c) */
 
 /* The layout facts shared by both coordinate systems. */
 typedef struct {
@@ -144,6 +145,3 @@ PETSC_INTERN PetscErrorCode SLHessCountGetScale(SLHessCount hc, PetscReal *hscal
 PETSC_INTERN PetscErrorCode SLHessCountBound(SLHessCount hc, PetscReal thr, PetscInt *nbound);
 PETSC_INTERN PetscErrorCode SLHessCountDestroy(SLHessCount *hc);
 
-/* Log events (registered on first use). */
-PETSC_INTERN PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_Spectrum, SL_EVENT_HessClass, SL_EVENT_SpecReduced;
-PETSC_INTERN PetscErrorCode SLHessianRegisterEvents(void);
