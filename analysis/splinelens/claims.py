@@ -2,7 +2,7 @@
 
 Every check returns a ClaimResult (id, title, status PASS / FAIL / SKIP, measured value, tolerance, detail).
 The pure functions (claim_*) take plain numpy data so they can be exercised on deliberately wrong inputs; the
-driver (check_study) gathers the inputs from a splinelens_reader.Study. A FAIL is reported as measured: the
+driver (check_study) gathers the inputs from a splinelens.reader.Study. A FAIL is reported as measured: the
 tolerances are those of THEORY.md section 6 (or stated in the detail when THEORY.md gives none).
 
 Besides the 12 claims the driver runs consistency checks C1..C6 (numpy recomputation of stored values:
@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-import splinelens_theory as T
+from . import theory as T
 
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 EPS = np.finfo(float).eps
@@ -762,7 +762,7 @@ def _opt_float(study, name, default):
 
 def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max_fd_runs=3, max_inertia_runs=48,
                 max_inertia_params=400000, max_cp_params=3 * 4096 + 1, log=None):
-    """Apply claims 1-12 and consistency checks C1-C5 to a splinelens_reader.Study. Returns a list of
+    """Apply claims 1-12 and consistency checks C1-C5 to a splinelens.reader.Study. Returns a list of
     ClaimResult (and caches regime measures in study._regime for the figures)."""
     say = log or (lambda *a: None)
     t = study.runs()

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import splinelens_claims as C  # noqa: E402
-import splinelens_theory as T  # noqa: E402
+from . import claims as C  # noqa: E402
+from . import theory as T  # noqa: E402
 
 SCHEME_COLORS = dict(zip(T.SCHEMES, ["#1f77b4", "#d62728", "#2ca02c", "#17becf", "#ff7f0e", "#98df8a", "#9467bd", "#8c564b"]))
 PART_STYLE = {"full": "-", "gauss_newton": "--", "residual": ":"}
