@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import claims as C  # noqa: E402
+from . import checks  # noqa: E402
+from . import regimes as RG  # noqa: E402
 from . import theory as T  # noqa: E402
 
 SCHEME_COLORS = dict(zip(T.SCHEMES, ["#1f77b4", "#d62728", "#2ca02c", "#17becf", "#ff7f0e", "#98df8a", "#9467bd", "#8c564b"]))
@@ -473,7 +474,7 @@ def fig_critical_points(cx, stat_tol=1e-7, max_runs=4):
         r = cx.run(i)
         if r.theta_final is None or not np.all(np.isfinite(r.theta_final)):
             continue
-        m = C.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
+        m = checks.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
         if m["grad_rel"] <= stat_tol:
             picks.append((i, m))
     if not picks:
@@ -551,8 +552,8 @@ def _regime(cx):
     rm = getattr(cx.st, "_regime", None)
     if rm is None:
         rm = {}
-        for i in C.trained_runs(cx.st):
-            rm[i] = C.regime_measures(cx.run(i))
+        for i in RG.trained_runs(cx.st):
+            rm[i] = RG.regime_measures(cx.run(i))
         cx.st._regime = rm
     return rm
 

@@ -1,8 +1,8 @@
-"""The claim checks (analysis/splinelens/claims.py) on right data PASS and on deliberately wrong data FAIL."""
+"""The claim checks (analysis/splinelens/checks.py) on right data PASS and on deliberately wrong data FAIL."""
 import numpy as np
 import pytest
 
-from splinelens import claims as C
+from splinelens import checks as C
 from splinelens import theory as T
 
 RNG = np.random.default_rng(12345)
