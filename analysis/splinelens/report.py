@@ -158,16 +158,16 @@ def main(argv=None):
     os.makedirs(outdir, exist_ok=True)
     with st:
         say("claim checks")
-        results = C.check_study(st, min_neurons=a.min_neurons, log=say)
-        rows = write_claims(results, outdir)
+        res = C.evaluate_study(st, min_neurons=a.min_neurons, log=say)
+        rows = write_claims(res.claims, outdir)
         cx = PL.Ctx(st, outdir, tuple(f for f in a.formats.split(",") if f))
         figures = []
         for fn in PL.ALL_FIGURES:
             say(fn.__name__)
-            figures += fn(cx)
+            figures += fn(cx, res)
         anim_files, anim_note = [], ""
         if not a.no_animation and cx.done:
-            rid = a.run if a.run is not None else PL.default_animation_run(cx)
+            rid = a.run if a.run is not None else PL.default_animation_run(cx, res.regime)
             if rid is not None:
                 if rid not in cx.done:
                     print("splinelens-report: run %d is not done: no animation" % rid, file=sys.stderr)
