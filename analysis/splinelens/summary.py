@@ -40,6 +40,65 @@ def failed_checks(t, i, spectra_cols):
     return bad
 
 
+def counts_key(names):
+    """Column prefix of the spectrum whose counts the table shows: the final full NN Hessian, else the first."""
+    if "final_nn_full_n_neg" in names:
+        return "final_nn_full_"
+    for n in names:
+        if n.endswith("_n_neg"):
+            return n[: -len("n_neg")]
+    return None
+
+
+COLUMNS = ["id", "width", "seed", "alpha", "scheme", "data", "status", "stop", "steps", "final_loss",
+           "n_neg", "n_zero", "n_in", "checks"]
+
+
+def table_rows(st, only_status=None):
+    """(rows of COLUMNS as strings, number of done runs with a failed stored check); only_status selects the rows
+    shown, the count covers every run."""
+    t = st.runs()
+    names = t.dtype.names
+    spectra_cols = [n for n in names if n.endswith("_check_neg") or n.endswith("_check_zero")]
+    key = counts_key(names)
+    rows = []
+    nbad_checks = 0
+    for i in range(st.nruns):
+        status = STATUS_NAMES.get(int(t["status"][i]), "?") if "status" in names else "?"
+        bad = failed_checks(t, i, spectra_cols) if status == "done" else []
+        nbad_checks += bool(bad)
+        if only_status and status != only_status:
+            continue
+        chk = "-" if status != "done" else ("ok" if not bad else "FAIL:" + "+".join(bad))
+        rows.append([
+            str(int(t["run_id"][i])) if "run_id" in names else str(i),
+            fmt(int(t["width"][i])), fmt(int(t["seed"][i])), fmt(float(t["alpha"][i])),
+            str(t["scheme"][i]), str(t["data"][i]), status,
+            str(t["stop_reason"][i]) or "-" if "stop_reason" in names else "-",
+            fmt(int(t["steps"][i])) if "steps" in names else "-",
+            fmt(float(t["final_loss"][i]), "e") if "final_loss" in names and status != "pending" else "-",
+            fmt(int(t[key + "n_neg"][i])) if key and status == "done" else "-",
+            fmt(int(t[key + "n_zero"][i])) if key and status == "done" else "-",
+            fmt(int(t["final_n_in"][i])) if "final_n_in" in names and status == "done" else "-",
+            chk,
+        ])
+        if status == "failed" and "reason" in names and str(t["reason"][i]):
+            rows[-1][-1] += " (" + str(t["reason"][i]) + ")"
+    return rows, nbad_checks
+
+
+def print_table(rows, as_csv):
+    if as_csv:
+        print(",".join(COLUMNS))
+        for r in rows:
+            print(",".join('"%s"' % c if "," in c else c for c in r))
+    else:
+        w = [max(len(c), *(len(r[k]) for r in rows)) if rows else len(c) for k, c in enumerate(COLUMNS)]
+        print("  ".join(c.ljust(w[k]) for k, c in enumerate(COLUMNS)))
+        for r in rows:
+            print("  ".join(c.ljust(w[k]) for k, c in enumerate(r)))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Run table and totals of a splinelens study file.")
     ap.add_argument("file")
@@ -54,53 +113,9 @@ def main(argv=None):
         print("splinelens-summary: cannot read %s: %s" % (a.file, exc), file=sys.stderr)
         return 2
     with st:
-        t = st.runs()
-        names = t.dtype.names
-        spectra_cols = [n for n in names if n.endswith("_check_neg") or n.endswith("_check_zero")]
-        key = "final_nn_full_" if "final_nn_full_n_neg" in names else None
-        if key is None:
-            for n in names:
-                if n.endswith("_n_neg"):
-                    key = n[: -len("n_neg")]
-                    break
-        cols = ["id", "width", "seed", "alpha", "scheme", "data", "status", "stop", "steps", "final_loss",
-                "n_neg", "n_zero", "n_in", "checks"]
-        sep = "," if a.csv else "  "
-        rows = []
-        nbad_checks = 0
-        for i in range(st.nruns):
-            status = STATUS_NAMES.get(int(t["status"][i]), "?") if "status" in names else "?"
-            if a.status and status != a.status:
-                bad = failed_checks(t, i, spectra_cols) if status == "done" else []
-                nbad_checks += bool(bad)
-                continue
-            bad = failed_checks(t, i, spectra_cols) if status == "done" else []
-            nbad_checks += bool(bad)
-            chk = "-" if status != "done" else ("ok" if not bad else "FAIL:" + "+".join(bad))
-            rows.append([
-                str(int(t["run_id"][i])) if "run_id" in names else str(i),
-                fmt(int(t["width"][i])), fmt(int(t["seed"][i])), fmt(float(t["alpha"][i])),
-                str(t["scheme"][i]), str(t["data"][i]), status,
-                str(t["stop_reason"][i]) or "-" if "stop_reason" in names else "-",
-                fmt(int(t["steps"][i])) if "steps" in names else "-",
-                fmt(float(t["final_loss"][i]), "e") if "final_loss" in names and status != "pending" else "-",
-                fmt(int(t[key + "n_neg"][i])) if key and status == "done" else "-",
-                fmt(int(t[key + "n_zero"][i])) if key and status == "done" else "-",
-                fmt(int(t["final_n_in"][i])) if "final_n_in" in names and status == "done" else "-",
-                chk,
-            ])
-            if status == "failed" and "reason" in names and str(t["reason"][i]):
-                rows[-1][-1] += " (" + str(t["reason"][i]) + ")"
+        rows, nbad_checks = table_rows(st, a.status)
         if not a.quiet:
-            if a.csv:
-                print(",".join(cols))
-                for r in rows:
-                    print(",".join('"%s"' % c if "," in c else c for c in r))
-            else:
-                w = [max(len(c), *(len(r[k]) for r in rows)) if rows else len(c) for k, c in enumerate(cols)]
-                print(sep.join(c.ljust(w[k]) for k, c in enumerate(cols)))
-                for r in rows:
-                    print(sep.join(c.ljust(w[k]) for k, c in enumerate(r)))
+            print_table(rows, a.csv)
         counts = st.status_counts()
         if not a.csv:
             print("%s: study '%s' (%s), %d runs: %d done, %d failed, %d pending; %d with failed checks%s" % (
@@ -110,4 +125,3 @@ def main(argv=None):
         if a.strict and (counts["pending"] or nbad_checks):
             return 1
     return 0
-
