@@ -1,9 +1,9 @@
-"""The claim checks (analysis/splinelens_claims.py) on right data PASS and on deliberately wrong data FAIL."""
+"""The claim checks (analysis/splinelens/checks.py) on right data PASS and on deliberately wrong data FAIL."""
 import numpy as np
 import pytest
 
-import splinelens_claims as C
-import splinelens_theory as T
+from splinelens import checks as C
+from splinelens import theory as T
 
 RNG = np.random.default_rng(12345)
 

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-import splinelens_claims as C
-import splinelens_theory as T
+from splinelens import claims as C
+from splinelens import theory as T
 from conftest import run_env, tool
-from splinelens_reader import Study
+from splinelens.reader import Study
 
 # Claims that must PASS on the e2e study, those that cannot apply to it (SKIP, with the reason checked), and
 # those whose applicability depends on training converging (PASS when they apply, never FAIL).

@@ -1,12 +1,12 @@
-"""The numpy formulas of analysis/splinelens_theory.py against THEORY.md and against each other."""
+"""The numpy formulas of analysis/splinelens/theory.py against THEORY.md and against each other."""
 import math
 
 import numpy as np
 import pytest
 from scipy import integrate, special
 
-import splinelens_theory as T
-from splinelens_reader import parse_options
+from splinelens import theory as T
+from splinelens.reader import parse_options
 
 
 def test_scheme_table():

@@ -33,8 +33,8 @@ $PY - "$WORK/two.h5" "$SRC/analysis" <<'PYEOF' || fail "stored eigenvectors are 
 import sys
 sys.path.insert(0, sys.argv[2])
 import numpy as np
-import splinelens_theory as T
-from splinelens_reader import Study
+from splinelens import theory as T
+from splinelens.reader import Study
 s = Study(sys.argv[1])
 worst = 0.0
 for i in range(s.nruns):

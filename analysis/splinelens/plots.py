@@ -1,4 +1,5 @@
-"""Figures of a splinelens study (used by splinelens-report). Each fig_* function draws what the study contains
+"""Figures of a splinelens study (used by splinelens-report). Each fig_* function fig(cx, res) draws what the study
+(cx: Ctx) and its results (res: claims.StudyResults, the claim results and regime measures computed before) contain
 and returns a list of (file stem, caption) it saved (empty when the study has nothing for it)."""
 import math
 import os
@@ -9,8 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import splinelens_claims as C  # noqa: E402
-import splinelens_theory as T  # noqa: E402
+from . import checks  # noqa: E402
+from . import regimes as RG  # noqa: E402
+from . import theory as T  # noqa: E402
 
 SCHEME_COLORS = dict(zip(T.SCHEMES, ["#1f77b4", "#d62728", "#2ca02c", "#17becf", "#ff7f0e", "#98df8a", "#9467bd", "#8c564b"]))
 PART_STYLE = {"full": "-", "gauss_newton": "--", "residual": ":"}
@@ -150,7 +152,7 @@ def _init_samples(cx, sch, path):
     return out
 
 
-def fig_init_breakpoints(cx):
+def fig_init_breakpoints(cx, res):
     fig, panels = _scheme_panels(cx)
     if fig is None:
         return []
@@ -180,7 +182,7 @@ def fig_init_breakpoints(cx):
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
 
 
-def fig_init_delta_slopes(cx):
+def fig_init_delta_slopes(cx, res):
     fig, panels = _scheme_panels(cx)
     if fig is None:
         return []
@@ -221,7 +223,7 @@ def _mean_sd(v):
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
 
 
-def fig_flatness_width(cx):
+def fig_flatness_width(cx, res):
     widths = sorted(set(int(w) for w in cx.col("width")))
     if not cx.done or "init_R_total" not in cx.t.dtype.names:
         return []
@@ -265,7 +267,7 @@ def fig_flatness_width(cx):
                    "section 3 (E[R_total] = H s_v^2 s_w^2 alpha^4, E[R_in], P(beta in range)).")
 
 
-def fig_flatness_alpha(cx):
+def fig_flatness_alpha(cx, res):
     alphas = sorted(set(float(a) for a in cx.col("alpha")))
     if len(alphas) < 2 or "init_R_total" not in cx.t.dtype.names:
         return []
@@ -322,7 +324,7 @@ def _spec_keys(cx, part=None):
     return [k for k in cx.st.spectra_keys() if part is None or k[2] == part]
 
 
-def fig_spectrum_counts(cx):
+def fig_spectrum_counts(cx, res):
     keys = _spec_keys(cx, "full")
     if not keys or not cx.done:
         return []
@@ -376,7 +378,7 @@ def representative_runs(cx):
     return out
 
 
-def fig_spectra(cx):
+def fig_spectra(cx, res):
     keys = _spec_keys(cx)
     if not keys or not cx.done:
         return []
@@ -422,7 +424,7 @@ def fig_spectra(cx):
                    "symlog scale); exact eigenvalue histograms by inertia counting (bottom).")
 
 
-def fig_extremal(cx):
+def fig_extremal(cx, res):
     keys = _spec_keys(cx, "full")
     if not keys or not cx.done:
         return []
@@ -461,7 +463,7 @@ def fig_extremal(cx):
                    "(NN filled, BDSO open markers), and the fraction of dead neurons, vs width.")
 
 
-def fig_critical_points(cx, stat_tol=1e-7, max_runs=4):
+def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
     """Critical points reached by training that do not interpolate: the learned function, its live breakpoints
     and the least-squares line of the data on each segment between breakpoints (THEORY.md section 4)."""
     picks = []
@@ -473,7 +475,7 @@ def fig_critical_points(cx, stat_tol=1e-7, max_runs=4):
         r = cx.run(i)
         if r.theta_final is None or not np.all(np.isfinite(r.theta_final)):
             continue
-        m = C.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
+        m = checks.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
         if m["grad_rel"] <= stat_tol:
             picks.append((i, m))
     if not picks:
@@ -515,7 +517,7 @@ def fig_critical_points(cx, stat_tol=1e-7, max_runs=4):
                    "when the active sets determine the segment sums." % stat_tol)
 
 
-def fig_loss_curves(cx):
+def fig_loss_curves(cx, res):
     if not cx.done or not cx.st.has("train/curve_loss"):
         return []
     widths = sorted(set(int(w) for w in cx.col("width")))
@@ -547,33 +549,21 @@ def fig_loss_curves(cx):
 # Regimes
 # ---------------------------------------------------------------------------------------------------------
 
-def _regime(cx):
-    rm = getattr(cx.st, "_regime", None)
-    if rm is None:
-        rm = {}
-        for i in C.trained_runs(cx.st):
-            rm[i] = C.regime_measures(cx.run(i))
-        cx.st._regime = rm
-    return rm
-
-
-def regime_group(cx):
-    """The (width, seed, scheme, data) group with the most alphas measured (widest first)."""
-    rm = _regime(cx)
-    groups = {}
-    for i in rm:
-        groups.setdefault((int(cx.t["width"][i]), int(cx.t["seed"][i]), str(cx.t["scheme"][i]), str(cx.t["data"][i])), []).append(i)
+def regime_group(cx, regime):
+    """The (width, seed, scheme, data) group of the regime measures with the most alphas (widest first): (key, run
+    ids by alpha), or (None, [])."""
+    groups = RG.alpha_groups(cx.t, regime)
     if not groups:
         return None, []
     key = max(groups, key=lambda k: (len(groups[k]), k[0], -k[1]))
-    return key, sorted(groups[key], key=lambda i: cx.t["alpha"][i])
+    return key, groups[key]
 
 
-def fig_regime_functions(cx):
-    key, ids = regime_group(cx)
+def fig_regime_functions(cx, res):
+    rm = res.regime
+    key, ids = regime_group(cx, rm)
     if not ids:
         return []
-    rm = _regime(cx)
     n = len(ids)
     nrow, ncol = _grid(n)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
@@ -603,8 +593,8 @@ def fig_regime_functions(cx):
                    "interpolant of the data (THEORY.md section 5). Relative RMS distances on the data range in the titles.")
 
 
-def fig_regime_distances(cx):
-    rm = _regime(cx)
+def fig_regime_distances(cx, res):
+    rm = res.regime
     if not rm:
         return []
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in rm))
@@ -649,10 +639,10 @@ def fig_regime_distances(cx):
                    "data points; mean breakpoint displacement; vs alpha (mean over seeds of interpolating runs).")
 
 
-def trajectory_runs(cx):
+def trajectory_runs(cx, regime):
     """Done runs (converged or not) of one (width, seed, scheme, data) group with snapshots, by alpha: the regime
     group when there is one, else the widest group with snapshots."""
-    key, _ = regime_group(cx)
+    key, _ = regime_group(cx, regime)
     cands = [i for i in cx.done if cx.t["n_params"][i] <= cx.st.f["train/snap_theta_offset"][i + 1] - cx.st.f["train/snap_theta_offset"][i]] \
         if cx.st.has("train/snap_theta_offset") else []
     if not cands:
@@ -664,8 +654,8 @@ def trajectory_runs(cx):
     return key, sorted(ids, key=lambda i: (cx.t["alpha"][i], i))
 
 
-def fig_breakpoint_trajectories(cx):
-    key, ids = trajectory_runs(cx)
+def fig_breakpoint_trajectories(cx, res):
+    key, ids = trajectory_runs(cx, res.regime)
     if not ids:
         return []
     ids = [i for i in ids if cx.run(i).snap_beta.shape[0] > 1]
@@ -699,7 +689,7 @@ def fig_breakpoint_trajectories(cx):
                    "horizontal lines: data positions.")
 
 
-def fig_eigenvector_fields(cx):
+def fig_eigenvector_fields(cx, res):
     """Eigenvectors of the extreme eigenvalues as breakpoint-indexed fields (-sl_eig_vectors): for the widest run
     with stored vectors, the share of each neuron in the most negative and the largest eigenvectors, plotted at
     the neuron's breakpoint, with the data positions."""
@@ -742,13 +732,13 @@ def fig_eigenvector_fields(cx):
                    "blue: the largest). Stored with -sl_eig_vectors.")
 
 
-def fig_snapshot_spectra(cx):
+def fig_snapshot_spectra(cx, res):
     """Hessian spectra along training (-sl_hess_stages ...,snapshots): extremal eigenvalues and the exact
     negative count of the full Hessian at every snapshot, for the trajectory group (one run per alpha)."""
     keys = [k for k in cx.st.snapshot_spectra_keys() if k[1] == "full"]
     if not keys or not cx.done:
         return []
-    key, ids = trajectory_runs(cx)
+    key, ids = trajectory_runs(cx, res.regime)
     if not ids:
         ids = sorted(cx.done, key=lambda i: (cx.t["alpha"][i], i))[:6]
     ids = ids[:8]
@@ -799,8 +789,8 @@ def have_pil():
         return False
 
 
-def default_animation_run(cx):
-    key, ids = trajectory_runs(cx)
+def default_animation_run(cx, regime):
+    key, ids = trajectory_runs(cx, regime)
     if ids:
         return ids[0]  # smallest alpha: the adaptive, most visible dynamics
     cands = [i for i in cx.done if cx.run(i).snap_theta.shape[0] > 1]

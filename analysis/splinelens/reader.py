@@ -1,6 +1,6 @@
 """Reader of splinelens study files (format "splinelens-study", analysis/FORMAT.md).
 
-    from splinelens_reader import Study
+    from splinelens.reader import Study
     with Study("results/study.h5") as st:
         table = st.runs()                       # numpy structured array, one row per run
         done = st.select(status=1, scheme="lecun_normal", width=[10, 100])
@@ -150,7 +150,7 @@ class Run:
         return int(self.row.get("status", 0)) == 1
 
     def laws(self):
-        """Initialization laws of (w, b, v, c) of this run (splinelens_theory.init_laws)."""
+        """Initialization laws of (w, b, v, c) of this run (splinelens.theory.init_laws)."""
         return self.study.laws(self.row["scheme"], self.H, self.row["alpha"])
 
     def __repr__(self):
@@ -410,11 +410,11 @@ class Study:
 
     # -- initialization laws --
     def init_params(self):
-        from splinelens_theory import init_params_from_options
+        from .theory import init_params_from_options  # theory needs scipy: imported on use
         return init_params_from_options(self.options)
 
     def laws(self, scheme, H, alpha):
-        from splinelens_theory import init_laws
+        from .theory import init_laws
         return init_laws(scheme, H, alpha, self.init_params())
 
     def status_counts(self):

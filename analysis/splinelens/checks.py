@@ -1,83 +1,19 @@
-"""Claim checks of shared/THEORY.md section 6, as pure functions on arrays plus a driver for a study file.
+"""The claim checks of shared/THEORY.md section 6 as pure functions of plain numpy data.
 
-Every check returns a ClaimResult (id, title, status PASS / FAIL / SKIP, measured value, tolerance, detail).
-The pure functions (claim_*) take plain numpy data so they can be exercised on deliberately wrong inputs; the
-driver (check_study) gathers the inputs from a splinelens_reader.Study. A FAIL is reported as measured: the
-tolerances are those of THEORY.md section 6 (or stated in the detail when THEORY.md gives none).
-
-Besides the 12 claims the driver runs consistency checks C1..C6 (numpy recomputation of stored values:
-losses, spline view, roughness columns, snapshots, dense spectra, inertia counts) and CP, the critical points
-training reached (THEORY.md section 4: the fit is least squares on the data between consecutive breakpoints).
+Each claim_* function returns a ClaimResult (result.py) from arrays and dicts, so it can be exercised on
+deliberately wrong inputs; claims.py gathers those inputs from a study file. A FAIL is reported as measured:
+the tolerances are those of THEORY.md section 6 (or stated in the detail when THEORY.md gives none). Besides the
+12 claims: claim_consistency (C1..C6, stored vs numpy-recomputed values) and claim_critical_points (CP, with
+critical_point_measures: THEORY.md section 4, the fit is least squares between consecutive breakpoints).
 """
 import math
 
 import numpy as np
 
-import splinelens_theory as T
+from . import theory as T
+from .result import FAIL, PASS, SKIP, ClaimResult, skip, verdict
 
-PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
 EPS = np.finfo(float).eps
-
-TITLES = {
-    "1": "BDSO reconstruction of f",
-    "2": "rescaling invariance",
-    "3": "slope jump at beta_i equals mu_i",
-    "4": "breakpoint laws at initialization (KS)",
-    "5": "delta-slope laws at initialization (KS)",
-    "6": "roughness vs width and alpha (closed forms)",
-    "7": "gradient and Hessian vs central finite differences (NN and BDSO coordinates)",
-    "8": "negative-eigenvalue bound, zero count at interpolating minima",
-    "9": "conservation of q_i = v_i^2 - w_i^2 - b_i^2 under gradient flow",
-    "10": "kernel regime: learned f -> NTK prediction as alpha grows",
-    "11": "adaptive regime: linear interpolation, breakpoints at data",
-    "12": "exact (inertia) counts agree with dense eigensolvers",
-    "C1": "stored losses = numpy loss of stored theta and data",
-    "C2": "stored spline view (beta, mu, s) = numpy map of stored theta",
-    "C3": "stored roughness / breakpoint columns = numpy recomputation",
-    "C4": "stored snapshots: spline view and loss consistent with snap_theta",
-    "C5": "stored dense spectra (and Gram spectra at interpolating minima) = numpy eigenvalues",
-    "C6": "stored exact counts = numpy inertia counts (Haynsworth) where no dense spectrum is recomputed",
-    "CP": "critical points reached by training: piecewise least-squares fit between breakpoints",
-}
-
-
-class ClaimResult:
-    def __init__(self, cid, status, value=None, tolerance="", detail="", title=None, data=None):
-        self.id = str(cid)
-        self.title = title or TITLES.get(self.id, "")
-        self.status = status
-        self.value = None if value is None else float(value)
-        self.tolerance = tolerance
-        self.detail = detail
-        self.data = data or {}
-
-    def as_dict(self):
-        return {"id": self.id, "title": self.title, "status": self.status, "value": self.value,
-                "tolerance": self.tolerance, "detail": self.detail}
-
-    def __repr__(self):
-        return "Claim %s %s: %s (value %s, tol %s) %s" % (self.id, self.title, self.status, self.value,
-                                                          self.tolerance, self.detail)
-
-    @property
-    def passed(self):
-        return self.status == PASS
-
-
-def _skip(cid, why, tol=""):
-    return ClaimResult(cid, SKIP, None, tol, why)
-
-
-def _verdict(cid, worst, tol, detail, ok=None, data=None):
-    if worst is None or (isinstance(worst, float) and math.isnan(worst)):
-        return ClaimResult(cid, FAIL, worst, "%.3g" % tol, "not computable (NaN): " + detail, data=data)
-    ok = (worst <= tol) if ok is None else ok
-    return ClaimResult(cid, PASS if ok else FAIL, worst, "%.3g" % tol, detail, data=data)
-
-
-# ==========================================================================================================
-# Pure claim functions
-# ==========================================================================================================
 
 
 def eval_points(x, beta=None, n=201):
@@ -114,8 +50,8 @@ def claim_bdso_reconstruction(cases, tol=1e-12):
         if not e <= worst:
             worst, wl = e, c.get("label", "")
     if n == 0:
-        return _skip("1", "no network to check", "%.3g" % tol)
-    return _verdict("1", worst, tol, "%d networks; max relative error %.3g (%s)" % (n, worst, wl))
+        return skip("1", "no network to check", "%.3g" % tol)
+    return verdict("1", worst, tol, "%d networks; max relative error %.3g (%s)" % (n, worst, wl))
 
 
 def claim_rescaling(cases, tol=1e-12, seed=1, bdso_map=None, evaluate=None):
@@ -147,8 +83,8 @@ def claim_rescaling(cases, tol=1e-12, seed=1, bdso_map=None, evaluate=None):
         worst = max(worst, ef, eb, em, es, ei)
         n += 1
     if n == 0:
-        return _skip("2", "no network to check", "%.3g" % tol)
-    return _verdict("2", worst, tol, "%d networks rescaled by a_i in [0.1, 10] and rebuilt from (beta, mu, s) with random hidden scales; max relative change of f, beta, mu: %.3g" % (n, worst))
+        return skip("2", "no network to check", "%.3g" % tol)
+    return verdict("2", worst, tol, "%d networks rescaled by a_i in [0.1, 10] and rebuilt from (beta, mu, s) with random hidden scales; max relative change of f, beta, mu: %.3g" % (n, worst))
 
 
 def slope_jump_errors(theta, beta, mu, s, has_c=None, round_budget=1e-10):
@@ -204,8 +140,8 @@ def claim_slope_jumps(cases, tol=1e-8):
         if k:
             worst = max(worst, float(e.max()))
     if ntest == 0:
-        return _skip("3", "no breakpoint isolated enough for a rounding-safe finite difference", "%.3g" % tol)
-    return _verdict("3", worst, tol, "%d breakpoint groups in %d networks; max |jump - mu| / max|mu| = %.3g (tolerance: %.0e)" % (ntest, nnet, worst, tol))
+        return skip("3", "no breakpoint isolated enough for a rounding-safe finite difference", "%.3g" % tol)
+    return verdict("3", worst, tol, "%d breakpoint groups in %d networks; max |jump - mu| / max|mu| = %.3g (tolerance: %.0e)" % (ntest, nnet, worst, tol))
 
 
 def claim_breakpoint_law(groups, min_n=100000, pmin=0.01):
@@ -267,7 +203,7 @@ def claim_roughness(groups, nsigma=5.0, rtol_consistency=1e-10):
         z = dev / se if se > 0 else (0.0 if dev <= rtol_consistency * max(abs(g["mean"]), 1e-300) else np.inf)
         rows.append((z, "%s %s: mean %.4g vs %.4g (z = %.2f, n = %d)" % (g["label"], g["quantity"], obs.mean(), g["mean"], z, obs.size)))
     if not rows:
-        return _skip("6", "no initial roughness to compare")
+        return skip("6", "no initial roughness to compare")
     rows.sort(key=lambda r: -r[0])
     worst = rows[0][0]
     bad = [r[1] for r in rows if not r[0] <= nsigma]
@@ -366,11 +302,11 @@ def claim_finite_differences(cases, tol=1e-6, **overrides):
             if e[k] > worst:
                 worst, wl = e[k], "%s %s" % (c.get("label", ""), k)
     if n == 0:
-        return _skip("7", "no small network stored", "%.3g" % tol)
+        return skip("7", "no small network stored", "%.3g" % tol)
     det = "%d networks; max relative errors: %s" % (n, ", ".join("%s %.2g" % kv for kv in names.items()))
     if wl:
         det += " (worst: %s)" % wl
-    return _verdict("7", worst, tol, det)
+    return verdict("7", worst, tol, det)
 
 
 # --- claim 8 ------------------------------------------------------------------------------------------------
@@ -435,7 +371,7 @@ def claim_eigen_bounds(records, recomputed=None, rtol=1e-10):
     for lab in flag_mismatch:
         fails.append("%s: stored check_zero disagrees with the stored n_zero" % lab)
     if n_neg_checks + n_zero_checks + nrec == 0:
-        return _skip("8", "no Hessian spectrum stored")
+        return skip("8", "no Hessian spectrum stored")
     detail = "%d n_neg bounds, %d zero counts at interpolating minima, %d dense spectra recomputed in numpy (max rel. diff %.2g)" % (
         n_neg_checks, n_zero_checks, nrec, worst)
     if notes:
@@ -449,7 +385,7 @@ def claim_q_conservation(drifts, tol, labels=None):
     """Claim 9. drifts: stored q_drift of gradient-flow runs (relative drift)."""
     d = np.asarray(drifts, float)
     if d.size == 0:
-        return _skip("9", "no gradient-flow run done", "%.3g" % tol)
+        return skip("9", "no gradient-flow run done", "%.3g" % tol)
     bad = ~(d <= tol)
     worst = float(np.nanmax(d)) if np.isfinite(d).any() else float("nan")
     det = "%d runs, max q_drift %.3g, %d above tolerance" % (d.size, worst, int(bad.sum()))
@@ -481,7 +417,7 @@ def claim_kernel_regime(groups, close_tol=0.1):
         if not (mono and close) or len(notes) < 3:
             notes.append("%s: %s" % (g["label"], ", ".join("a=%g: %.3g" % (ai, di) for ai, di in zip(a, d))))
     if n == 0:
-        return _skip("10", "needs trained runs at >= 2 alphas of one width/seed/scheme/data", "decreasing; <= %g at max alpha" % close_tol)
+        return skip("10", "needs trained runs at >= 2 alphas of one width/seed/scheme/data", "decreasing; <= %g at max alpha" % close_tol)
     return ClaimResult("10", PASS if ok else FAIL, worst_close, "strictly decreasing in alpha; <= %g at the largest alpha" % close_tol,
                        "%d groups; relative RMS distance to the NTK prediction: %s" % (n, "; ".join(notes)))
 
@@ -512,7 +448,7 @@ def claim_adaptive_regime(groups, close_tol=0.1):
                     for c in g["clusters"])) if g.get("clusters") else "",
                 (" [d_lin by alpha: %s]" % g["trend"]) if g.get("trend") else ""))
     if n == 0:
-        return _skip("11", "needs trained runs at >= 2 alphas (the smallest is the adaptive end)")
+        return skip("11", "needs trained runs at >= 2 alphas (the smallest is the adaptive end)")
     return ClaimResult("11", PASS if ok else FAIL, worst, "d_lin <= %g, d_lin < d_cubic, clustering increases" % close_tol,
                        "%d groups at the smallest alpha: %s" % (n, "; ".join(notes)))
 
@@ -577,7 +513,7 @@ def claim_critical_points(records, stat_tol=1e-7, tol=1e-6):
     (no data point on a breakpoint) end state whose active sets imply it must be piecewise least squares
     (dev <= tol); the others are counted and described, not judged."""
     if not records:
-        return _skip("CP", "no trained run")
+        return skip("CP", "no trained run")
     interp = [r for r in records if r["interpolating"]]
     stat = [r for r in records if not r["interpolating"] and r["grad_rel"] <= stat_tol]
     moving = [r for r in records if not r["interpolating"] and not r["grad_rel"] <= stat_tol]
@@ -642,7 +578,7 @@ def claim_exact_counts(records, rtol=1e-10):
                 fails.append("%s: stored histogram %s disagrees with dense eigenvalues %s" % (
                     r["label"], list(c), list(np.histogram(v, e)[0])))
     if n == 0:
-        return _skip("12", "no spectrum with both inertia counts and a dense solution")
+        return skip("12", "no spectrum with both inertia counts and a dense solution")
     det = "%d spectra: stored inertia counts and exact histograms vs dense eigenvalues" % n
     if fails:
         det += "; FAILURES: " + "; ".join(fails[:4]) + (" ..." if len(fails) > 4 else "")
@@ -673,477 +609,5 @@ def claim_consistency(cid, comparisons, rtol=1e-10):
         if e > worst:
             worst, wl = e, lab
     if n == 0:
-        return _skip(cid, "nothing to compare")
-    return _verdict(cid, worst, rtol, "%d comparisons, max relative difference %.3g%s" % (n, worst, (" (" + wl + ")") if wl else ""))
-
-
-# ==========================================================================================================
-# Run-level measures shared by the driver and the figures
-# ==========================================================================================================
-
-
-def regime_measures(run, ngrid=1001, eps_frac=0.1):
-    """Learned function vs the NTK prediction, the natural cubic spline and the linear interpolant on a dense
-    grid of the data range; breakpoint clustering at data; breakpoint motion. Relative distances divide by
-    RMS(Y - f_0(X)) (the size of what training has to learn)."""
-    X, Y = run.x, run.y
-    hc = run.has_c
-    xg = T.data_grid(X, ngrid)
-    f0 = T.nn_eval(run.theta_init, xg, hc)
-    fT = T.nn_eval(run.theta_final, xg, hc)
-    ntk = T.ntk_prediction(run.theta_init, X, Y, xg, hc)
-    cub = T.natural_cubic_spline(X, Y, xg)
-    lin = T.linear_interpolant(X, Y, xg)
-    denom = T.rms(Y - T.nn_eval(run.theta_init, X, hc))
-    denom = denom if denom > 0 else max(T.rms(Y), 1e-300)
-    spacing = np.diff(np.sort(X))
-    eps = eps_frac * (float(np.median(spacing)) if spacing.size else 1.0)
-    bi, mi, si, _ = T.to_bdso(run.theta_init, hc)
-    bf, mf, sf, _ = T.to_bdso(run.theta_final, hc)
-    ok = np.isfinite(bi) & np.isfinite(bf) & (bi >= X.min()) & (bi <= X.max())  # breakpoints in range at init
-    return {
-        "x": xg, "f0": f0, "fT": fT, "ntk": ntk, "cubic": cub, "linear": lin,
-        "d_ntk": T.rms(fT, ntk) / denom, "d_cubic": T.rms(fT, cub) / denom, "d_lin": T.rms(fT, lin) / denom,
-        "denom": denom, "eps": eps,
-        "near_init": T.near_data_fraction(bi, mi, si, X, eps, weighted=True),
-        "near_final": T.near_data_fraction(bf, mf, sf, X, eps, weighted=True),
-        "near_init_count": T.near_data_fraction(bi, mi, si, X, eps),
-        "near_final_count": T.near_data_fraction(bf, mf, sf, X, eps),
-        "clusters_final": T.kink_clusters(bf, mf, sf, X, gap=eps, eps=eps),
-        "mean_dbeta": float(np.mean(np.abs(bf[ok] - bi[ok]))) if ok.any() else float("nan"),
-    }
-
-
-# ==========================================================================================================
-# Driver: apply every claim to a study file
-# ==========================================================================================================
-
-
-def trained_runs(study, max_params=3 * 4096 + 1, rel=1e-6, flat=1e-6):
-    """Done runs whose training reached its end state: loss tolerance reached, final loss <= rel x the loss of
-    the zero function, or a stationary loss (the run hit max_time and the loss changed by less than flat,
-    relatively, over the last three loss-curve points: a critical point that may not interpolate). Regime
-    comparisons (claims 10, 11) only make sense for them."""
-    t = study.runs()
-    out = []
-    for i in np.nonzero(t["status"] == 1)[0]:
-        if t["n_params"][i] > max_params:
-            continue
-        ds = study.dataset(str(t["data"][i]))
-        l0 = 0.5 * T.loss_scale(study.loss, ds["y"].size) * float(np.sum(ds["y"] ** 2))
-        ok = int(t["interpolating"][i]) == 1 or float(t["final_loss"][i]) <= rel * l0
-        if not ok and str(t["stop_reason"][i]) == "max_time":
-            cl = study.ragged("train/curve_loss", int(i))
-            cl = cl[np.isfinite(cl)] if cl is not None else np.zeros(0)
-            ok = cl.size >= 3 and float(np.max(cl[-3:]) - np.min(cl[-3:])) <= flat * float(np.max(cl[-3:]))
-        if ok:
-            out.append(int(i))
-    return out
-
-
-def _loss_scale(theta, run, loss, hc, lv):
-    """Comparison scale of a recomputed loss: max(l, scale sum_n |r_n| (sum_i |v_i (w_i x_n + b_i)_+| + |y_n|)), the
-    rounding scale of l = 1/2 sum r_n^2 when r_n = f(x_n) - y_n cancels near interpolation."""
-    res = T.residual(theta, run.x, run.y, hc)
-    S = T.loss_scale(loss, run.x.size) * float(np.sum(np.abs(res) * (T.nn_term_magnitude(theta, run.x, hc) + np.abs(run.y))))
-    return max(abs(lv), S, 1e-300)
-
-
-def _label(row):
-    return "run %d (H=%d seed=%d alpha=%g %s %s)" % (row["run_id"], row["width"], row["seed"], row["alpha"], row["scheme"], row["data"])
-
-
-def _opt_float(study, name, default):
-    try:
-        return float(study.options.get(name, default))
-    except ValueError:
-        return default
-
-
-def check_study(study, min_neurons=100000, max_dense=400, max_dense_runs=24, max_fd_runs=3, max_inertia_runs=48,
-                max_inertia_params=400000, max_cp_params=3 * 4096 + 1, log=None):
-    """Apply claims 1-12 and consistency checks C1-C5 to a splinelens_reader.Study. Returns a list of
-    ClaimResult (and caches regime measures in study._regime for the figures)."""
-    say = log or (lambda *a: None)
-    t = study.runs()
-    done_ids = [int(i) for i in np.nonzero(t["status"] == 1)[0]] if "status" in t.dtype.names else []
-    results = []
-    if not done_ids:
-        for cid in [str(k) for k in range(1, 13)] + ["C%d" % k for k in range(1, 7)]:
-            results.append(_skip(cid, "no run is done"))
-        return results
-    runs = {}
-
-    def get(i):
-        if i not in runs:
-            runs[i] = study.run(i)
-        return runs[i]
-
-    hc = study.has_c
-    symmetric = study.init_params().get("symmetric", False)
-    # -- small networks for the exact checks (all runs up to a size budget) --
-    by_size = sorted(done_ids, key=lambda i: (t["n_params"][i], i))
-    net_ids = [i for i in by_size if t["n_params"][i] <= 3 * 4096 + 1][:64] or by_size[:4]
-
-    say("claims 1-3 on %d networks" % len(net_ids))
-    c1, c2, c3 = [], [], []
-    for i in net_ids:
-        r = get(i)
-        for st in ("init", "final"):
-            th = getattr(r, "theta_" + st)
-            b, m, s = getattr(r, "beta_" + st), getattr(r, "mu_" + st), getattr(r, "s_" + st)
-            if th is None or b is None or np.any(~np.isfinite(th)):
-                continue
-            lab = "%s %s" % (_label(t[i]), st)
-            c1.append(dict(theta=th, beta=b, mu=m, s=s, x=r.x, has_c=hc, label=lab))
-            c2.append(dict(theta=th, x=r.x, has_c=hc, label=lab))
-            c3.append(dict(theta=th, beta=b, mu=m, s=s, has_c=hc, label=lab))
-    results.append(claim_bdso_reconstruction(c1))
-    results.append(claim_rescaling(c2))
-    results.append(claim_slope_jumps(c3))
-
-    # -- claims 4, 5: pooled initial breakpoints / delta-slopes of independent networks --
-    say("claims 4-5")
-    g4, g5 = [], []
-    widths = sorted(set(int(w) for w in t["width"][done_ids]))
-    schemes = list(dict.fromkeys(str(s) for s in t["scheme"][done_ids]))
-    for sch in schemes:
-        for H in widths:
-            ids = [i for i in done_ids if t["scheme"][i] == sch and t["width"][i] == H]
-            if not ids:
-                continue
-            # alpha rescales and data sets share networks: one run per seed is an independent network
-            seen, pick = set(), []
-            for i in ids:
-                if int(t["seed"][i]) not in seen:
-                    seen.add(int(t["seed"][i]))
-                    pick.append(i)
-            half = H // 2 if symmetric else H
-            total = len(pick) * half
-            laws = study.laws(sch, H, float(t["alpha"][pick[0]]))
-            lab = "%s H=%d" % (sch, H)
-            if total < min_neurons and laws["b"].kind != "zero":
-                g4.append(dict(label=lab, samples=np.zeros(total), lw=laws["w"], lb=laws["b"]))
-                g5.append(dict(label=lab, samples=np.zeros(total), lw=laws["w"], lv=laws["v"]))
-                continue
-            bs, ms = [], []
-            for i in pick:
-                b = study.ragged("network/beta_init", i)[:half]
-                m = study.ragged("network/mu_init", i)[:half]
-                bs.append(b)
-                ms.append(m)
-            g4.append(dict(label=lab, samples=np.concatenate(bs), lw=laws["w"], lb=laws["b"]))
-            g5.append(dict(label=lab, samples=np.concatenate(ms), lw=laws["w"], lv=laws["v"]))
-    results.append(claim_breakpoint_law(g4, min_n=min_neurons))
-    results.append(claim_delta_slope_law(g5, min_n=min_neurons))
-
-    # -- claim 6: initial roughness per (scheme, width, alpha, data) over seeds --
-    say("claim 6")
-    g6 = []
-    datasets = study.datasets()
-    keys = {}
-    for i in done_ids:
-        keys.setdefault((str(t["scheme"][i]), int(t["width"][i]), float(t["alpha"][i]), str(t["data"][i])), []).append(i)
-    for (sch, H, a, dn), ids in sorted(keys.items()):
-        X = datasets[dn]["x"]
-        laws = study.laws(sch, H, a)
-        e = T.roughness_expected(H, laws, float(X.min()), float(X.max()), symmetric)
-        lab = "%s H=%d alpha=%g %s" % (sch, H, a, dn)
-        for q in ("R_total", "R_in", "n_in"):
-            col = "init_" + q
-            if col in t.dtype.names:
-                g6.append(dict(label=lab, quantity=q, observed=t[col][ids].astype(float), mean=e[q], sd=e[q + "_sd"]))
-    results.append(claim_roughness(g6))
-
-    # -- claim 7: finite differences on the smallest stored networks --
-    say("claim 7")
-    c7 = []
-    for i in by_size[:max_fd_runs]:
-        if t["n_params"][i] > 600:
-            break
-        r = get(i)
-        for st in ("init", "final"):
-            th = getattr(r, "theta_" + st)
-            if th is not None and np.all(np.isfinite(th)):
-                c7.append(dict(theta=th, x=r.x, y=r.y, loss=study.loss, has_c=hc, label="%s %s" % (_label(t[i]), st)))
-    results.append(claim_finite_differences(c7))
-
-    # -- claims 8, 12 and C5: stored counts, numpy dense spectra --
-    say("claims 8, 12")
-    recs8, recomputed, recs12 = [], [], []
-    dense_budget = max_dense_runs
-    for key in study.spectra_keys():
-        st, co, pa = key
-        pre = "%s_%s_%s_" % (st, co, pa)
-        if pre + "n_neg" not in t.dtype.names:
-            continue
-        for i in done_ids:
-            rec = dict(_id=i, label=_label(t[i]), stage=st, coords=co, part=pa, n_neg=int(t[pre + "n_neg"][i]),
-                       n_zero=int(t[pre + "n_zero"][i]), n_pos=int(t[pre + "n_pos"][i]),
-                       n_bound=int(t[pre + "n_bound"][i]) if pre + "n_bound" in t.dtype.names else 10 ** 9,
-                       P=int(t[pre + "size"][i]) if pre + "size" in t.dtype.names else None,
-                       N=int(t["n_points"][i]), H=int(t["width"][i]), has_c=hc,
-                       interpolating=int(t["interpolating"][i]) == 1 if st == "final" else False,
-                       check_neg=int(t[pre + "check_neg"][i]) if pre + "check_neg" in t.dtype.names else None,
-                       check_zero=int(t[pre + "check_zero"][i]) if pre + "check_zero" in t.dtype.names else None)
-            if rec["P"] is None:
-                rec["P"] = (3 if co == "nn" else 2) * rec["H"] + (1 if hc else 0)
-            recs8.append(rec)
-    # dense numpy recomputation for the smallest runs
-    small = [i for i in by_size if t["n_params"][i] <= max_dense][:dense_budget]
-    gram = []
-    weyl = {}
-    for i in small:
-        r = get(i)
-        for key, spec in r.spectra.items():
-            if spec is None or spec.get("values") is None:
-                continue
-            st, co, pa = key
-            th = getattr(r, "theta_" + st)
-            if th is None or not np.all(np.isfinite(th)):
-                continue
-            Hm = T.hessian(th, r.x, r.y, study.loss, co, pa, hc)
-            Rm = T.hessian(th, r.x, r.y, study.loss, co, "residual", hc)
-            ev = np.linalg.eigvalsh(Hm)
-            rnorm = float(np.max(np.abs(np.linalg.eigvalsh(Rm)))) if Rm.size else 0.0
-            # rounding scale of the residual blocks a_i = sum_n r_n x_n 1_ni: the r_n carry the rounding of f(x_n)
-            # and y_n, and cancel in the sums near critical points (relative comparison would be ill-conditioned)
-            res = T.residual(th, r.x, r.y, hc)
-            mag = np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x, hc)
-            rscale = T.loss_scale(study.loss, r.x.size) * float(np.sum(mag * (np.abs(r.x) + 1.0)))
-            lab = "%s %s/%s/%s" % (_label(t[i]), st, co, pa)
-            vals = np.asarray(spec["values"], float)
-            zt = float(spec.get("zero_tol", 0.0))
-            if str(spec.get("method", "")) == "dense" and vals.size == ev.size:
-                recomputed.append(dict(label=lab, stored_values=vals, numpy_values=ev, scale=rscale))
-                if pa == "full":
-                    weyl[(i, st, co)] = int(np.sum(np.abs(vals) <= zt + rnorm))
-            gv = spec.get("gram_values")
-            if gv is not None and gv.size and np.all(np.isfinite(gv)) and pa in ("full", "gauss_newton"):
-                # at interpolating minima the nonzero spectrum is that of the Gram matrix scale J J^T (THEORY 4)
-                if co == "nn":
-                    Jg = T.nn_jacobian(th, r.x, hc)
-                else:
-                    b_, m_, s_, c_ = T.to_bdso(th, hc)
-                    Jg = T.bdso_jacobian(b_, m_, s_, r.x, hc)
-                gev = np.linalg.eigvalsh(T.loss_scale(study.loss, r.x.size) * (Jg @ Jg.T))
-                gram.append((lab + " gram", np.sort(gv), gev, max(float(np.max(np.abs(gev))), 1e-300)))
-            recs12.append(dict(label=lab, values=ev, zero_tol=zt, scale=rscale,
-                               n_neg=int(spec.get("n_neg", -1)), n_zero=int(spec.get("n_zero", -1)),
-                               n_pos=int(spec.get("n_pos", -1)), hist_edges=spec.get("hist_edges"),
-                               hist_counts=spec.get("hist_counts")))
-    # spectra at every snapshot (-sl_hess_stages ...,snapshots): stored bounds and flags of every reached
-    # snapshot (claim 8), and a dense numpy recomputation from the snapshot parameters for the small runs (8, 12)
-    snap_keys = study.snapshot_spectra_keys()
-    small_set = set(small)
-    for i in (done_ids if snap_keys else []):
-        r = get(i)
-        for co, pa in snap_keys:
-            sp = r.snapshot_spectra.get((co, pa))
-            if sp is None or sp.get("n_neg") is None:
-                continue
-            for k in range(np.size(sp["n_neg"])):
-                if int(sp["n_neg"][k]) < 0:
-                    continue  # snapshot not reached
-                lab = "%s snapshot %d/%s/%s" % (_label(t[i]), k, co, pa)
-                recs8.append(dict(_id=i, label=lab, stage="snapshot", coords=co, part=pa, n_neg=int(sp["n_neg"][k]),
-                                  n_zero=int(sp["n_zero"][k]), n_pos=int(sp["n_pos"][k]), n_bound=int(sp["n_bound"][k]),
-                                  P=int(sp["size"]), N=int(t["n_points"][i]), H=int(t["width"][i]), has_c=hc,
-                                  interpolating=False, check_neg=int(sp["check_neg"][k]), check_zero=None))
-                if i not in small_set or k >= r.snap_theta.shape[0] or not np.all(np.isfinite(r.snap_theta[k])):
-                    continue
-                th = r.snap_theta[k]
-                Hm = T.hessian(th, r.x, r.y, study.loss, co, pa, hc)
-                ev = np.linalg.eigvalsh(Hm)
-                res = T.residual(th, r.x, r.y, hc)
-                mag = np.abs(res) + np.abs(r.y) + T.nn_term_magnitude(th, r.x, hc)
-                rscale = T.loss_scale(study.loss, r.x.size) * float(np.sum(mag * (np.abs(r.x) + 1.0)))
-                vals = np.asarray(sp["values"][k], float)
-                if str(sp.get("method", "")) == "dense" and vals.size == ev.size:
-                    recomputed.append(dict(label=lab, stored_values=vals, numpy_values=ev, scale=rscale))
-                he = sp.get("hist_edges")
-                hcnt = sp.get("hist_counts")
-                recs12.append(dict(label=lab, values=ev, zero_tol=float(sp["zero_tol"][k]), scale=rscale,
-                                   n_neg=int(sp["n_neg"][k]), n_zero=int(sp["n_zero"][k]), n_pos=int(sp["n_pos"][k]),
-                                   hist_edges=he[k] if he is not None and he.ndim == 2 else None,
-                                   hist_counts=hcnt[k] if hcnt is not None and hcnt.ndim == 2 else None))
-
-    # runs without a dense spectrum: numpy inertia counts (Haynsworth, O(P N^2)) for the zero count at
-    # interpolating minima (claim 8) and against the stored exact counts (C6)
-    cmp6 = []
-
-    def inertia(rec):
-        r = get(rec["_id"])
-        th = getattr(r, "theta_" + rec["stage"])
-        spec = r.spectra.get((rec["stage"], rec["coords"], rec["part"]))
-        if th is None or spec is None or not np.all(np.isfinite(th)):
-            return None, None, None
-        return r, th, float(spec.get("zero_tol", 0.0))
-
-    # (a) zero counts at interpolating minima, full Hessian: eigenvalues within zero_tol + ||R|| (Weyl)
-    for rec in recs8:
-        key = (rec["_id"], rec["stage"], rec["coords"])
-        if rec["part"] != "full" or not rec["interpolating"] or rec["stage"] != "final":
-            continue
-        if key in weyl:
-            rec["n_zero_weyl"] = weyl[key]
-            continue
-        if t["n_params"][rec["_id"]] > max_inertia_params:
-            continue
-        r, th, zt = inertia(rec)
-        if r is None:
-            continue
-        tau = zt + T.residual_norm(th, r.x, r.y, study.loss, rec["coords"], hc)
-        rec["n_zero_weyl"] = (T.count_below(th, r.x, r.y, tau, study.loss, rec["coords"], "full", hc)
-                              - T.count_below(th, r.x, r.y, -tau, study.loss, rec["coords"], "full", hc))
-    # (b) stored exact counts vs numpy inertia counts, for spectra not recomputed densely (largest runs first)
-    cand = [rec for rec in recs8 if rec["_id"] not in small and t["n_params"][rec["_id"]] <= max_inertia_params]
-    cand.sort(key=lambda rec: (-int(t["n_params"][rec["_id"]]), rec["_id"]))
-    for rec in cand[:max_inertia_runs]:
-        r, th, zt = inertia(rec)
-        if r is None or not zt > 0:
-            continue
-        cb = lambda lam: T.count_below(th, r.x, r.y, lam, study.loss, rec["coords"], rec["part"], hc)
-        below_m, below_p = cb(-zt), cb(zt)
-        cmp6.append(("%s %s/%s/%s (neg, zero, pos)" % (rec["label"], rec["stage"], rec["coords"], rec["part"]),
-                     [rec["n_neg"], rec["n_zero"], rec["n_pos"]], [below_m, below_p - below_m, rec["P"] - below_p], 1.0))
-    results.append(claim_eigen_bounds(recs8, recomputed))
-
-    # -- claim 9 --
-    say("claim 9")
-    gd = "sl_train_gd" in study.options and T._bool_opt(study.options.get("sl_train_gd") or "1")
-    qtol = max(_opt_float(study, "sl_train_rtol", 1e-8), _opt_float(study, "sl_train_atol", 1e-8))
-    if gd:
-        results.append(_skip("9", "runs use plain gradient descent (-sl_train_gd): q drifts by O(eta^2) per step"))
-    else:
-        ids9 = [i for i in done_ids if str(t["stop_reason"][i]) not in ("none", "", "diverged", "nan", "ts_failed")]
-        r9 = claim_q_conservation(t["q_drift"][ids9] if ids9 else [], qtol, [_label(t[i]) for i in ids9])
-        r9.detail += "; tolerance = max(-sl_train_rtol, -sl_train_atol) = the ODE tolerance"
-        results.append(r9)
-
-    # -- claims 10, 11: regimes --
-    say("claims 10-11")
-    rm = {}
-    trained = trained_runs(study)
-    for i in trained:
-        try:
-            rm[i] = regime_measures(get(i))
-        except Exception as exc:  # pragma: no cover - reported, not hidden
-            say("regime measures of run %d failed: %s" % (i, exc))
-    study._regime = rm
-    groups = {}
-    for i in rm:
-        groups.setdefault((int(t["width"][i]), int(t["seed"][i]), str(t["scheme"][i]), str(t["data"][i])), []).append(i)
-    g10, g11 = [], []
-    alphas_all = sorted(set(float(a) for a in t["alpha"]))
-    for key, ids in sorted(groups.items()):
-        lab = "H=%d seed=%d %s %s" % key
-        ids = sorted(ids, key=lambda i: t["alpha"][i])
-        g10.append(dict(label=lab, alphas=[t["alpha"][i] for i in ids], dist=[rm[i]["d_ntk"] for i in ids]))
-        if len(alphas_all) >= 2 and float(t["alpha"][ids[0]]) == alphas_all[0] and len(ids) >= 2:
-            m = rm[ids[0]]
-            trend = ", ".join("%g: %.3g%s" % (t["alpha"][i], rm[i]["d_lin"], "" if str(t["stop_reason"][i]) == "loss_tol" else " (%s)" % t["stop_reason"][i]) for i in ids)
-            g11.append(dict(label=lab, alpha=float(t["alpha"][ids[0]]), d_lin=m["d_lin"], d_cubic=m["d_cubic"],
-                            near_init=m["near_init"], near_final=m["near_final"], trend=trend,
-                            clusters=m["clusters_final"]))
-    r10 = claim_kernel_regime(g10)
-    r10.detail += " (only runs at their end state: loss tolerance, final loss <= 1e-6 x loss of f = 0, or a stationary loss at max_time: %d of %d done)" % (len(rm), len(done_ids))
-    results.append(r10)
-    r11 = claim_adaptive_regime(g11)
-    if r11.status == SKIP and len(alphas_all) >= 2:
-        ids0 = [i for i in done_ids if float(t["alpha"][i]) == alphas_all[0]]
-        conv = [i for i in ids0 if i in rm]
-        r11.detail = "needs trained runs at >= 2 alphas including the smallest (%g): %d of its %d done runs converged (stop reasons: %s)" % (
-            alphas_all[0], len(conv), len(ids0), ", ".join(sorted(set(str(t["stop_reason"][i]) for i in ids0))))
-    results.append(r11)
-    r12 = claim_exact_counts(recs12)
-    bad_cc, n_cc = [], 0
-    for key in study.spectra_keys():
-        col = "%s_%s_%s_check_counts" % key
-        if col in t.dtype.names:
-            v = t[col][done_ids]
-            n_cc += int(np.sum(v >= 0))
-            bad_cc += ["%s %s/%s/%s" % ((_label(t[i]),) + key) for i, f in zip(done_ids, v) if f == 0]
-    for co, pa in study.snapshot_spectra_keys():
-        for i in done_ids:
-            sp = study.snapshot_spectrum((co, pa), i)
-            v = np.asarray(sp.get("check_counts", []), int)
-            n_cc += int(np.sum(v >= 0))
-            bad_cc += ["%s snapshot %d/%s/%s" % (_label(t[i]), k, co, pa) for k in np.nonzero(v == 0)[0]]
-    if n_cc:
-        r12.detail += "; stored check_counts (program's dense vs exact counts): %d compared, %d disagree%s" % (
-            n_cc, len(bad_cc), (" (" + "; ".join(bad_cc[:3]) + ")") if bad_cc else "")
-        if bad_cc:
-            r12.status = FAIL
-        elif r12.status == SKIP:
-            r12.status, r12.value = PASS, 0.0
-    results.append(r12)
-
-    # -- consistency checks --
-    say("consistency checks")
-    cmp1, cmp2, cmp3, cmp4 = [], [], [], []
-    for i in net_ids:
-        r = get(i)
-        row = t[i]
-        for st in ("init", "final"):
-            th = getattr(r, "theta_" + st)
-            if th is None or not np.all(np.isfinite(th)):
-                continue
-            lv = T.loss_value(th, r.x, r.y, study.loss, hc)
-            cmp1.append(("%s %s_loss" % (_label(row), st), row[st + "_loss"], lv, _loss_scale(th, r, study.loss, hc, lv)))
-            b, m, s, c = T.to_bdso(th, hc)
-            sb, sm, ss = getattr(r, "beta_" + st), getattr(r, "mu_" + st), getattr(r, "s_" + st)
-            cmp2.append(("%s %s beta" % (_label(row), st), sb, b, None))
-            cmp2.append(("%s %s mu" % (_label(row), st), sm, m, None))
-            cmp2.append(("%s %s s" % (_label(row), st), ss, s, 1.0))
-            X = r.x
-            ro = T.roughness(sb, sm, ss, float(X.min()), float(X.max()))
-            for q in ("R_total", "R_in", "frac_in", "max_kink", "n_in"):
-                col = "%s_%s" % (st, q)
-                if col in t.dtype.names:
-                    cmp3.append(("%s %s" % (_label(row), col), row[col], ro[q], max(abs(ro[q]), 1e-300) if q != "n_in" else 1.0))
-            w, bb, v, _ = T.split_theta(th, hc)
-            act = (np.outer(X, w) + bb > 0)
-            for col, val in (("n_dead", int(np.sum(~act.any(axis=0)))), ("n_flat", int(np.sum(w == 0)))):
-                if "%s_%s" % (st, col) in t.dtype.names:
-                    cmp3.append(("%s %s_%s" % (_label(row), st, col), row["%s_%s" % (st, col)], val, 1.0))
-        # snapshots
-        if r.snap_theta.shape[0] and r.snap_theta.shape[0] == r.snap_time.size:
-            for k in np.nonzero(r.snap_valid)[0]:
-                th = r.snap_theta[k]
-                b, m, s, c = T.to_bdso(th, hc)
-                if r.snap_beta.shape[0] > k:
-                    cmp4.append(("%s snap %d beta" % (_label(row), k), r.snap_beta[k], b, None))
-                    cmp4.append(("%s snap %d mu" % (_label(row), k), r.snap_mu[k], m, None))
-                lv = T.loss_value(th, r.x, r.y, study.loss, hc)
-                cmp4.append(("%s snap %d loss" % (_label(row), k), r.snap_loss[k], lv, _loss_scale(th, r, study.loss, hc, lv)))
-            if np.all(np.isfinite(r.snap_theta[0])):
-                cmp4.append(("%s snap 0 = theta_init" % _label(row), r.snap_theta[0], r.theta_init, None))
-    results.append(claim_consistency("C1", cmp1))
-    results.append(claim_consistency("C2", cmp2))
-    results.append(claim_consistency("C3", cmp3))
-    results.append(claim_consistency("C4", cmp4))
-    c5 = [(rc["label"], np.sort(rc["stored_values"]), np.sort(rc["numpy_values"]),
-           max(float(np.max(np.abs(rc["numpy_values"]))), rc["scale"], 1e-300)) for rc in recomputed] + gram
-    results.append(claim_consistency("C5", c5))
-    results.append(claim_consistency("C6", cmp6, rtol=0.0) if cmp6 else _skip("C6", "every stored spectrum was recomputed densely (C5) or none is stored"))
-
-    # -- critical points reached by training (THEORY.md section 4) --
-    say("critical points")
-    recs_cp = []
-    for i in done_ids:
-        if t["n_params"][i] > max_cp_params or int(t["steps"][i]) <= 0:  # too large, or not trained
-            continue
-        r = get(i)
-        th = r.theta_final
-        if th is None or not np.all(np.isfinite(th)):
-            continue
-        m = critical_point_measures(th, r.x, r.y, study.loss, hc)
-        m.update(label=_label(t[i]), interpolating=str(t["stop_reason"][i]) == "loss_tol")
-        recs_cp.append(m)
-    results.append(claim_critical_points(recs_cp) if recs_cp else _skip("CP", "no trained run"))
-    return results
-
-
-def results_table(results):
-    return [r.as_dict() for r in results]
+        return skip(cid, "nothing to compare")
+    return verdict(cid, worst, rtol, "%d comparisons, max relative difference %.3g%s" % (n, worst, (" (" + wl + ")") if wl else ""))
