@@ -311,16 +311,9 @@ def claim_finite_differences(cases, tol=1e-6, **overrides):
 
 # --- claim 8 ------------------------------------------------------------------------------------------------
 
-def claim_eigen_bounds(records, recomputed=None, rtol=1e-10):
-    """Claim 8. records: dicts with the stored counts of one spectrum: label, coords, stage, part, n_neg, n_zero,
-    n_bound, P, N, H, has_c, interpolating (0/1), check_neg, check_zero (stored flags, may be None), and
-    optionally n_zero_weyl: the number of eigenvalues with |lambda| <= zero_tol + ||R||_2 (R the residual term).
-    The bound n_neg <= n_bound <= H applies to the full Hessian. The zero count P - min(N, 2H [+1]) applies at
-    interpolating minima (r = 0): strictly to the Gauss-Newton part J^T J, and to the full Hessian J^T J + R
-    up to the residual term, whose eigenvalues are O(|r|) at a point that interpolates only to the loss
-    tolerance (Weyl: |lambda_k(J^T J + R) - lambda_k(J^T J)| <= ||R||_2), hence n_zero_weyl when given.
-    recomputed: optional dicts (label, stored_values, numpy_values[, scale]) from a dense numpy recomputation:
-    they must agree to rtol * scale (default scale max|lambda|)."""
+def _count_failures(records):
+    """Claim 8 on the stored counts of records (see claim_eigen_bounds): (fails, notes, labels whose stored
+    check_zero flag disagrees, number of n_neg bounds checked, number of zero counts checked)."""
     fails, notes, n_neg_checks, n_zero_checks = [], [], 0, 0
     flag_mismatch = []
     for r in records:
@@ -354,9 +347,16 @@ def claim_eigen_bounds(records, recomputed=None, rtol=1e-10):
                         flag_mismatch.append(lab)
                 elif bool(cz) != bool(nz >= need):
                     flag_mismatch.append(lab)
+    return fails, notes, flag_mismatch, n_neg_checks, n_zero_checks
+
+
+def _recomputation_failures(recomputed, rtol):
+    """Claim 8 on dense numpy recomputations (see claim_eigen_bounds): (fails, worst relative difference, number
+    of spectra compared)."""
+    fails = []
     worst = 0.0
     nrec = 0
-    for rc in recomputed or []:
+    for rc in recomputed:
         a = np.sort(np.asarray(rc["stored_values"], float))
         b = np.sort(np.asarray(rc["numpy_values"], float))
         nrec += 1
@@ -368,6 +368,22 @@ def claim_eigen_bounds(records, recomputed=None, rtol=1e-10):
         worst = max(worst, e)
         if not e <= rtol:
             fails.append("%s: stored eigenvalues differ from numpy by %.3g relative" % (rc["label"], e))
+    return fails, worst, nrec
+
+
+def claim_eigen_bounds(records, recomputed=None, rtol=1e-10):
+    """Claim 8. records: dicts with the stored counts of one spectrum: label, coords, stage, part, n_neg, n_zero,
+    n_bound, P, N, H, has_c, interpolating (0/1), check_neg, check_zero (stored flags, may be None), and
+    optionally n_zero_weyl: the number of eigenvalues with |lambda| <= zero_tol + ||R||_2 (R the residual term).
+    The bound n_neg <= n_bound <= H applies to the full Hessian. The zero count P - min(N, 2H [+1]) applies at
+    interpolating minima (r = 0): strictly to the Gauss-Newton part J^T J, and to the full Hessian J^T J + R
+    up to the residual term, whose eigenvalues are O(|r|) at a point that interpolates only to the loss
+    tolerance (Weyl: |lambda_k(J^T J + R) - lambda_k(J^T J)| <= ||R||_2), hence n_zero_weyl when given.
+    recomputed: optional dicts (label, stored_values, numpy_values[, scale]) from a dense numpy recomputation:
+    they must agree to rtol * scale (default scale max|lambda|)."""
+    fails, notes, flag_mismatch, n_neg_checks, n_zero_checks = _count_failures(records)
+    rfails, worst, nrec = _recomputation_failures(recomputed or [], rtol)
+    fails += rfails
     for lab in flag_mismatch:
         fails.append("%s: stored check_zero disagrees with the stored n_zero" % lab)
     if n_neg_checks + n_zero_checks + nrec == 0:

@@ -34,11 +34,6 @@ def claim(cid, title):
     return register
 
 
-def titles():
-    """{claim id: title} of every registered claim."""
-    return {c.id: c.title for c in REGISTRY}
-
-
 def _label(row):
     return "run %d (H=%d seed=%d alpha=%g %s %s)" % (row["run_id"], row["width"], row["seed"], row["alpha"], row["scheme"], row["data"])
 
