@@ -6,7 +6,7 @@
  * its FNV-1a 64-bit hash is the fingerprint stored in the file and compared on resume and merge. */
 #include "study_impl.h"
 
-static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", NULL};
+static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug", NULL};
 
 static int SLCompareStrings(const void *a, const void *b)
 {
