@@ -228,3 +228,20 @@ PetscErrorCode SLOutputSetErrorPrinting(PetscBool on)
   SLH5Call(H5Eset_auto2(H5E_DEFAULT, on ? (H5E_auto2_t)H5Eprint2 : NULL, on ? stderr : NULL));
   PetscFunctionReturn(0);
 }
+
+/* The first line where two canonical option texts (root attribute study_options) differ, as text. */
+void SLCanonicalDiff(const char a[], const char b[], char diff[], size_t len)
+{
+  diff[0] = 0;
+  if (!a || !b) return;
+  while (*a || *b) {
+    size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+    if (la != lb || strncmp(a, b, la)) {
+      (void)PetscSNPrintf(diff, len, "; first difference: the file has \"%.*s\", this one has \"%.*s\"", (int)PetscMin(la, 300), a, (int)PetscMin(lb, 300), b);
+      return;
+    }
+    a += la + (a[la] ? 1 : 0);
+    b += lb + (b[lb] ? 1 : 0);
+  }
+}

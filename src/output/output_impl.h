@@ -112,6 +112,7 @@ PETSC_INTERN PetscErrorCode SLDirectoryCheck(const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode SLVerdictBcast(MPI_Comm, PetscErrorCode *, char[]);
 PETSC_INTERN const char    *SLErrorText(PetscErrorCode);
 PETSC_INTERN PetscBool      SLH5NoSpace_Private(void);
+PETSC_INTERN void           SLCanonicalDiff(const char[], const char[], char[], size_t);
 /* output_lock.c */
 PETSC_INTERN PetscErrorCode SLMakeParentDirs(const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode SLOutputLock(SLOutput, PetscErrorCode *, char[]);

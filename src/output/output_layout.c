@@ -83,7 +83,15 @@ static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], co
   SLVERDICT(!SLH5ReadStringAttr(fid, "format_version", &has, &val) && has && !strcmp(val, SL_OUTPUT_VERSION), PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s has format_version %s, this program writes " SL_OUTPUT_VERSION, fname, val ? val : "(missing)");
   PetscCall(PetscFree(val));
   SLVERDICT(!SLH5ReadStringAttr(fid, "study_fingerprint", &has, &val) && has, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s has no study_fingerprint attribute", fname);
-  SLVERDICT(!strcmp(val, fingerprint), PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s belongs to another study: its study_fingerprint is \"%s\", this study's is \"%s\"; refusing to resume it (use another output file)", fname, val, fingerprint);
+  if (strcmp(val, fingerprint)) { /* name the first differing option (or data set) from the canonical texts */
+    char *theirs = NULL, diff[800] = "";
+
+    if (!SLH5ReadStringAttr(fid, "study_options", &has, &theirs) && has)
+      for (PetscInt j = 0; j < out->nattrs; j++)
+        if (!out->attrs[j].path[0] && !strcmp(out->attrs[j].name, "study_options")) SLCanonicalDiff(theirs, out->attrs[j].value, diff, sizeof(diff));
+    PetscCall(PetscFree(theirs));
+    SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s belongs to another study: its study_fingerprint is \"%s\", this study's is \"%s\"%s; refusing to resume it (use another output file)", fname, val, fingerprint, diff);
+  }
   for (PetscInt i = 0; i < out->nfields; i++) {
     SLField *f = &out->fields[i];
 
