@@ -14,7 +14,8 @@
 #     resumes from the file and skips the runs already done.
 #   - exit 75 after TERM/INT (scancel): no restart (the user or the scheduler wants the job gone); the file is
 #     valid and `sbatch` of the same script later resumes it.
-#   - any other exit code: an error; the job exits with it and is not restarted.
+#   - any other exit code: an error; the job exits with it and is not restarted. splinelens' classes (README
+#     "Exit status"): 64 usage, 65 input, 70 internal, 71 resource (disk full...); 75 is never an error.
 #
 # Variables read (set by the sourcing script): SL_BIN, SL_LAUNCHER, SL_RANKS_PER_NODE, SL_MAX_RESTARTS,
 # SL_RESTART_MODE; SL_RESTART_COUNT (set in resubmitted jobs), SL_SCRIPT (script to resubmit; default: this job's).
@@ -193,6 +194,12 @@ sl_job_run() {
         *) sl_log "splinelens stopped early (exit 75) without a signal from the batch shell; not restarting"; exit 75 ;;
       esac
       ;;
-    *) sl_log "ERROR: splinelens failed (exit $rc)${SL_SIGNAL:+ after SIG$SL_SIGNAL}; not restarting"; exit "$rc" ;;
+    *)
+      local what
+      case "$rc" in
+        64) what="usage error: bad options" ;; 65) what="input error: data, config or output file" ;;
+        70) what="internal error" ;; 71) what="resource error: memory or disk full" ;; *) what="failed" ;;
+      esac
+      sl_log "ERROR: splinelens $what (exit $rc)${SL_SIGNAL:+ after SIG$SL_SIGNAL}; not restarting"; exit "$rc" ;;
   esac
 }

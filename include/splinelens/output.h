@@ -75,3 +75,6 @@ PETSC_EXTERN PetscErrorCode SLOutputDestroy(SLOutput *out);
  * fault, before outfile is created. The result has the numeric content of a one-job run. Collective (rank 0 does
  * the I/O). */
 PETSC_EXTERN PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing);
+/* HDF5's own error-stack printing (default on): splinelens turns it off unless -sl_debug, since every failure
+ * is reported as one PETSc error naming the file (and "no space left on device" when that is the cause). */
+PETSC_EXTERN PetscErrorCode SLOutputSetErrorPrinting(PetscBool on);

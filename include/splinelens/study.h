@@ -29,7 +29,23 @@
 #include <splinelens/train.h>
 #include <splinelens/spectrum.h>
 
-#define SL_EXIT_INTERRUPTED 75 /* EX_TEMPFAIL: stopped early, resumable */
+/* Exit status of splinelens (README "Exit status"; src/study/exit.c). */
+#define SL_EXIT_OK          0  /* every run done */
+#define SL_EXIT_INTERRUPTED 75 /* EX_TEMPFAIL: stopped by a stop request (signal, -sl_stop_after), resumable */
+#define SL_EXIT_USAGE       64 /* EX_USAGE: bad or inconsistent options or arguments */
+#define SL_EXIT_INPUT       65 /* EX_DATAERR: data file, config file, an existing output file not this study's */
+#define SL_EXIT_INTERNAL    70 /* EX_SOFTWARE: internal error */
+#define SL_EXIT_RESOURCE    71 /* EX_OSERR: out of memory, disk full, file too large */
+
+/* The exit status of an error code reaching main (0 -> 0; never a PETSc error number). */
+PETSC_EXTERN int       SLExitCode(PetscErrorCode);
+/* Print "splinelens: error: <innermost message>" (and a hint line) for an error code that reached main. */
+PETSC_EXTERN void      SLErrorReport(FILE *, PetscErrorCode);
+/* -sl_debug: the full PETSc error traces are printed too. */
+PETSC_EXTERN void      SLErrorsSetDebug(PetscBool);
+PETSC_EXTERN PetscBool SLErrorsDebug(void);
+/* Push (on) / pop (off) the run-phase error handler: report, then MPI_Abort every rank with the class's status. */
+PETSC_EXTERN PetscErrorCode SLErrorsAbortOnError(PetscBool);
 
 typedef struct _n_SLStudy *SLStudy;
 

@@ -10,9 +10,16 @@ static const char help[] = "splinelens: shallow univariate ReLU networks through
                            "Usage:\n"
                            "  mpiexec -n R splinelens -options_file study.yaml [options]   run (or resume) a study\n"
                            "  splinelens merge -o out.h5 [-allow_missing] slice0.h5 slice1.h5 ...   merge job-array slices\n"
-                           "  splinelens schema   print the study file's schema (every dataset and attribute) as JSON\n\n"
-                           "Exit status: 0 every run done; 75 stopped early by a signal or -sl_stop_after (rerun to resume);\n"
-                           "anything else: an error, reported before any result file is touched.\n"
+                           "  splinelens schema   print the study file's schema (every dataset and attribute) as JSON\n"
+                           "  splinelens -version | --version        print the version;   -help | --help | -h   this text\n\n"
+                           "Exit status:\n"
+                           "   0  done: every run of the study (or slice) is done, or the merge is complete\n"
+                           "  75  interrupted by a stop request only (signal, -sl_stop_after): rerun to resume\n"
+                           "  64  usage error: bad or inconsistent options or arguments\n"
+                           "  65  input error: data file, config file, an existing output file that is not this study's\n"
+                           "  71  resource error: out of memory, disk full, file too large\n"
+                           "  70  internal error\n"
+                           "An error prints one line \"splinelens: error: ...\" (and maybe a hint); -sl_debug adds the full PETSc trace.\n"
                            "Options (every one is listed below with -help; the file layout is described in analysis/FORMAT.md):\n";
 
 /* One BLAS thread per MPI rank: threaded OpenBLAS oversubscribes the cores MPI already uses, and its dynamic
@@ -29,6 +36,43 @@ static void SLBlasThreads(void)
   if (set && n > 0) set(n);
 }
 
+/* -version / --version: print and exit; --help / -h: the same as -help; -sl_debug: full error traces. */
+static int SLEarlyFlags(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-version") || !strcmp(argv[i], "--version")) {
+      printf("splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT);
+      return 1;
+    }
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) argv[i] = (char *)"-help";
+    if (!strcmp(argv[i], "-sl_debug")) SLErrorsSetDebug(PETSC_TRUE);
+  }
+  return 0;
+}
+
+/* An error that reached main: report it once (rank 0: set-up errors are collective, identical on every rank),
+ * finalize, and return the exit status of its class. */
+static int SLFinish(PetscErrorCode ierr, int ok_code)
+{
+  PetscMPIInt rank = 0;
+
+  if (ierr) {
+    (void)MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
+    if (rank == 0) SLErrorReport(stderr, ierr);
+  }
+  if (!SLErrorsDebug()) (void)PetscPopErrorHandler();
+  if (SlepcFinalize()) return SL_EXIT_INTERNAL;
+  return ierr ? SLExitCode(ierr) : ok_code;
+}
+
+static PetscErrorCode SLMergeRun(const char outfile[], int nin, const char *inputs[], PetscBool allow_missing)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLOutputMerge(PETSC_COMM_WORLD, outfile, nin, inputs, allow_missing));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "[splinelens] merged %d files into %s\n", nin, outfile));
+  PetscFunctionReturn(0);
+}
+
 static int SLMergeMain(int argc, char **argv)
 {
   const char *outfile = NULL;
@@ -42,19 +86,43 @@ static int SLMergeMain(int argc, char **argv)
     if (!strcmp(argv[i], "-o") && i + 1 < argc) outfile = argv[++i];
     else if (!strcmp(argv[i], "-allow_missing")) allow_missing = PETSC_TRUE;
     else if (argv[i][0] == '-') {
-      fprintf(stderr, "splinelens merge: unknown option %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", argv[i]);
-      return 2;
+      fprintf(stderr, "splinelens: error: merge: unknown option %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", argv[i]);
+      return SL_EXIT_USAGE;
     } else if (nin < 4096) inputs[nin++] = argv[i];
   }
   if (!outfile || nin < 1) {
-    fprintf(stderr, "usage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n");
-    return 2;
+    fprintf(stderr, "splinelens: error: merge: %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", outfile ? "no input file" : "no output file (-o out.h5)");
+    return SL_EXIT_USAGE;
   }
-  PetscCall(PetscInitialize(&pargc, &pa, NULL, help));
-  PetscCall(SLOutputMerge(PETSC_COMM_WORLD, outfile, nin, inputs, allow_missing));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "[splinelens] merged %d files into %s\n", nin, outfile));
-  PetscCall(PetscFinalize());
-  return 0;
+  if (SlepcInitialize(&pargc, &pa, NULL, help)) return SL_EXIT_INTERNAL;
+  if (!SLErrorsDebug()) {
+    (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+    (void)SLOutputSetErrorPrinting(PETSC_FALSE);
+  }
+  return SLFinish(SLMergeRun(outfile, nin, inputs, allow_missing), 0);
+}
+
+/* The study: set up (collective; errors are identical on every rank), then run (SLStudyRun ends every rank with
+ * MPI_Abort on an error of the run phase, which may happen on some ranks only). */
+static PetscErrorCode SLStudyMain(int argc, char **argv, SLStudy *study, PetscBool *interrupted)
+{
+  PetscBool hashelp;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLStudyCatchSignals()); /* a stop request during setup is honoured at the first poll */
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT));
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-sl_debug", &hashelp)); /* marks it used; read in SLEarlyFlags */
+  PetscCall(SLStudyCreate(PETSC_COMM_WORLD, study));
+  PetscCall(SLStudySetConfigText(*study, argc, argv));
+  PetscCall(SLStudySetFromOptions(*study));
+  PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
+  if (!hashelp) {
+    PetscCall(SLStudySetUp(*study));
+    PetscCall(SLStudyViewFromOptions(*study));
+    PetscCall(SLStudyRun(*study, interrupted));
+  }
+  PetscCall(SLStudyDestroy(study));
+  PetscFunctionReturn(0);
 }
 
 static int SLSchemaMain(int argc, char **argv)
@@ -64,8 +132,8 @@ static int SLSchemaMain(int argc, char **argv)
   char **pa       = pargv;
 
   if (argc > 2) {
-    fprintf(stderr, "splinelens schema: takes no arguments (got %s)\nusage: splinelens schema > schema.json\n", argv[2]);
-    return 2;
+    fprintf(stderr, "splinelens: error: schema takes no arguments (got %s)\nusage: splinelens schema > schema.json\n", argv[2]);
+    return SL_EXIT_USAGE;
   }
   PetscCall(PetscInitialize(&pargc, &pa, NULL, help));
   PetscCall(SLStudySchemaPrint(PETSC_COMM_WORLD));
@@ -75,25 +143,26 @@ static int SLSchemaMain(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  SLStudy   study;
-  PetscBool interrupted = PETSC_FALSE, hashelp;
+  SLStudy        study = NULL;
+  PetscBool      interrupted = PETSC_FALSE;
+  PetscErrorCode ierr;
 
   SLBlasThreads();
+  if (SLEarlyFlags(argc, argv)) return SL_EXIT_OK;
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "schema")) return SLSchemaMain(argc, argv);
-  PetscCall(SlepcInitialize(&argc, &argv, NULL, help));
-  PetscCall(SLStudyCatchSignals()); /* a stop request during setup is honoured at the first poll */
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "splinelens %s (git %s)\n", SL_VERSION, SL_GIT_COMMIT));
-  PetscCall(SLStudyCreate(PETSC_COMM_WORLD, &study));
-  PetscCall(SLStudySetConfigText(study, argc, argv));
-  PetscCall(SLStudySetFromOptions(study));
-  PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
-  if (!hashelp) {
-    PetscCall(SLStudySetUp(study));
-    PetscCall(SLStudyViewFromOptions(study));
-    PetscCall(SLStudyRun(study, &interrupted));
+  ierr = SlepcInitialize(&argc, &argv, NULL, help);
+  if (ierr) return SLExitCode(ierr); /* e.g. an -options_file that cannot be read; PETSc has said why */
+  if (!SLErrorsDebug()) {
+    (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
+    (void)SLOutputSetErrorPrinting(PETSC_FALSE);
   }
-  PetscCall(SLStudyDestroy(&study));
-  PetscCall(SlepcFinalize());
-  return interrupted ? SL_EXIT_INTERRUPTED : 0;
+  ierr = SLStudyMain(argc, argv, &study, &interrupted);
+  if (ierr && study) {
+    PetscErrorCode keep = ierr;
+
+    (void)SLStudyDestroy(&study);
+    ierr = keep;
+  }
+  return SLFinish(ierr, interrupted ? SL_EXIT_INTERRUPTED : SL_EXIT_OK);
 }

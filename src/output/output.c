@@ -125,6 +125,7 @@ PetscErrorCode SLOutputCreate(MPI_Comm comm, PetscInt nruns, SLOutput *out)
   o->nruns = nruns;
   o->file  = -1;
   o->runid = -1;
+  o->lockfd = -1;
   PetscCall(PetscCalloc1(nruns, &o->status));
   /* fields[0]: the status column (pending = 0 is also its fill value); fields[1]: the run index, made the
    * dimension scale "run" of every column at creation. */
@@ -382,6 +383,7 @@ PetscErrorCode SLOutputDestroy(SLOutput *out)
   if (!out || !*out) PetscFunctionReturn(0);
   o = *out;
   PetscCall(SLOutputCloseHandles_Private(o, PETSC_FALSE));
+  PetscCall(SLOutputUnlock(o));
   for (PetscInt i = 0; i < o->nfields; i++) {
     SLField *f = &o->fields[i];
 

@@ -201,3 +201,47 @@ const char *SLErrorText(PetscErrorCode ierr)
   if (PetscErrorMessage(ierr, NULL, &specific) || !specific) return "unknown error";
   return specific;
 }
+
+/* H5Ewalk2 callback: does an entry of the error stack say the disk is full (or the file too large)? */
+static herr_t SLH5NoSpaceWalk(unsigned n, const H5E_error2_t *e, void *ctx)
+{
+  const char *d = e->desc ? e->desc : "";
+
+  (void)n;
+  if (strstr(d, "No space left") || strstr(d, "errno = 28") || strstr(d, "errno = 27") || strstr(d, "File too large") || strstr(d, "MPI_ERR_NO_SPACE") || strstr(d, "MPI_ERR_QUOTA") || strstr(d, "Disk quota")) *(PetscBool *)ctx = PETSC_TRUE;
+  return 0;
+}
+
+/* After a failed HDF5 call: was the cause a full disk? (HDF5 records the errno of a failed write on its error
+ * stack; MPI-IO failures carry the MPI error string.) */
+PetscBool SLH5NoSpace_Private(void)
+{
+  PetscBool nospace = (PetscBool)(errno == ENOSPC || errno == EFBIG || errno == EDQUOT);
+
+  if (!nospace) (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, SLH5NoSpaceWalk, &nospace);
+  return nospace;
+}
+
+PetscErrorCode SLOutputSetErrorPrinting(PetscBool on)
+{
+  PetscFunctionBeginUser;
+  SLH5Call(H5Eset_auto2(H5E_DEFAULT, on ? (H5E_auto2_t)H5Eprint2 : NULL, on ? stderr : NULL));
+  PetscFunctionReturn(0);
+}
+
+/* The first line where two canonical option texts (root attribute study_options) differ, as text. */
+void SLCanonicalDiff(const char a[], const char b[], char diff[], size_t len)
+{
+  diff[0] = 0;
+  if (!a || !b) return;
+  while (*a || *b) {
+    size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+
+    if (la != lb || strncmp(a, b, la)) {
+      (void)PetscSNPrintf(diff, len, "; first difference: the file has \"%.*s\", this one has \"%.*s\"", (int)PetscMin(la, 300), a, (int)PetscMin(lb, 300), b);
+      return;
+    }
+    a += la + (a[la] ? 1 : 0);
+    b += lb + (b[lb] ? 1 : 0);
+  }
+}

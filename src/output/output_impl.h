@@ -6,16 +6,23 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-/* Every HDF5 call returns a negative value on failure: turn it into a PETSc error naming the call. HDF5 prints
- * its own error stack first (automatic printing stays on except around deliberate probes). */
+/* Every HDF5 call returns a negative value on failure: turn it into a PETSc error naming the call. A failure
+ * whose cause is a full disk (or a file-size limit) becomes PETSC_ERR_FILE_WRITE "no space left on device". HDF5
+ * prints its own error stack first when its automatic printing is on (SLOutputSetErrorPrinting). */
 #define SLH5Call(...) \
   do { \
-    if ((__VA_ARGS__) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 call failed: %s", #__VA_ARGS__); \
+    if ((__VA_ARGS__) < 0) { \
+      PetscCheck(!SLH5NoSpace_Private(), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "no space left on device (or file too large) writing the study file: HDF5 call %s failed", #__VA_ARGS__); \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_LIB, "HDF5 call failed: %s", #__VA_ARGS__); \
+    } \
   } while (0)
 /* Same, for calls whose failure is best explained by the file they act on. */
 #define SLH5CallFile(fname, ...) \
   do { \
-    if ((__VA_ARGS__) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 call failed on file %s: %s", fname, #__VA_ARGS__); \
+    if ((__VA_ARGS__) < 0) { \
+      PetscCheck(!SLH5NoSpace_Private(), PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "no space left on device (or file too large) writing %s", fname); \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "HDF5 call failed on file %s: %s", fname, #__VA_ARGS__); \
+    } \
   } while (0)
 
 /* Run a step whose failure is handled by the caller (cleanup, broadcast of a verdict) with PETSc's error printing
@@ -82,6 +89,8 @@ struct _n_SLOutput {
   hid_t     runid;   /* the dimension scale dataset */
   PetscBool opened;  /* SLOutputOpen was called: the layout is frozen */
   size_t    seq;     /* counter for SLPiece.seq */
+  int       lockfd;  /* rank 0: the open, fcntl-locked <filename>.lock (single writer), else -1 */
+  char     *lockpath;
 };
 
 /* output.c */
@@ -100,3 +109,10 @@ PETSC_INTERN PetscErrorCode SLFileProbe(const char[], PetscBool *, PetscBool *);
 PETSC_INTERN PetscErrorCode SLDirectoryCheck(const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode SLVerdictBcast(MPI_Comm, PetscErrorCode *, char[]);
 PETSC_INTERN const char    *SLErrorText(PetscErrorCode);
+PETSC_INTERN PetscBool      SLH5NoSpace_Private(void);
+PETSC_INTERN void           SLCanonicalDiff(const char[], const char[], char[], size_t);
+/* output_lock.c */
+PETSC_INTERN PetscErrorCode SLMakeParentDirs(const char[], char[], size_t);
+PETSC_INTERN PetscErrorCode SLOutputLock(SLOutput, PetscErrorCode *, char[]);
+PETSC_INTERN PetscErrorCode SLOutputUnlock(SLOutput);
+PETSC_INTERN PetscErrorCode SLRemoveTemporaries(const char[], const char[]);

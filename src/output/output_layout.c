@@ -7,9 +7,16 @@
  * reals, -1 for ints, empty strings (and 0 = pending for runs/status), so a value never written is recognisable.
  *
  * An existing file is first checked by rank 0 alone, read-only with the serial driver, so that a file of another
- * study (or not HDF5 at all) is refused without being modified; the verdict is broadcast. */
+ * study (or not HDF5 at all) is refused without being modified; the verdict is broadcast. Before that, rank 0
+ * creates the output directory if needed and takes the single-writer lock <file>.lock (output_lock.c).
+ *
+ * A new file is created atomically: laid out under a temporary name <file>.creating-XXXXXX in the same directory,
+ * closed, then renamed to <file> by rank 0 and reopened; a kill at any moment leaves either no <file> or a
+ * complete layout. Temporaries left by a killed creation are removed (under the lock) by the next open. */
 #include "output_impl.h"
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #define SLVERDICT(cond, ecode, ...) \
@@ -76,7 +83,15 @@ static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], co
   SLVERDICT(!SLH5ReadStringAttr(fid, "format_version", &has, &val) && has && !strcmp(val, SL_OUTPUT_VERSION), PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s has format_version %s, this program writes " SL_OUTPUT_VERSION, fname, val ? val : "(missing)");
   PetscCall(PetscFree(val));
   SLVERDICT(!SLH5ReadStringAttr(fid, "study_fingerprint", &has, &val) && has, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s has no study_fingerprint attribute", fname);
-  SLVERDICT(!strcmp(val, fingerprint), PETSC_ERR_USER, "SLOutput: %s belongs to another study: its study_fingerprint is \"%s\", this study's is \"%s\"; refusing to resume it (use another output file)", fname, val, fingerprint);
+  if (strcmp(val, fingerprint)) { /* name the first differing option (or data set) from the canonical texts */
+    char *theirs = NULL, diff[800] = "";
+
+    if (!SLH5ReadStringAttr(fid, "study_options", &has, &theirs) && has)
+      for (PetscInt j = 0; j < out->nattrs; j++)
+        if (!out->attrs[j].path[0] && !strcmp(out->attrs[j].name, "study_options")) SLCanonicalDiff(theirs, out->attrs[j].value, diff, sizeof(diff));
+    PetscCall(PetscFree(theirs));
+    SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: %s belongs to another study: its study_fingerprint is \"%s\", this study's is \"%s\"%s; refusing to resume it (use another output file)", fname, val, fingerprint, diff);
+  }
   for (PetscInt i = 0; i < out->nfields; i++) {
     SLField *f = &out->fields[i];
 
@@ -165,7 +180,7 @@ static PetscErrorCode SLOutputCreateDataset(hid_t file, hid_t lcpl, const char p
   SLH5Call(H5Pset_fill_time(dcpl, H5D_FILL_TIME_IFSET));
   SLH5Call(H5Pset_fill_value(dcpl, mtype, fill));
   *dset = H5Dcreate2(file, path, ftype, space, lcpl, dcpl, H5P_DEFAULT);
-  PetscCheck(*dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 could not create dataset %s", path);
+  PetscCheck(*dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 could not create dataset %s%s", path, SLH5NoSpace_Private() ? ": no space left on device" : "");
   PetscCall(SLH5WriteStringAttr(*dset, "description", description));
   PetscCall(SLH5WriteStringAttr(*dset, "units", units));
   SLH5Call(H5Pclose(dcpl));
@@ -280,7 +295,7 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
 {
   PetscMPIInt    rank;
   PetscErrorCode code = 0, ierr;
-  char           msg[SL_OUTPUT_MSGLEN];
+  char           msg[SL_OUTPUT_MSGLEN], tmp[PETSC_MAX_PATH_LEN];
   int            exists = 0, failed;
   hid_t          fapl;
 
@@ -298,7 +313,19 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
 
     PetscCall(SLFileProbe(filename, &ex, &isdir));
     exists = ex;
-    if (isdir) {
+    if (!ex && !isdir) { /* the directory must exist for the lock file */
+      char why[SL_OUTPUT_MSGLEN];
+
+      PetscCall(SLMakeParentDirs(filename, why, sizeof(why)));
+      if (why[0]) {
+        code = PETSC_ERR_FILE_OPEN;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: %s", why));
+      }
+    }
+    if (!code && !isdir) PetscCall(SLOutputLock(out, &code, msg));
+    if (!code && !isdir) PetscCall(SLRemoveTemporaries(filename, ".creating-"));
+    if (code) {
+    } else if (isdir) {
       code = PETSC_ERR_FILE_OPEN;
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: output file %s is a directory", filename));
     } else if (ex) {
@@ -312,7 +339,8 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     } else {
       char why[SL_OUTPUT_MSGLEN];
 
-      PetscCall(SLDirectoryCheck(filename, why, sizeof(why)));
+      PetscCall(SLMakeParentDirs(filename, why, sizeof(why)));
+      if (!why[0]) PetscCall(SLDirectoryCheck(filename, why, sizeof(why)));
       if (why[0]) {
         code = PETSC_ERR_FILE_OPEN;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: %s", why));
@@ -321,6 +349,7 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
   }
   PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, out->comm));
   PetscCall(SLVerdictBcast(out->comm, &code, msg));
+  if (code) PetscCall(SLOutputUnlock(out));
   PetscCheck(!code, out->comm, code, "%s", msg);
 
   SLH5Call(fapl = H5Pcreate(H5P_FILE_ACCESS));
@@ -332,11 +361,34 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     if (resumed) *resumed = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
-  out->file = H5Fcreate(filename, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-  SLH5Call(H5Pclose(fapl));
-  PetscCheck(out->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "SLOutput: cannot create %s (see the HDF5 errors above)", filename);
+  if (rank == 0) {
+    int fd;
+
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.creating-XXXXXX", filename));
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+      code = errno == ENOSPC ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: cannot create a temporary file %s next to %s: %s", tmp, filename, errno == ENOSPC ? "no space left on device" : strerror(errno)));
+    } else (void)close(fd);
+  }
+  PetscCallMPI(MPI_Bcast(tmp, sizeof(tmp), MPI_CHAR, 0, out->comm));
+  PetscCall(SLVerdictBcast(out->comm, &code, msg));
+  if (code) PetscCall(SLOutputUnlock(out));
+  PetscCheck(!code, out->comm, code, "%s", msg);
+  out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  failed    = out->file < 0;
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, out->comm));
+  if (failed) {
+    if (out->file >= 0) H5Fclose(out->file);
+    out->file = -1;
+    PetscCallMPI(MPI_Barrier(out->comm));
+    if (rank == 0) (void)unlink(tmp);
+    PetscCall(SLOutputUnlock(out));
+    SETERRQ(out->comm, SLH5NoSpace_Private() ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN, "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device" : "");
+  }
   /* Never leave a half-created file: on failure every rank closes it and rank 0 removes it. */
   SLOutputTry(ierr, SLOutputCreateLayout(out, fingerprint));
+  if (!ierr) SLOutputTry(ierr, SLOutputCloseHandles_Private(out, PETSC_TRUE));
   failed = ierr ? 1 : 0;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, out->comm));
   if (failed) {
@@ -347,9 +399,22 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     PetscCall(SLOutputCloseHandles_Private(out, PETSC_FALSE));
     PetscCall(SLH5QuietEnd(efunc, edata));
     PetscCallMPI(MPI_Barrier(out->comm));
-    if (rank == 0) (void)unlink(filename);
-    SETERRQ(out->comm, PETSC_ERR_FILE_WRITE, "SLOutput: creating the layout of %s failed (%s; see the HDF5 errors above); the partial file was removed", filename, ierr ? SLErrorText(ierr) : "on another rank");
+    if (rank == 0) (void)unlink(tmp);
+    PetscCall(SLOutputUnlock(out));
+    SETERRQ(out->comm, PETSC_ERR_FILE_WRITE, "SLOutput: creating the layout of %s failed (%s); the partial file was removed", filename, ierr ? SLErrorText(ierr) : "on another rank");
   }
+  /* The complete layout gets its name: rank 0, once every rank has closed the file. */
+  PetscCallMPI(MPI_Barrier(out->comm));
+  if (rank == 0 && rename(tmp, filename) != 0) {
+    code = PETSC_ERR_FILE_WRITE;
+    PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: cannot rename %s to %s: %s", tmp, filename, strerror(errno)));
+    (void)unlink(tmp);
+  }
+  PetscCall(SLVerdictBcast(out->comm, &code, msg));
+  if (code) PetscCall(SLOutputUnlock(out));
+  PetscCheck(!code, out->comm, code, "%s", msg);
+  PetscCall(SLOutputReopen(out, fapl));
+  SLH5Call(H5Pclose(fapl));
   if (resumed) *resumed = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

@@ -10,7 +10,9 @@
  * study, so they are the same in every input, which is checked); finally the temporary file is renamed. */
 #include "output_impl.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -126,13 +128,18 @@ static PetscErrorCode SLCopyFile(const char src[], const char dst[])
   PetscFunctionBeginUser;
   in = fopen(src, "rb");
   PetscCheck(in, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot read %s: %s", src, strerror(errno));
-  out = fopen(dst, "wb");
-  PetscCheck(out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot create %s: %s", dst, strerror(errno));
+  { /* dst was created exclusively by mkstemp: never follow a link planted there since */
+    int fd = open(dst, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+
+    out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!out && fd >= 0) (void)close(fd);
+  }
+  PetscCheck(out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open %s: %s", dst, strerror(errno));
   PetscCall(PetscMalloc1(1 << 20, &buf));
-  while ((n = fread(buf, 1, 1 << 20, in)) > 0) PetscCheck(fwrite(buf, 1, n, out) == n, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "SLOutputMerge: writing %s failed: %s", dst, strerror(errno));
+  while ((n = fread(buf, 1, 1 << 20, in)) > 0) PetscCheck(fwrite(buf, 1, n, out) == n, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "SLOutputMerge: writing %s failed: %s", dst, errno == ENOSPC ? "no space left on device" : strerror(errno));
   PetscCheck(!ferror(in), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "SLOutputMerge: reading %s failed", src);
   PetscCall(PetscFree(buf));
-  PetscCheck(fclose(out) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "SLOutputMerge: writing %s failed: %s", dst, strerror(errno));
+  PetscCheck(fclose(out) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "SLOutputMerge: writing %s failed: %s", dst, errno == ENOSPC ? "no space left on device" : strerror(errno));
   (void)fclose(in);
   PetscFunctionReturn(0);
 }
@@ -262,7 +269,17 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
       fp0 = val;
       val = NULL;
     } else {
-      SLVERDICT(!strcmp(val, fp0), PETSC_ERR_USER, "SLOutputMerge: input file %s belongs to another study than %s: study_fingerprint \"%s\" vs \"%s\"", fn, infiles[0], val, fp0);
+      if (strcmp(val, fp0)) { /* name the first differing option or data set */
+        char     *o0 = NULL, *ok = NULL, diff[800] = "";
+        PetscBool h0 = PETSC_FALSE, hk = PETSC_FALSE;
+
+        PetscCall(SLH5ReadStringAttr(fid[0], "study_options", &h0, &o0));
+        PetscCall(SLH5ReadStringAttr(fid[k], "study_options", &hk, &ok));
+        if (h0 && hk) SLCanonicalDiff(ok, o0, diff, sizeof(diff));
+        PetscCall(PetscFree(o0));
+        PetscCall(PetscFree(ok));
+        SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s belongs to another study than %s: study_fingerprint \"%s\" vs \"%s\"%s", fn, infiles[0], val, fp0, diff);
+      }
       PetscCall(PetscFree(val));
     }
     SLVERDICT(H5Ovisit(fid[k], H5_INDEX_NAME, H5_ITER_INC, SLMergeVisit, k ? &list : list0) >= 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: cannot list the datasets of %s", fn);
@@ -293,7 +310,7 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
     d = -1;
     for (PetscInt r = 0; r < *nruns; r++) {
       if (st[r] != SL_RUN_DONE && st[r] != SL_RUN_FAILED) continue;
-      SLVERDICT((*owner)[r] < 0, PETSC_ERR_USER, "SLOutputMerge: run %" PetscInt_FMT " is done in both %s and %s", r, infiles[(*owner)[r]], fn);
+      SLVERDICT((*owner)[r] < 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: run %" PetscInt_FMT " is done in both %s and %s", r, infiles[(*owner)[r]], fn);
       (*owner)[r] = k;
     }
   }
@@ -309,7 +326,7 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
         PetscCall(PetscSNPrintf(list1 + l, sizeof(list1) - l, "%s%" PetscInt_FMT, l ? ", " : "", r));
       }
     }
-    SLVERDICT(!nmiss, PETSC_ERR_USER, "SLOutputMerge: %" PetscInt_FMT " run(s) are done in none of the %" PetscInt_FMT " input files (first: %s%s); merge with allow_missing to accept that", nmiss, nin, list1, nmiss > 10 ? ", ..." : "");
+    SLVERDICT(!nmiss, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: %" PetscInt_FMT " run(s) are done in none of the %" PetscInt_FMT " input files (first: %s%s); merge with allow_missing to accept that", nmiss, nin, list1, nmiss > 10 ? ", ..." : "");
   }
 done:
   if (d >= 0) H5Dclose(d);
@@ -404,13 +421,23 @@ PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, 
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   msg[0] = 0;
   if (rank == 0) {
-    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.merging-%d", outfile, (int)getpid()));
-    SLOutputTry(ierr, SLMergeRank0(outfile, tmp, nin, infiles, allow_missing, &code, msg));
-    if (ierr) {
-      code = PETSC_ERR_FILE_WRITE;
-      PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: merging into %s failed: %s", outfile, SLErrorText(ierr)));
+    int fd;
+
+    /* The temporary is created exclusively (O_EXCL, unpredictable name) in the target's directory. */
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.merging-XXXXXX", outfile));
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+      code = errno == ENOSPC ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: cannot create a temporary file next to %s: %s", outfile, errno == ENOSPC ? "no space left on device" : strerror(errno)));
+    } else {
+      (void)close(fd);
+      SLOutputTry(ierr, SLMergeRank0(outfile, tmp, nin, infiles, allow_missing, &code, msg));
+      if (ierr) {
+        code = ierr == PETSC_ERR_FILE_UNEXPECTED || ierr == PETSC_ERR_FILE_OPEN || ierr == PETSC_ERR_FILE_READ ? ierr : PETSC_ERR_FILE_WRITE;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: merging into %s failed: %s", outfile, SLErrorText(ierr)));
+      }
+      if (code) (void)unlink(tmp); /* never leave a partial result */
     }
-    if (code) (void)unlink(tmp); /* never leave a partial result */
   }
   PetscCall(SLVerdictBcast(comm, &code, msg));
   PetscCheck(!code, comm, code, "%s", msg);

@@ -68,6 +68,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   PetscCall(SLOutputCreate(s->comm, s->nruns, &out));
   PetscCall(SLStudyDeclareLayout(s, out));
   PetscCall(SLOutputOpen(out, s->output, s->fingerprint, &resumed));
+  PetscCall(SLErrorsAbortOnError(PETSC_TRUE)); /* from here an error may hit some ranks only: end them all */
   if (!resumed) {
     if (rank == 0) PetscCall(SLStudyPutGrid(s, out));
     PetscCall(SLOutputFlush(out));
@@ -137,6 +138,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
     PetscCallMPI(MPI_Bcast(now, sizeof(now), MPI_CHAR, 0, s->comm));
     PetscCall(SLOutputClose(out, 2, names, values));
   }
+  PetscCall(SLErrorsAbortOnError(PETSC_FALSE));
   *interrupted = (PetscBool)!complete;
   PetscCall(SLScheduleDestroy(phase));
   PetscCall(PetscFree(slice_of));

@@ -3,10 +3,14 @@
  * Every option under -sl_ affects the results except those that only say where the file goes, which part of
  * the grid this invocation computes, when to stop, and how runs are spread over ranks. The canonical text is the
  * sorted list "name=value" of the remaining options as given (after YAML expansion), plus the program version;
- * its FNV-1a 64-bit hash is the fingerprint stored in the file and compared on resume and merge. */
+ * its FNV-1a 64-bit hash is the fingerprint stored in the file and compared on resume and merge.
+ *
+ * The options name a CSV file, not its content: so the points themselves enter the text too, one line per data
+ * set "data_<name>_points=N:<FNV-1a 64 of the bytes of the sorted x[], then y[]>", and a data file edited between
+ * an interruption and the rerun (or between the slices of an array) is refused, naming the data set. */
 #include "study_impl.h"
 
-static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", NULL};
+static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug", NULL};
 
 static int SLCompareStrings(const void *a, const void *b)
 {
@@ -61,7 +65,7 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
     }
   }
   qsort(entries, (size_t)n, sizeof(char *), SLCompareStrings);
-  len += 64;
+  len += 64 + (size_t)s->ndata * (sizeof(s->data[0]->name) + 64);
   PetscCall(PetscFree(s->canonical));
   PetscCall(PetscCalloc1(len, &s->canonical));
   PetscCall(PetscStrlcat(s->canonical, "splinelens_format=1", len));
@@ -69,6 +73,20 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
     PetscCall(PetscStrlcat(s->canonical, "\n", len));
     PetscCall(PetscStrlcat(s->canonical, entries[i], len));
     PetscCall(PetscFree(entries[i]));
+  }
+  for (PetscInt i = 0; i < s->ndata; i++) {
+    const SLData   d  = s->data[i];
+    uint64_t       hd = 1469598103934665603ULL;
+    char           line[sizeof(d->name) + 64];
+    const unsigned char *b[2] = {(const unsigned char *)d->x, (const unsigned char *)d->y};
+
+    for (int k = 0; k < 2; k++)
+      for (size_t j = 0; b[k] && j < (size_t)d->N * sizeof(PetscReal); j++) {
+        hd ^= b[k][j];
+        hd *= 1099511628211ULL;
+      }
+    PetscCall(PetscSNPrintf(line, sizeof(line), "\ndata_%s_points=%" PetscInt_FMT ":%016llx", d->name, d->N, (unsigned long long)hd));
+    PetscCall(PetscStrlcat(s->canonical, line, len));
   }
   PetscCall(PetscFree(entries));
   PetscCall(PetscFree(copy));
