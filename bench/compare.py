@@ -6,6 +6,7 @@
   (b) k smallest and k largest eigenvalues: splinelens Krylov-Schur on its MatShell vs scipy eigsh (ARPACK) with
       numpy Hessian-vector products and with torch autograd Hessian-vector products (PyHessian's HVP)
   (c) exact histogram vs stochastic Lanczos quadrature (numpy): time and L1 error of the normalized histogram
+  (d) one loss gradient: activation classes (classeval.h) vs the direct O(H N) kernel vs torch autograd / numpy
 
 Each splinelens computation is one run of the C driver (build/bench/sl_bench), each competitor one process of
 bench/competitors.py, both with a timeout; the driver writes the network (theta, x, y) that the competitors read.
@@ -29,8 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PY = "/usr/bin/python3"
 
-FULL = {"a": [300, 1000, 3000], "b": [10**4, 10**5, 10**6], "c": [1000, 10**5]}
-QUICK = {"a": [40, 120], "b": [1500], "c": [150]}
+FULL = {"a": [300, 1000, 3000], "b": [10**4, 10**5, 10**6], "c": [1000, 10**5], "d": [10**3, 10**4, 10**5, 10**6]}
+QUICK = {"a": [40, 120], "b": [1500], "c": [150], "d": [1000, 10**4]}
 
 
 class Runner:
@@ -352,6 +353,45 @@ def section_c(run, widths, failures):
     return out
 
 
+def section_d(run, widths, ns, failures):
+    """One gradient of the sum loss (resid point): splinelens' activation classes (SLClassEvalUpdate +
+    SLClassEvalLossGradient on an evaluator built once, the cost of one gradient-flow right-hand side; and
+    SLClassEvalRebuild, every neuron classified afresh) vs its direct O(H N) kernel (SLNetworkLossGradient), and
+    torch autograd / numpy on the same network; median seconds of repeated gradients. One rank, one thread."""
+    rows, out = [], []
+    for N in ns:
+        for H in widths:
+            prefix = os.path.join(run.work, "grad-%d-%d" % (H, N))
+            cmd = [run.args.driver, "-bench_mode", "grad", "-bench_width", str(H), "-bench_n", str(N),
+                   "-bench_point", "resid", "-bench_seed", str(run.args.seed), "-bench_dump", prefix]
+            sl, st = run._run(cmd, run.args.sl_timeout, "BENCH_JSON ", run.env)
+            sl = dict(sl, status="ok") if sl else {"status": st}
+            comp = {}
+            for m in (["grad_torch"] if run.args.torch else []) + ["grad_numpy"]:
+                spec = {"method": m, "prefix": prefix, "repeat": run.args.d_repeat}
+                res, st = run._run([PY, os.path.join(HERE, "competitors.py"), json.dumps(spec)], run.args.timeout,
+                                   "WORKER_JSON ", run.env)
+                comp[m] = dict(res, status="ok") if res else {"status": st}
+                if not same_network(sl, comp[m]):
+                    failures.append("(d) H=%d N=%d: %s loss %s vs %s" % (H, N, m, comp[m]["loss"], sl["loss"]))
+            if sl.get("status") == "ok" and sl["grad_rel_diff"] > 1e-12:
+                failures.append("(d) H=%d N=%d: class gradient differs by %g" % (H, N, sl["grad_rel_diff"]))
+            tt = comp.get("grad_torch", {"status": "not run"})
+            tn = comp["grad_numpy"]
+            rows.append([N, "%.0e" % H, fmt_t(sl, "t_class"), fmt_t(sl, "t_rebuild"), fmt_t(sl, "t_direct"),
+                         fmt_t(tt, "t_grad"), fmt_t(tn, "t_grad"), ratio(sl, sl, "t_direct", "t_class"),
+                         ratio(tt, sl, "t_grad", "t_class"), ratio(tn, sl, "t_grad", "t_class"),
+                         ratio(tt, sl, "t_grad", "t_rebuild"),
+                         "%.1e" % sl["grad_rel_diff"] if sl.get("status") == "ok" else "-",
+                         sl.get("nclasses", "-")])
+            out.append({"H": H, "N": N, "splinelens": sl, **comp})
+    table("(d) one loss gradient, seconds (median): class = SLClassEvalUpdate + SLClassEvalLossGradient, "
+          "rebuild = classes from scratch; ratios = other / class",
+          ["N", "H", "class", "rebuild", "direct", "torch", "numpy", "direct/cl", "torch/cl", "numpy/cl",
+           "torch/rebuild", "|dg|/|g|", "classes"], rows)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
@@ -360,6 +400,9 @@ def main():
     ap.add_argument("--a-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
     ap.add_argument("--b-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
     ap.add_argument("--c-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
+    ap.add_argument("--d-widths", type=lambda s: [int(float(v)) for v in s.split(",")])
+    ap.add_argument("--d-n", default="64,1024", help="(d): data sizes")
+    ap.add_argument("--d-repeat", type=int, default=5, help="(d): timed competitor gradients")
     ap.add_argument("--n", type=int, default=64, help="data points (sine on [-1, 1])")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nbins", type=int, default=50)
@@ -379,7 +422,7 @@ def main():
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     sizes = dict(QUICK if args.quick else FULL)
-    for s in "abc":
+    for s in "abcd":
         if getattr(args, "%s_widths" % s):
             sizes[s] = getattr(args, "%s_widths" % s)
     torch_version = None
@@ -415,6 +458,8 @@ def main():
             results["b"] = section_b(run, sizes["b"], failures)
         if "c" in args.sections:
             results["c"] = section_c(run, sizes["c"], failures)
+        if "d" in args.sections:
+            results["d"] = section_d(run, sizes["d"], [int(v) for v in args.d_n.split(",")], failures)
     finally:
         shutil.rmtree(run.work, ignore_errors=True)
     results["failures"] = failures

@@ -17,6 +17,11 @@ Methods (spec["method"]):
                time of one product
   scipy_torch  the same, with torch autograd Hessian-vector products (PyHessian's method: the gradient once
                with create_graph=True, then torch.autograd.grad(g, theta, grad_outputs=z) per product)
+  grad_torch   one loss gradient by torch autograd (sum loss, float64): loss.backward() on the H x N pre-activations;
+               above spec["chunk_elems"] (default 2^25) H x N elements, in neuron chunks: f without a graph first,
+               then per chunk backward(r) of that chunk's contribution (the same gradient, bounded memory)
+  grad_numpy   the same gradient hand-written in numpy (masks and two matrix products per chunk)
+               (both: median seconds of spec["repeat"] timed gradients after a warm-up, "t_grad")
   slq          stochastic Lanczos quadrature (numpy HVP, Rademacher probes, Lanczos with full
                reorthogonalization) binned on given edges, with Gaussian broadening
 """
@@ -178,10 +183,74 @@ def slq_masses(nodes_list, weights_list, edges, sigma, P):
     return np.concatenate([[cdf[0]], inner, [P - cdf[-1]]])
 
 
+def grad_torch(theta, x, y, chunk_elems):
+    """One gradient of l = 1/2 sum (f - y)^2 by autograd; returns (loss, gradient as numpy)."""
+    import torch
+
+    H, N = theta.size // 3, x.size
+    th = torch.from_numpy(theta.reshape(H, 3)).requires_grad_(True)
+    X, Y = torch.from_numpy(x), torch.from_numpy(y)
+    if H * N <= chunk_elems:
+        f = torch.relu(torch.outer(th[:, 0], X) + th[:, 1:2]).t() @ th[:, 2]
+        loss = 0.5 * ((f - Y) ** 2).sum()
+        loss.backward()
+        return float(loss.detach()), th.grad.numpy()
+    step = max(1, chunk_elems // N)
+    with torch.no_grad():
+        f = torch.zeros(N, dtype=torch.float64)
+        for s in range(0, H, step):
+            t = th[s:s + step]
+            f += torch.relu(torch.outer(t[:, 0], X) + t[:, 1:2]).t() @ t[:, 2]
+        r = f - Y
+    for s in range(0, H, step):
+        t = th[s:s + step]
+        fc = torch.relu(torch.outer(t[:, 0], X) + t[:, 1:2]).t() @ t[:, 2]
+        fc.backward(r)
+    return 0.5 * float(r @ r), th.grad.numpy()
+
+
+def grad_numpy(theta, x, y, chunk_elems):
+    H, N = theta.size // 3, x.size
+    w, b, v = theta[0::3], theta[1::3], theta[2::3]
+    step = max(1, chunk_elems // N)
+    f = np.zeros(N)
+    for s in range(0, H, step):
+        e = min(H, s + step)
+        f += v[s:e] @ np.maximum(np.multiply.outer(w[s:e], x) + b[s:e, None], 0.0)
+    r = f - y
+    g = np.empty((H, 3))
+    rx = np.stack([r * x, r], axis=1)
+    for s in range(0, H, step):
+        e = min(H, s + step)
+        pre = np.multiply.outer(w[s:e], x) + b[s:e, None]
+        ad = (pre > 0) @ rx                       # (sum r x 1, sum r 1) per neuron
+        g[s:e, 0] = v[s:e] * ad[:, 0]
+        g[s:e, 1] = v[s:e] * ad[:, 1]
+        g[s:e, 2] = np.maximum(pre, 0.0) @ r
+    return 0.5 * float(r @ r), g.reshape(-1)
+
+
 def run(spec):
     method = spec["method"]
     theta, x, y = load(spec["prefix"])
     out = {"method": method}
+    if method in ("grad_torch", "grad_numpy"):
+        fn = grad_torch if method == "grad_torch" else grad_numpy
+        if method == "grad_torch":
+            import torch
+
+            out["torch_threads"] = torch.get_num_threads()
+        ce = int(spec.get("chunk_elems", 1 << 25))
+        loss, g = fn(theta, x, y, ce)  # warm-up
+        times = []
+        for _ in range(int(spec.get("repeat", 5))):
+            t0 = time.perf_counter()
+            th = theta.copy()  # a fresh leaf each time (torch accumulates .grad)
+            loss, g = fn(th, x, y, ce)
+            times.append(time.perf_counter() - t0)
+        out.update(loss=loss, t_grad=float(np.median(times)), repeat=len(times), grad_max=float(np.abs(g).max()))
+        out["mem_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        return out
     if method == "scipy_torch":  # the import (seconds) is reported apart, not in t_total
         ti = time.perf_counter()
         import torch

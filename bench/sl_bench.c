@@ -13,6 +13,11 @@
  *                         default path, or Krylov-Schur on the MatShell with -sl_eig_reduced_max -1)
  *   -bench_mode dense     every eigenvalue (SLSpectrumSolverCompute, dense method, EPSLAPACK); the values go to
  *                         <prefix>.dense.f64
+ *   -bench_mode grad      one loss gradient (sum loss): the direct O(H N) kernel SLNetworkLossGradient vs the
+ *                         activation-class evaluator (classeval.h: SLClassEvalUpdate + SLClassEvalLossGradient,
+ *                         i.e. what one gradient-flow right-hand side costs; also the from-scratch
+ *                         SLClassEvalRebuild), median seconds of -bench_repeat timed calls each, and the largest
+ *                         gradient difference relative to max |g|
  *   -bench_zoom           (mode hist) also the exact cumulative counts on nbins linear bins over [e_0, hi],
  *                         hi = -e_0 if e_0 < 0, else e_0 + 1e-3 (e_nbins - e_0): the module's bins span up to
  *                         lambda_max (the N large Gauss-Newton eigenvalues), so its first bin holds nearly
@@ -28,15 +33,17 @@
 #include <splinelens/data.h>
 #include <splinelens/hessian.h>
 #include <splinelens/spectrum.h>
+#include <splinelens/classeval.h>
 #include "bench_json.h"
 #include "bench_log.h"
 
 typedef enum {
   BENCH_HIST,
   BENCH_EXTREMES,
-  BENCH_DENSE
+  BENCH_DENSE,
+  BENCH_GRAD
 } BenchMode;
-static const char *const BenchModes[] = {"hist", "extremes", "dense", "BenchMode", "BENCH_", NULL};
+static const char *const BenchModes[] = {"hist", "extremes", "dense", "grad", "BenchMode", "BENCH_", NULL};
 
 typedef enum {
   BENCH_POINT_INIT,
@@ -45,7 +52,7 @@ typedef enum {
 static const char *const BenchPoints[] = {"init", "resid", "BenchPoint", "BENCH_POINT_", NULL};
 
 typedef struct {
-  PetscInt   H, N, seed, nbins, k;
+  PetscInt   H, N, seed, nbins, k, repeat;
   BenchMode  mode;
   BenchPoint point;
   PetscBool  dump, zoom;
@@ -60,6 +67,7 @@ static PetscErrorCode BenchGetOptions(BenchOptions *o)
   o->seed  = 0;
   o->nbins = 50;
   o->k     = 10;
+  o->repeat = 0;
   o->mode  = BENCH_HIST;
   o->point = BENCH_POINT_RESID;
   o->dump  = PETSC_FALSE;
@@ -70,6 +78,7 @@ static PetscErrorCode BenchGetOptions(BenchOptions *o)
   PetscCall(PetscOptionsInt("-seed", "Seed of the initialization", NULL, o->seed, &o->seed, NULL));
   PetscCall(PetscOptionsInt("-nbins", "Histogram bins (mode hist)", NULL, o->nbins, &o->nbins, NULL));
   PetscCall(PetscOptionsInt("-k", "Number of smallest and of largest eigenvalues (mode extremes)", NULL, o->k, &o->k, NULL));
+  PetscCall(PetscOptionsInt("-repeat", "Mode grad: timed gradients per method (0: as many as fit in about 2 s, at least 3)", NULL, o->repeat, &o->repeat, NULL));
   PetscCall(PetscOptionsEnum("-mode", "Computation", NULL, BenchModes, (PetscEnum)o->mode, (PetscEnum *)&o->mode, NULL));
   PetscCall(PetscOptionsEnum("-point", "init: y = f_0(x) (r = 0); resid: y = sin(pi x)", NULL, BenchPoints, (PetscEnum)o->point, (PetscEnum *)&o->point, NULL));
   PetscCall(PetscOptionsBool("-zoom", "Mode hist: also count on nbins bins zoomed on the bulk near 0", NULL, o->zoom, &o->zoom, NULL));
@@ -342,6 +351,97 @@ static PetscErrorCode BenchSolve(const BenchOptions *o, SLModel model, SLData da
   PetscFunctionReturn(0);
 }
 
+static int BenchCmpReal(const void *a, const void *b)
+{
+  const PetscReal x = *(const PetscReal *)a, y = *(const PetscReal *)b;
+
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Median of the nrep seconds in t (sorted in place); the times are the max over ranks (barrier to barrier). */
+static PetscReal BenchMedian(PetscInt nrep, PetscReal t[])
+{
+  qsort(t, (size_t)nrep, sizeof(PetscReal), BenchCmpReal);
+  return nrep % 2 ? t[nrep / 2] : 0.5 * (t[nrep / 2 - 1] + t[nrep / 2]);
+}
+
+typedef enum {
+  BENCH_G_DIRECT,
+  BENCH_G_CLASS,
+  BENCH_G_REBUILD
+} BenchGradMethod;
+
+/* One timed call of a gradient method, barrier to barrier. */
+static PetscErrorCode BenchGradOnce(BenchGradMethod m, SLNetwork net, SLData data, SLClassEval ce, PetscReal g[], PetscReal r[], PetscReal *loss, PetscReal *t)
+{
+  PetscLogDouble t0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  t0 = MPI_Wtime();
+  if (m == BENCH_G_DIRECT) PetscCall(SLNetworkLossGradient(net, data, SL_LOSS_SUM, loss, g, r));
+  else {
+    if (m == BENCH_G_CLASS) PetscCall(SLClassEvalUpdate(ce, NULL, NULL)); /* the network is current: checks only */
+    else PetscCall(SLClassEvalRebuild(ce));
+    PetscCall(SLClassEvalLossGradient(ce, SL_LOSS_SUM, loss, g, r));
+  }
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  *t = MPI_Wtime() - t0;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode BenchGrad(const BenchOptions *o, SLNetwork net, SLData data, BenchJSON *j)
+{
+  static const char *const keys[3] = {"direct", "class", "rebuild"};
+  SLClassEval              ce;
+  PetscInt                 Pl, nclasses, ndead;
+  PetscReal               *g[3], *r, loss[3], *t, med[3], gmax = 0, dmax = 0, tc;
+  PetscLogDouble           tc0;
+  char                     key[64];
+
+  PetscFunctionBeginUser;
+  PetscCall(SLNetworkGetSizes(net, NULL, &Pl));
+  PetscCall(PetscMalloc4(PetscMax(Pl, 1), &g[0], PetscMax(Pl, 1), &g[1], PetscMax(Pl, 1), &g[2], o->N, &r));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  tc0 = MPI_Wtime();
+  PetscCall(SLClassEvalCreate(net, data, &ce));
+  PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
+  tc = MPI_Wtime() - tc0;
+  PetscCall(SLClassEvalGetClassCounts(ce, &nclasses, &ndead));
+  for (int m = 0; m < 3; m++) {
+    PetscReal t1;
+    PetscInt  nrep = o->repeat;
+
+    PetscCall(BenchGradOnce((BenchGradMethod)m, net, data, ce, g[m], r, &loss[m], &t1)); /* warm-up, and sizes the repeats */
+    if (nrep <= 0) nrep = PetscMax(3, PetscMin(201, (PetscInt)(2.0 / PetscMax(t1, 1e-9))));
+    PetscCallMPI(MPI_Bcast(&nrep, 1, MPIU_INT, 0, PETSC_COMM_WORLD));
+    PetscCall(PetscMalloc1(nrep, &t));
+    for (PetscInt k = 0; k < nrep; k++) PetscCall(BenchGradOnce((BenchGradMethod)m, net, data, ce, g[m], r, &loss[m], &t[k]));
+    PetscCallMPI(MPI_Bcast(t, (PetscMPIInt)nrep, MPIU_REAL, 0, PETSC_COMM_WORLD));
+    med[m] = BenchMedian(nrep, t);
+    PetscCall(PetscSNPrintf(key, sizeof(key), "t_%s", keys[m]));
+    PetscCall(BenchJSONReal(j, key, med[m]));
+    PetscCall(PetscSNPrintf(key, sizeof(key), "repeat_%s", keys[m]));
+    PetscCall(BenchJSONInt(j, key, nrep));
+    PetscCall(PetscFree(t));
+  }
+  for (PetscInt p = 0; p < Pl; p++) {
+    gmax = PetscMax(gmax, PetscAbsReal(g[0][p]));
+    dmax = PetscMax(dmax, PetscMax(PetscAbsReal(g[1][p] - g[0][p]), PetscAbsReal(g[2][p] - g[0][p])));
+  }
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &gmax, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  PetscCall(MPIU_Allreduce(MPI_IN_PLACE, &dmax, 1, MPIU_REAL, MPIU_MAX, PETSC_COMM_WORLD));
+  PetscCall(BenchJSONReal(j, "t_class_create", tc));
+  PetscCall(BenchJSONReal(j, "grad_max", gmax));
+  PetscCall(BenchJSONReal(j, "grad_rel_diff", gmax > 0 ? dmax / gmax : dmax));
+  PetscCall(BenchJSONReal(j, "loss_class", loss[1]));
+  PetscCall(BenchJSONInt(j, "nclasses", nclasses));
+  PetscCall(BenchJSONInt(j, "ndead", ndead));
+  PetscCall(SLClassEvalDestroy(&ce));
+  PetscCall(PetscFree4(g[0], g[1], g[2], r));
+  PetscFunctionReturn(0);
+}
+
 int main(int argc, char **argv)
 {
   BenchOptions o;
@@ -377,6 +477,7 @@ int main(int argc, char **argv)
   PetscCall(BenchJSONInt(&j, "ranks", size));
   PetscCall(BenchJSONReal(&j, "loss", loss));
   if (o.mode == BENCH_HIST) PetscCall(BenchHist(&o, model, data, &j));
+  else if (o.mode == BENCH_GRAD) PetscCall(BenchGrad(&o, net, data, &j));
   else PetscCall(BenchSolve(&o, model, data, P, &j));
   PetscCall(BenchPeakMemory(PETSC_COMM_WORLD, &mem_max, &mem_sum));
   PetscCall(BenchJSONReal(&j, "mem_mib_max_rank", mem_max));
