@@ -180,7 +180,7 @@ static PetscErrorCode SLOutputCreateDataset(hid_t file, hid_t lcpl, const char p
   SLH5Call(H5Pset_fill_time(dcpl, H5D_FILL_TIME_IFSET));
   SLH5Call(H5Pset_fill_value(dcpl, mtype, fill));
   *dset = H5Dcreate2(file, path, ftype, space, lcpl, dcpl, H5P_DEFAULT);
-  PetscCheck(*dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 could not create dataset %s%s", path, SLH5NoSpace_Private() ? ": no space left on device" : "");
+  PetscCheck(*dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "HDF5 could not create dataset %s%s", path, SLH5NoSpace_Private() ? ": no space left on device (or file too large)" : "");
   PetscCall(SLH5WriteStringAttr(*dset, "description", description));
   PetscCall(SLH5WriteStringAttr(*dset, "units", units));
   SLH5Call(H5Pclose(dcpl));
@@ -384,7 +384,7 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     PetscCallMPI(MPI_Barrier(out->comm));
     if (rank == 0) (void)unlink(tmp);
     PetscCall(SLOutputUnlock(out));
-    SETERRQ(out->comm, SLH5NoSpace_Private() ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN, "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device" : "");
+    SETERRQ(out->comm, SLH5NoSpace_Private() ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN, "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device (or file too large)" : "");
   }
   /* Never leave a half-created file: on failure every rank closes it and rank 0 removes it. */
   SLOutputTry(ierr, SLOutputCreateLayout(out, fingerprint));
