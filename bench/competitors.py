@@ -2,7 +2,7 @@
 
 Every competitor reads <prefix>.{theta,x,y}.f64 (raw float64: theta neuron-major (w_i, b_i, v_i), no output
 bias; sum loss l = 1/2 sum r_n^2) and works on the full NN-coordinate Hessian Hess = J^T J + R of
-THEORY.md section 4. Run one per process (compare.py does, with a timeout):
+docs/theory.md section 4. Run one per process (compare.py does, with a timeout):
 
     /usr/bin/python3 bench/competitors.py '<json spec>'
 
@@ -42,7 +42,7 @@ def load(prefix):
 
 class NumpyHessian:
     """Hess = U U^T + R with U = J^T (P x N, built once, neuron by neuron in chunks) and R the 3x3 residual
-    blocks (v,w) = a_i, (v,b) = d_i (THEORY.md section 4)."""
+    blocks (v,w) = a_i, (v,b) = d_i (docs/theory.md section 4)."""
 
     def __init__(self, theta, x, y, chunk=1 << 16):
         H = theta.size // 3

@@ -1,7 +1,7 @@
 /* splinelens benchmark driver (bench/compare.py runs it; see bench/README.md).
  *
  * Builds the network and data with the library (SLNetworkCreate + SLNetworkInitialize, SLDataGenerate), runs
- * one spectral computation on the full NN-coordinate Hessian (THEORY.md section 4), times it with MPI_Wtime and
+ * one spectral computation on the full NN-coordinate Hessian (docs/theory.md section 4), times it with MPI_Wtime and
  * prints one JSON line (marker "BENCH_JSON "). With -bench_dump <prefix> it writes the parameters theta (P),
  * x and y (N) as raw little-endian float64 files <prefix>.{theta,x,y}.f64, so the Python competitors evaluate
  * the same network bit for bit.
@@ -22,7 +22,7 @@
  *                         hi = -e_0 if e_0 < 0, else e_0 + 1e-3 (e_nbins - e_0): the module's bins span up to
  *                         lambda_max (the N large Gauss-Newton eigenvalues), so its first bin holds nearly
  *                         everything; the zoomed bins resolve the bulk around 0 (the +-rho_i of the residual
- *                         blocks lie in [-max rho, max rho] and lambda_min >= -max rho, THEORY.md section 4)
+ *                         blocks lie in [-max rho, max rho] and lambda_min >= -max rho, docs/theory.md section 4)
  *   -bench_point init     targets y = f_0(x): zero residuals, Hess = J^T J at initialization
  *   -bench_point resid    targets y = sin(pi x): nonzero residuals, Hess = J^T J + R
  * Other options: -bench_width H, -bench_n N, -bench_seed, -bench_nbins, -bench_k, -bench_init_* (init.h), and

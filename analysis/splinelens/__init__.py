@@ -2,7 +2,7 @@
 
 Modules, one concern each:
   reader    the study file: run table, per-run arrays, spectra (numpy + h5py only)
-  theory    numpy versions of the formulas of shared/THEORY.md (network, spline view, Hessians, laws, regimes)
+  theory    numpy versions of the formulas of docs/theory.md (network, spline view, Hessians, laws, regimes)
   result    ClaimResult: the outcome of one claim check (id, title, PASS / FAIL / SKIP, value, tolerance, detail)
   checks    the claim checks as pure functions of plain numpy data
   regimes   per-run regime measures (learned f vs NTK, cubic spline, linear interpolant) and their alpha groups

@@ -1,10 +1,10 @@
-"""The claim checks of shared/THEORY.md section 6 as pure functions of plain numpy data.
+"""The claim checks of docs/theory.md section 6 as pure functions of plain numpy data.
 
 Each claim_* function returns a ClaimResult (result.py) from arrays and dicts, so it can be exercised on
 deliberately wrong inputs; claims.py gathers those inputs from a study file. A FAIL is reported as measured:
-the tolerances are those of THEORY.md section 6 (or stated in the detail when THEORY.md gives none). Besides the
+the tolerances are those of docs/theory.md section 6 (or stated in the detail when docs/theory.md gives none). Besides the
 12 claims: claim_consistency (C1..C6, stored vs numpy-recomputed values) and claim_critical_points (CP, with
-critical_point_measures: THEORY.md section 4, the fit is least squares between consecutive breakpoints).
+critical_point_measures: docs/theory.md section 4, the fit is least squares between consecutive breakpoints).
 """
 import math
 
@@ -469,7 +469,7 @@ def claim_adaptive_regime(groups, close_tol=0.1):
                        "%d groups at the smallest alpha: %s" % (n, "; ".join(notes)))
 
 
-# --- critical points (THEORY.md section 4) -------------------------------------------------------------------
+# --- critical points (docs/theory.md section 4) -------------------------------------------------------------------
 
 def critical_point_measures(theta, x, y, loss="sum", has_c=None, knot_tol=1e-12):
     """How stationary an end state is, and whether its fit is least squares on each data segment.

@@ -1,11 +1,11 @@
-"""The claims of shared/THEORY.md section 6 on a study file: a registry of one function per claim.
+"""The claims of docs/theory.md section 6 on a study file: a registry of one function per claim.
 
 Every claim function is registered with @claim(id, title) in report order (claims 1-12, consistency checks
 C1..C6, CP) and maps the StudyInputs of one study to a ClaimResult (result.py): it gathers its inputs from the
 study and hands them to the pure check of checks.py. check_study runs the registry in order.
 
 The consistency checks C1..C6 recompute stored values in numpy (losses, spline view, roughness columns,
-snapshots, dense spectra, inertia counts); CP judges the critical points training reached (THEORY.md section 4:
+snapshots, dense spectra, inertia counts); CP judges the critical points training reached (docs/theory.md section 4:
 the fit is least squares on the data between consecutive breakpoints).
 """
 import collections
@@ -316,7 +316,7 @@ def _dense_spectra(cx, small):
                     weyl[(i, st, co)] = int(np.sum(np.abs(vals) <= zt + rnorm))
             gv = spec.get("gram_values")
             if gv is not None and gv.size and np.all(np.isfinite(gv)) and pa in ("full", "gauss_newton"):
-                # at interpolating minima the nonzero spectrum is that of the Gram matrix scale J J^T (THEORY 4)
+                # at interpolating minima the nonzero spectrum is that of the Gram matrix scale J J^T (docs/theory.md section 4)
                 if co == "nn":
                     Jg = T.nn_jacobian(th, r.x, hc)
                 else:
@@ -599,7 +599,7 @@ def check_inertia_counts(cx):
 
 
 # ==========================================================================================================
-# CP: critical points reached by training (THEORY.md section 4)
+# CP: critical points reached by training (docs/theory.md section 4)
 # ==========================================================================================================
 
 @claim("CP", "critical points reached by training: piecewise least-squares fit between breakpoints")

@@ -178,7 +178,7 @@ def fig_init_breakpoints(cx, res):
         ax.set_ylabel("probability density (1/x)")
         legend(ax)
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
-                   "against the closed-form law of THEORY.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
+                   "against the closed-form law of docs/theory.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
 
 
@@ -263,7 +263,7 @@ def fig_flatness_width(cx, res):
     legend(axes.flat[0])
     fig.suptitle("Flatness at initialization vs width (alpha = %g, data %s, range [%g, %g])" % (a, dn, xmin, xmax))
     return cx.save(fig, "flatness_width", "Roughness R_total, in-range roughness R_in, fraction of breakpoints in the "
-                   "data range and largest in-range kink at initialization vs width, with the closed forms of THEORY.md "
+                   "data range and largest in-range kink at initialization vs width, with the closed forms of docs/theory.md "
                    "section 3 (E[R_total] = H s_v^2 s_w^2 alpha^4, E[R_in], P(beta in range)).")
 
 
@@ -363,7 +363,7 @@ def fig_spectrum_counts(cx, res):
             ax.set_title("%s Hessian, %s coordinates, full" % (st, co))
     legend(axes[0, 0], ncol=1)
     return cx.save(fig, "spectrum_counts", "Counts of negative and zero Hessian eigenvalues and the bound n_bound "
-                   "(neurons with a nonzero residual sum) vs width, every done run (jittered). THEORY.md section 4: "
+                   "(neurons with a nonzero residual sum) vs width, every done run (jittered). docs/theory.md section 4: "
                    "n_neg <= n_bound <= H; at interpolating minima n_zero >= P - min(N, 2H).")
 
 
@@ -465,7 +465,7 @@ def fig_extremal(cx, res):
 
 def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
     """Critical points reached by training that do not interpolate: the learned function, its live breakpoints
-    and the least-squares line of the data on each segment between breakpoints (THEORY.md section 4)."""
+    and the least-squares line of the data on each segment between breakpoints (docs/theory.md section 4)."""
     picks = []
     for i in sorted(cx.done, key=lambda i: (cx.t["n_params"][i], i)):
         if len(picks) >= max_runs or cx.t["n_params"][i] > 3 * 4096 + 1:
@@ -513,7 +513,7 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
     fig.suptitle("Critical points reached by training without interpolating (dotted: live breakpoints)")
     return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (relative "
                    "gradient <= %g): the learned function against the least-squares line of the data on each "
-                   "segment between consecutive breakpoints (dashed); THEORY.md section 4 says they coincide "
+                   "segment between consecutive breakpoints (dashed); docs/theory.md section 4 says they coincide "
                    "when the active sets determine the segment sums." % stat_tol)
 
 
@@ -590,7 +590,7 @@ def fig_regime_functions(cx, res):
     fig.suptitle("Learned function vs alpha (H=%d, seed %d, %s, data %s)" % key)
     return cx.save(fig, "regime_functions", "Learned function at the end of training for each alpha, next to the "
                    "kernel (NTK) prediction of the initial network, the natural cubic spline and the linear "
-                   "interpolant of the data (THEORY.md section 5). Relative RMS distances on the data range in the titles.")
+                   "interpolant of the data (docs/theory.md section 5). Relative RMS distances on the data range in the titles.")
 
 
 def fig_regime_distances(cx, res):
@@ -774,7 +774,7 @@ def fig_snapshot_spectra(cx, res):
     fig.suptitle("Hessian spectrum along training, at every parameter snapshot")
     return cx.save(fig, "snapshot_spectra", "Largest and smallest eigenvalue and the exact number of negative "
                    "eigenvalues of the full Hessian at each snapshot, one curve per alpha; dotted: the bound n_neg <= "
-                   "number of neurons with a nonzero residual sum (THEORY.md section 4).")
+                   "number of neurons with a nonzero residual sum (docs/theory.md section 4).")
 
 
 # ---------------------------------------------------------------------------------------------------------

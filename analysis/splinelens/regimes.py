@@ -1,4 +1,4 @@
-"""Kernel vs adaptive regime (THEORY.md section 5), per run: the learned function against the NTK prediction of
+"""Kernel vs adaptive regime (docs/theory.md section 5), per run: the learned function against the NTK prediction of
 the initial network, the natural cubic spline and the linear interpolant of the data, and where the kinks go.
 Claims 10 and 11 judge these measures; the regime figures draw them."""
 import numpy as np

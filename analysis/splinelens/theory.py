@@ -1,4 +1,4 @@
-"""Numpy versions of the formulas of shared/THEORY.md, independent of the C program.
+"""Numpy versions of the formulas of docs/theory.md, independent of the C program.
 
 Everything here is a pure function of arrays, so the analysis can recompute what the program stores (loss,
 spline view, Jacobians, Hessians and their spectra, roughness) and the closed-form laws of initialization.
@@ -333,7 +333,7 @@ def init_params_from_options(opts):
 
 
 def init_laws(scheme, H, alpha=1.0, params=None):
-    """Laws of (w, b, v, c) for width H, mirroring THEORY.md section 3 and SLInitGetLaws (init.c)."""
+    """Laws of (w, b, v, c) for width H, mirroring docs/theory.md section 3 and SLInitGetLaws (init.c)."""
     p = dict(init_params_from_options({}))
     if params:
         p.update(params)
@@ -592,7 +592,7 @@ def roughness_expected(H, laws, xmin, xmax, symmetric=False):
 
 
 def roughness_in_gaussian(H, sv, sw, gamma, L):
-    """THEORY.md closed form: E[R_in over [-L, L]] = H sv^2 sw^2 (2/pi)(arctan t + t/(1+t^2)), t = L/gamma."""
+    """docs/theory.md closed form: E[R_in over [-L, L]] = H sv^2 sw^2 (2/pi)(arctan t + t/(1+t^2)), t = L/gamma."""
     t = L / gamma
     return H * sv * sv * sw * sw * (2 / math.pi) * (math.atan(t) + t / (1 + t * t))
 
@@ -726,7 +726,7 @@ def _blocks(theta, x, y, loss, coords, has_c):
 
 
 def count_below(theta, x, y, lam, loss="sum", coords="nn", part="full", has_c=None):
-    """Exact number of Hessian eigenvalues < lam (THEORY.md section 4): for Hess = R + U U^T, U = sqrt(scale) J^T,
+    """Exact number of Hessian eigenvalues < lam (docs/theory.md section 4): for Hess = R + U U^T, U = sqrt(scale) J^T,
     #{< lam} = nu_-(R - lam I) + nu_-(-I_N - U^T (R - lam I)^{-1} U) - N. O(P N^2 + N^3). lam must not be an
     eigenvalue of R. part: full, gauss_newton (R = 0) or residual (U = 0)."""
     R, Jh, jc = _blocks(theta, x, y, loss, coords, has_c)

@@ -1,4 +1,4 @@
-/* Activation-class evaluation of a shallow ReLU network (THEORY.md section 4, "Activation classes"):
+/* Activation-class evaluation of a shallow ReLU network (docs/theory.md section 4, "Activation classes"):
  * residual, loss, gradient and residual blocks in O(H log N + N) instead of the O(H N) of the direct kernels of
  * network.h, with classes updated incrementally along a trajectory.
  *

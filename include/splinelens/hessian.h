@@ -1,4 +1,4 @@
-/* Structured Hessian operators (THEORY.md section 4): Hess = R + U U^T, R block-diagonal (3x3 per neuron in NN
+/* Structured Hessian operators (docs/theory.md section 4): Hess = R + U U^T, R block-diagonal (3x3 per neuron in NN
  * coordinates, 2x2 in BDSO), U = sqrt(scale) J^T (P x N). Never P x P. The data are sorted, so each neuron's active
  * set is a prefix or a suffix of the data: its "activation class" (at most 2N + 3 of them, found once by binary
  * search). Sums over neurons collapse onto the classes: a product costs O(P + N^2), an exact count O(N^3) after an
@@ -29,7 +29,7 @@ typedef struct {
 PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
 /* Dense P x P (sequential models only). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
-/* Exact number of eigenvalues < lambda by Haynsworth inertia additivity (THEORY.md section 4):
+/* Exact number of eigenvalues < lambda by Haynsworth inertia additivity (docs/theory.md section 4):
  * nu_-(R - lambda I) + nu_-(-I_N - U^T (R - lambda I)^{-1} U) - N. lambda must not be an eigenvalue of R (the
  * call reports *ok = PETSC_FALSE when a block of R - lambda I is numerically singular). The N x N matrix is
  * assembled from 2x2 class aggregates: O(P) setup per call, then O(N^3) (LDL^T inertia); the spectrum solver

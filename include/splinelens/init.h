@@ -1,4 +1,4 @@
-/* Initialization schemes and their laws (THEORY.md section 3). Every parameter of neuron i is drawn from the
+/* Initialization schemes and their laws (docs/theory.md section 3). Every parameter of neuron i is drawn from the
  * counter-based generator keyed by (seed, SL_STREAM_INIT) with counter (i, draw), so any neuron range of any
  * layout reproduces the same network bit for bit.
  */

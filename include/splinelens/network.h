@@ -1,5 +1,5 @@
 /* The shallow univariate ReLU network f(x) = sum_i v_i (w_i x + b_i)_+ [+ c] in NN coordinates
- * (THEORY.md sections 1 and 4): evaluation, residuals, loss, gradient, Jacobian, and the Hessian split as
+ * (docs/theory.md sections 1 and 4): evaluation, residuals, loss, gradient, Jacobian, and the Hessian split as
  * Hess = J^T J + R with R block-diagonal (one 3x3 block per neuron, entries a_i, d_i).
  *
  * A network may be distributed over a communicator by contiguous, SL_NEURON_BLOCK-aligned neuron ranges.

@@ -1,9 +1,9 @@
-/* Hessian spectra with SLEPc (THEORY.md section 4): all eigenvalues with a dense solver up to a size threshold,
+/* Hessian spectra with SLEPc (docs/theory.md section 4): all eigenvalues with a dense solver up to a size threshold,
  * above it the k largest and k smallest eigenvalues: exactly, with their multiplicities, from the class-reduced
  * eigenproblem (size independent of the width: activation classes of the sorted data), or with Krylov-Schur on the
  * matrix-free operator when that problem is too large (many data points); counts of
  * negative / zero / positive eigenvalues (exact, by inertia, when the spectrum is not complete), an exact
- * histogram, the checks of THEORY.md section 4, and optionally the eigenvectors of the extremes. Options under
+ * histogram, the checks of docs/theory.md section 4, and optionally the eigenvectors of the extremes. Options under
  * the solver's prefix (SLSpectrumSolverSetOptionsPrefix; the study uses "sl_eig_", EPS options too: -sl_eig_eps_...;
  * the option names below are the study's).
  */

@@ -1,4 +1,4 @@
-/* The spline (BDSO) view of a network (THEORY.md section 2 and 4): breakpoints beta_i = -b_i/w_i,
+/* The spline (BDSO) view of a network (docs/theory.md section 2 and 4): breakpoints beta_i = -b_i/w_i,
  * delta-slopes mu_i = v_i |w_i|, orientations s_i = sign(w_i), so f(x) = sum_i mu_i (s_i (x - beta_i))_+ [+ c].
  *
  * A neuron with w_i = 0 is flat: it has no breakpoint (beta_i = NaN, s_i = 0) and adds the constant

@@ -1,5 +1,5 @@
 /* splinelens: the spline lens on shallow univariate ReLU networks. Umbrella header; each module's header is
- * the map of one section of THEORY.md:
+ * the map of one section of docs/theory.md:
  *   sys.h      conventions, loss normalisation                    (section 1)
  *   rng.h      counter-based random numbers
  *   data.h     data sets                                          (section 1)

@@ -1,6 +1,6 @@
 /* splinelens: common definitions shared by every module.
  *
- * Conventions (see ../../../shared/THEORY.md for the mathematics):
+ * Conventions (see docs/theory.md for the mathematics):
  *  - NN parameters theta of a width-H network are stored neuron-major: theta[3i+0] = w_i, theta[3i+1] = b_i,
  *    theta[3i+2] = v_i, and the optional output bias c last (theta[3H]). P = 3H (+1).
  *  - Spline (BDSO) coordinates phi are stored neuron-major too: phi[2i+0] = beta_i, phi[2i+1] = mu_i, c last.

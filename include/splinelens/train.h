@@ -1,4 +1,4 @@
-/* Training by gradient flow d theta/dt = -grad l(theta) (THEORY.md section 5) with PETSc TS.
+/* Training by gradient flow d theta/dt = -grad l(theta) (docs/theory.md section 5) with PETSc TS.
  *
  * Default: adaptive explicit Runge-Kutta (TSRK 3bs, Bogacki-Shampine 3(2)). The flow is only piecewise smooth (its
  * right-hand side jumps when a breakpoint crosses a data point) and very stiff at large alpha; there the
@@ -7,7 +7,7 @@
  * under the trainer's options prefix (SLTrainerSetOptionsPrefix; the study uses "sl_train_": -sl_train_ts_type,
  * -sl_train_ts_adapt_type, ...; the option names below are the study's). -sl_train_gd runs plain gradient descent: forward Euler
  * with fixed step = -sl_train_lr. -sl_train_conservative runs the implicit midpoint rule (1-stage Gauss, TSTHETA
- * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (THEORY.md
+ * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md
  * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
  * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol, time -sl_train_max_time, or after
  * -sl_train_max_steps steps; it fails (not aborts) when the loss becomes NaN/Inf or grows beyond

@@ -1,4 +1,4 @@
-/* Any single eigenvalue of a Hessian part by bisection on the exact eigenvalue count (THEORY.md section 4):
+/* Any single eigenvalue of a Hessian part by bisection on the exact eigenvalue count (docs/theory.md section 4):
  * the k-th smallest eigenvalue lambda_k is the point where #{eigenvalues < lambda} passes k. Each count is
  * O(N^3) after an O(P) set-up (hessian_class.c), so eigenvalues of million-neuron Hessians cost milliseconds. */
 #include <splinelens/private/hessianimpl.h>

@@ -1,4 +1,4 @@
-/* Activation classes of a shallow ReLU network on sorted data (THEORY.md section 4; hessian_impl.h describes the
+/* Activation classes of a shallow ReLU network on sorted data (docs/theory.md section 4; hessian_impl.h describes the
  * ids and the per-neuron coefficient matrices C_i). The Jacobian of a neuron is C_i [x (.) m_c, m_c]^T, so every
  * sum over neurons that the Hessian needs collapses onto at most 2N + 3 classes:
  *   J z      = sum_c [x (.) m_c, m_c] t_c,            t_c = sum_{i in c} C_i^T z_i

@@ -1,4 +1,4 @@
-/* Dense P x P Hessian of either coordinate system (THEORY.md section 4), for small sequential problems:
+/* Dense P x P Hessian of either coordinate system (docs/theory.md section 4), for small sequential problems:
  * checks, and the dense spectra of spectrum.c. */
 #include <splinelens/private/hessianimpl.h>
 

@@ -1,4 +1,4 @@
-/* Exact eigenvalue counts of Hess = R + U U^T without forming it (THEORY.md section 4): for lambda not an
+/* Exact eigenvalue counts of Hess = R + U U^T without forming it (docs/theory.md section 4): for lambda not an
  * eigenvalue of R,
  *     #{eig(Hess) < lambda} = nu_-(R - lambda I) + nu_-(S) - N,   S = -I_N - U^T (R - lambda I)^{-1} U,
  * (Haynsworth inertia additivity on [[R - lambda I, U], [U^T, -I]]), U = sqrt(scale) J^T.

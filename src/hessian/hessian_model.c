@@ -1,5 +1,5 @@
 /* The model in either coordinate system (hessian.h): layout, residuals, residual blocks, Jacobian columns of
- * one neuron, and the closed-form eigen-decomposition of a residual block (THEORY.md section 4). */
+ * one neuron, and the closed-form eigen-decomposition of a residual block (docs/theory.md section 4). */
 #include <splinelens/private/hessianimpl.h>
 
 const char *const SLCoordinateNames[] = {"nn", "bdso", "SLCoordinates", "SL_COORD_", NULL};
@@ -76,7 +76,7 @@ PetscErrorCode SLModelDuplicate(SLModel model, SLModel *copy)
   else {
     SLNetwork tmp;
 
-    /* Round trip through the inverse map with unit hidden scale (THEORY.md section 2): w = s, b = -s beta,
+    /* Round trip through the inverse map with unit hidden scale (docs/theory.md section 2): w = s, b = -s beta,
      * v = mu (flat neurons: w = 0, b = 1, v = mu). beta = -b/w and mu = v|w| are then recovered exactly
      * (only sign changes and products by 1), so the copy holds the same numbers. */
     PetscCall(SLNetworkCreate(model.sp->comm, model.sp->H, model.sp->has_c, &tmp));

@@ -1,4 +1,4 @@
-/* Matrix-free Hessian (THEORY.md section 4): y = scale J^T (J x) + R x with the class-aggregated Jacobian products
+/* Matrix-free Hessian (docs/theory.md section 4): y = scale J^T (J x) + R x with the class-aggregated Jacobian products
  * of hessian_class.c, O(P + N^2) per product (J z sums C_i^T z_i per activation class, J^T u needs two sums per
  * class), and the residual block of each neuron's class. The public shell works on a private copy of the model
  * made at creation, so it stays frozen at the parameters it was created with; the data set is referenced and

@@ -1,4 +1,4 @@
-/* Data sets (x_n, y_n): generators, explicit points, view (data.h, THEORY.md section 1).
+/* Data sets (x_n, y_n): generators, explicit points, view (data.h, docs/theory.md section 1).
  *
  * Random choices are pure functions of (seed, stream, n, draw) (rng.h): with random sampling x_n is drawn
  * from (seed, SL_STREAM_DATA, n, 1) and the x are then sorted; random targets use (seed, SL_STREAM_DATA, n, 0)

@@ -10,7 +10,7 @@ PetscErrorCode SLDataSetFromOptions(SLData data)
 
   PetscFunctionBeginUser;
   PetscCall(SLDataGetPrefix(data, pre, sizeof(pre)));
-  PetscCall(PetscSNPrintf(title, sizeof(title), "Data set '%s' (THEORY.md section 1)", data->name));
+  PetscCall(PetscSNPrintf(title, sizeof(title), "Data set '%s' (docs/theory.md section 1)", data->name));
   PetscCall(SLOptionsCheckEnum(pre, "-type", SLDataTypes));
   PetscCall(SLOptionsCheckEnum(pre, "-sampling", SLSamplings));
   PetscOptionsBegin(PETSC_COMM_WORLD, pre, title, NULL);

@@ -1,4 +1,4 @@
-/* Initialization schemes and their laws (THEORY.md section 3, init.h).
+/* Initialization schemes and their laws (docs/theory.md section 3, init.h).
  *
  * Each parameter is a pure function of (seed, SL_STREAM_INIT, neuron, draw): neuron i draws w with counter
  * (i, 0), b with (i, 1), v with (i, 2); the output bias c uses (H, 3). A rank therefore fills exactly its own
@@ -52,7 +52,7 @@ PetscErrorCode SLInitGetLaws(const SLInitParams *p, PetscInt H, SLLaw *w, SLLaw 
   PetscFunctionBeginUser;
   PetscCall(SLInitParamsCheck(p, SL_INIT_DEFAULT_PREFIX));
   PetscCheck(H >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Network width H = %" PetscInt_FMT " must be >= 1", H);
-  /* THEORY.md section 3 table: fan-in 1 for the first layer, H for the second; fan-out H and 1 */
+  /* docs/theory.md section 3 table: fan-in 1 for the first layer, H for the second; fan-out H and 1 */
   switch (p->scheme) {
   case SL_INIT_LECUN_UNIFORM:
     uniform = PETSC_TRUE; /* fall through */

@@ -23,7 +23,7 @@ PetscErrorCode SLInitParamsSetFromOptions(SLInitParams *p, const char prefix[])
   PetscCall(SLOptionsCheckEnum(prefix, "-scheme", SLInitSchemes));
   PetscCall(SLOptionsCheckEnum(prefix, "-bias", SLBiasPolicies));
   PetscCall(SLOptionsCheckEnum(prefix, "-bias_law", SLLawKinds));
-  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Initialization (THEORY.md section 3)", NULL);
+  PetscOptionsBegin(PETSC_COMM_WORLD, prefix, "Initialization (docs/theory.md section 3)", NULL);
   PetscCall(PetscOptionsEnum("-scheme", "Initialization scheme", "SLInitParamsSetFromOptions", SLInitSchemes, (PetscEnum)p->scheme, (PetscEnum *)&p->scheme, NULL));
   PetscCall(PetscOptionsEnum("-bias", "Bias policy: same (the scheme's law of b), zero (all breakpoints at 0), explicit (-bias_law, -bias_scale)", "SLInitParamsSetFromOptions", SLBiasPolicies, (PetscEnum)p->bias, (PetscEnum *)&p->bias, NULL));
   PetscCall(PetscOptionsEnum("-bias_law", "Law of b with -bias explicit: normal N(0, s^2), uniform U(-s, s), zero", "SLInitParamsSetFromOptions", SLLawKinds, (PetscEnum)p->bias_law, (PetscEnum *)&p->bias_law, NULL));

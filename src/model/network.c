@@ -1,4 +1,4 @@
-/* SLNetwork: distributed layout, life cycle, parameter access, view (THEORY.md section 1). Collective neuron
+/* SLNetwork: distributed layout, life cycle, parameter access, view (docs/theory.md section 1). Collective neuron
  * sums go through the deterministic block reduction of sys.h (src/sys/reduce.c). */
 #include "model_impl.h"
 

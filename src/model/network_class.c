@@ -1,4 +1,4 @@
-/* Activation-class evaluation (classeval.h, THEORY.md section 4): f, residual, loss, gradient and residual blocks
+/* Activation-class evaluation (classeval.h, docs/theory.md section 4): f, residual, loss, gradient and residual blocks
  * in O(H log N + N), classes updated incrementally.
  *
  * The activation predicate is the direct kernel's, w x_n + b > 0 in floating point (network_eval.c; the build

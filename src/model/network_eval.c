@@ -1,4 +1,4 @@
-/* NN-coordinate numerics (THEORY.md sections 1 and 4): f, residual, loss, gradient g = scale J^T r, the
+/* NN-coordinate numerics (docs/theory.md sections 1 and 4): f, residual, loss, gradient g = scale J^T r, the
  * Jacobian and its matrix-free products, the residual-term blocks (a_i, d_i), activity counts.
  * Activation indicator 1_ni = [w_i x_n + b_i > 0] (strict) everywhere. N-vectors that sum over neurons go
  * through SLBlockReduce, so they are bitwise independent of the number of ranks; the output bias is added

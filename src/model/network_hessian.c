@@ -1,4 +1,4 @@
-/* Dense NN-coordinate Hessian (THEORY.md section 4): Hess = scale (J^T J + R), R block-diagonal with one 3x3
+/* Dense NN-coordinate Hessian (docs/theory.md section 4): Hess = scale (J^T J + R), R block-diagonal with one 3x3
  * block per neuron whose only nonzeros are (v_i, w_i) = a_i and (v_i, b_i) = d_i. Only for small sequential
  * problems (checks, spectra); large ones use the structured form (J products and the blocks). */
 #include "model_impl.h"

@@ -1,4 +1,4 @@
-/* The spline (BDSO) view of a network (THEORY.md section 2): the maps NN <-> (beta, mu, s), parameter access,
+/* The spline (BDSO) view of a network (docs/theory.md section 2): the maps NN <-> (beta, mu, s), parameter access,
  * evaluation f(x) = sum_i mu_i (s_i (x - beta_i))_+ [+ c] and view. Flat neurons (w_i = 0) have no breakpoint:
  * beta_i = NaN, s_i = 0, and they add the constant mu_i = v_i (b_i)_+; nothing ever divides by their w. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* BDSO-coordinate numerics (THEORY.md section 4), orientations fixed:
+/* BDSO-coordinate numerics (docs/theory.md section 4), orientations fixed:
  *   dF/dbeta_i = -s_i mu_i 1_ni,  dF/dmu_i = (s_i (x_n - beta_i))_+,  1_ni = [s_i (x_n - beta_i) > 0];
  *   flat neurons (s_i = 0): dF/dbeta_i = 0, dF/dmu_i = 1.
  * Hess = scale (J_s^T J_s + R_s), R_s one 2x2 block per neuron with off-diagonal -s_i sum_{A_i} r_n.

@@ -1,4 +1,4 @@
-/* Roughness and breakpoint measures of the spline view (THEORY.md section 3, "Roughness"): R_total = sum mu_i^2
+/* Roughness and breakpoint measures of the spline view (docs/theory.md section 3, "Roughness"): R_total = sum mu_i^2
  * over neurons with a breakpoint, R_in the same over breakpoints in [xmin, xmax]. The sums use the
  * deterministic block reduction, counts and maxima are exact reductions: results are rank-count independent. */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Hessian spectra (THEORY.md section 4): the solver object, its options, the choice between the dense and the
+/* Hessian spectra (docs/theory.md section 4): the solver object, its options, the choice between the dense and the
  * Krylov method, and the driver that fills an SLSpectrum. Solves are in spectrum_eps.c (dense, Krylov-Schur) and
  * spectrum_reduced.c (extremes from the class-reduced problem, the default of the Krylov method when it is at
  * most -sl_eig_reduced_max), counts, checks and the exact histogram in spectrum_counts.c, the Gram spectrum at

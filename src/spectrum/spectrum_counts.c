@@ -1,4 +1,4 @@
-/* Counts of negative / zero / positive Hessian eigenvalues, the bound and checks of THEORY.md section 4, and
+/* Counts of negative / zero / positive Hessian eigenvalues, the bound and checks of docs/theory.md section 4, and
  * the exact spectral histogram from inertia counts (SLHessianCountBelow's machinery). */
 #include "spectrum_impl.h"
 
@@ -179,7 +179,7 @@ PetscErrorCode SLSpectrumAnalyze(SLSpectrumSolver s, SLHessCount hc, SLData data
     }
   }
 
-  /* THEORY.md section 4: J^T J PSD gives #{lambda < -zt} <= #{neurons with residual-block radius > zt} */
+  /* docs/theory.md section 4: J^T J PSD gives #{lambda < -zt} <= #{neurons with residual-block radius > zt} */
   PetscCall(SLHessCountBound(hc, zt, &spec->n_bound));
   spec->check_neg = spec->n_neg <= spec->n_bound ? 1 : 0;
   if (interpolating && cl->part != SL_HESS_RESIDUAL) {

@@ -1,4 +1,4 @@
-/* SLEPc solves of the Hessian spectrum (THEORY.md section 4): every eigenvalue of the dense matrix
+/* SLEPc solves of the Hessian spectrum (docs/theory.md section 4): every eigenvalue of the dense matrix
  * (EPSLAPACK), or the extremes of the matrix-free operator (Krylov-Schur); optionally the eigenvectors of the
  * extremes (the EPS eigenvectors, local slices). */
 #include <slepceps.h>

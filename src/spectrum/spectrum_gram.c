@@ -1,4 +1,4 @@
-/* The N x N Gram matrix scale J J^T (the empirical neural tangent kernel) and its eigenvalues (THEORY.md
+/* The N x N Gram matrix scale J J^T (the empirical neural tangent kernel) and its eigenvalues (docs/theory.md
  * section 4): at an interpolating minimum Hess = scale J^T J, whose nonzero eigenvalues are exactly those of
  * scale J J^T. With the activation classes (hessian_class.c) J J^T = sum_c [x (.) m_c, m_c] G_c [x (.) m_c, m_c]^T
  * (+ 1 1^T with the output bias), G_c = sum_{i in c} C_i^T C_i = sum_k Q_ck, assembled in O(N^2 + nc) from the

@@ -1,4 +1,4 @@
-/* Extreme eigenvalues of very wide networks from the class-reduced eigenproblem (THEORY.md section 4).
+/* Extreme eigenvalues of very wide networks from the class-reduced eigenproblem (docs/theory.md section 4).
  *
  * Let V_ck = span{e_i (x) q_ck : i in class c} (q_ck: k-th eigenvector of the class's residual block, eigenvalue
  * ev_ck). R acts on V_ck as ev_ck, and a vector sum_i alpha_i e_i (x) q_ck has J-image [x (.) m_c, m_c] Y_ck^T alpha

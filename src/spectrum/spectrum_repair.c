@@ -1,4 +1,4 @@
-/* Krylov extremes made exact in multiplicity with inertia counts (THEORY.md section 4).
+/* Krylov extremes made exact in multiplicity with inertia counts (docs/theory.md section 4).
  *
  * Extreme Hessian eigenvalues are often exactly multiple: k >= 3 neurons with the same active set and
  * orientation (breakpoints in one gap between data points, or all outside the data range: the rule when

@@ -1,4 +1,4 @@
-/* Eigenvectors of the Hessian extremes (-sl_eig_vectors, THEORY.md section 4): the normalization every method
+/* Eigenvectors of the Hessian extremes (-sl_eig_vectors, docs/theory.md section 4): the normalization every method
  * shares, and the eigenvectors of the exactly multiple eigenvalues of the class-reduced problem.
  *
  * Determinism: sums over neurons use the neuron-block reduction of the class object (SLHessClassReduce: per

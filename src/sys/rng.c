@@ -2,7 +2,7 @@
  *
  * Every number is a pure function of (seed, stream, index, draw): key = (seed, stream), counter =
  * (index, draw, 0, 0). There is no state, so any process can regenerate any neuron or data point and a network
- * is bitwise identical whatever layout generates it (THEORY.md section 3, init.h).
+ * is bitwise identical whatever layout generates it (docs/theory.md section 3, init.h).
  */
 #include <math.h>
 #include <Random123/philox.h>

@@ -1,4 +1,4 @@
-/* SLTrainer: the object, its options, view, cost estimate (THEORY.md section 5: gradient flow
+/* SLTrainer: the object, its options, view, cost estimate (docs/theory.md section 5: gradient flow
  * d theta/dt = -grad l, gradient descent = its forward-Euler discretisation). The top of src/train/: the TS set-up
  * and the run are in train_run.c, the output schedule in train_schedule.c (see train_impl.h).
  */

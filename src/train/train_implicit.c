@@ -1,5 +1,5 @@
 /* -sl_train_conservative: gradient flow by the implicit midpoint rule (1-stage Gauss-Legendre collocation; PETSc
- * TSTHETA with theta = 1/2, endpoint false), THEORY.md section 5, claim 9.
+ * TSTHETA with theta = 1/2, endpoint false), docs/theory.md section 5, claim 9.
  *
  * Why: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
  * (-1, -1, +1) per neuron, 0 on c), including at kinks where a breakpoint sits on a data point. Gauss collocation
@@ -9,7 +9,7 @@
  * tight Newton defaults below (the stage update tolerance -sl_train_snes_stol 1e-14 relative to |X|).
  *
  * The stage equation is written as an implicit ODE G(U, U') = U' + grad l(U) = 0, so its Jacobian is
- * shift I + Hess(U) (THEORY.md section 4, analytic Hessian). Hess is applied matrix-free (SLHessianCreateShell:
+ * shift I + Hess(U) (docs/theory.md section 4, analytic Hessian). Hess is applied matrix-free (SLHessianCreateShell:
  * O(P + N^2) per product, works on distributed networks), re-created at every Newton iterate. The preconditioner is
  * assembled from the block-diagonal part only, shift I + R (R: the 3x3 residual blocks, SLNetworkResidualBlocks),
  * inverted block by block (PCVPBJACOBI): the preconditioned operator is I + (shift I + R)^{-1} U U^T, identity

@@ -6,7 +6,7 @@
  * run sets its functions, state and initial step, and TSReset afterwards frees what depended on the run's size
  * (work vectors, the Jacobian matrices), so no run parses options or creates a TS.
  *
- * SLTrainerTrain: one training run, gradient flow d theta/dt = -grad l(theta) (THEORY.md section 5) with a
+ * SLTrainerTrain: one training run, gradient flow d theta/dt = -grad l(theta) (docs/theory.md section 5) with a
  * PETSc TS whose state is the parameter vector (local size Plocal, global P, neuron-major order, c on the last
  * rank), and the outputs at the fixed schedule of train.c.
  *
@@ -196,7 +196,7 @@ PetscErrorCode SLTrainerGetTS(SLTrainer tr, MPI_Comm comm, TS *ts)
   PetscFunctionReturn(0);
 }
 
-/* q_drift = max_i |q_i(T) - q_i(0)| / max(1, max_i |q_i(0)|), q_i = v_i^2 - w_i^2 - b_i^2 (THEORY.md section 2);
+/* q_drift = max_i |q_i(T) - q_i(0)| / max(1, max_i |q_i(0)|), q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md section 2);
  * NaN when the final state is not finite. A max reduction is exact: independent of the number of ranks. */
 static PetscErrorCode SLTrainQDrift(MPI_Comm comm, PetscInt hlocal, const PetscReal th0[], const PetscReal th1[], PetscReal *drift)
 {

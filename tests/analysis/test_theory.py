@@ -1,4 +1,4 @@
-"""The numpy formulas of analysis/splinelens/theory.py against THEORY.md and against each other."""
+"""The numpy formulas of analysis/splinelens/theory.py against docs/theory.md and against each other."""
 import math
 
 import numpy as np
@@ -10,7 +10,7 @@ from splinelens.reader import parse_options
 
 
 def test_scheme_table():
-    """THEORY.md section 3 table, with alpha, alpha_in/out and the bias policies."""
+    """docs/theory.md section 3 table, with alpha, alpha_in/out and the bias policies."""
     H = 50
     L = T.init_laws("lecun_normal", H, 2.0)
     assert L["w"] == T.Law("normal", 2.0) and L["b"] == T.Law("normal", 2.0)
@@ -166,7 +166,7 @@ def test_kink_clusters():
 @pytest.mark.parametrize("coords", ["nn", "bdso"])
 @pytest.mark.parametrize("has_c", [False, True])
 def test_inertia_counts_match_dense(coords, has_c):
-    """Haynsworth counts (THEORY.md section 4) equal the dense eigenvalue counts, every part."""
+    """Haynsworth counts (docs/theory.md section 4) equal the dense eigenvalue counts, every part."""
     rng = np.random.default_rng(11)
     H, x = 9, np.linspace(-1, 1, 5)
     y = np.sin(3 * x)

@@ -1,4 +1,4 @@
-/* Kolmogorov-Smirnov goodness of fit for the tests (THEORY.md section 6, claim 4): the one-sample statistic
+/* Kolmogorov-Smirnov goodness of fit for the tests (docs/theory.md section 6, claim 4): the one-sample statistic
  * D_n = sup |F_n - F| and its asymptotic p-value with Stephens' small-sample correction. */
 #pragma once
 #include <math.h>

@@ -22,7 +22,7 @@ static inline PetscReal TTHash(uint64_t seed, uint64_t i, uint64_t k)
 }
 
 /* Width-H network on comm: w = +-wscale (0.5..1), breakpoint beta in [-1.2, 1.2], v in [-vscale, vscale], c = 0.1.
- * Large wscale and small vscale is the lazy regime (breakpoints barely move, THEORY.md section 5). */
+ * Large wscale and small vscale is the lazy regime (breakpoints barely move, docs/theory.md section 5). */
 static inline PetscErrorCode TTNetwork(MPI_Comm comm, PetscInt H, PetscBool has_c, uint64_t seed, PetscReal wscale, PetscReal vscale, SLNetwork *net)
 {
   PetscInt   Plocal;

@@ -1,4 +1,4 @@
-/* THEORY.md section 4, spectral facts (claim 8), checked with LAPACK dsyev:
+/* docs/theory.md section 4, spectral facts (claim 8), checked with LAPACK dsyev:
  *  - residual blocks: (a_i, d_i) and e_i equal direct sums; the dense RESIDUAL part is exactly these blocks;
  *    each 3x3 NN block has eigenvalues (-e, 0, +e), e = sqrt(a^2 + d^2); each 2x2 BDSO block +-|e_i|;
  *  - at random points #negative eigenvalues of the full Hessian <= #neurons with a nonzero block <= H;

@@ -1,4 +1,4 @@
-/* Activation classes (src/hessian_class.c, THEORY.md section 4) on one rank:
+/* Activation classes (src/hessian_class.c, docs/theory.md section 4) on one rank:
  *  - the class of every neuron (binary search) gives exactly the active set of direct evaluation, NN and BDSO,
  *    including breakpoints exactly on data points, flat (w = 0) and dead neurons, breakpoints far outside;
  *  - class-aggregated J z, J^T u equal the streaming products of network.h / spline.h (1e-13 relative);

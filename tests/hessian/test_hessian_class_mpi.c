@@ -1,4 +1,4 @@
-/* Activation classes on a distributed network (THEORY.md section 4) against the same network on one rank
+/* Activation classes on a distributed network (docs/theory.md section 4) against the same network on one rank
  * (rank 0, PETSC_COMM_SELF), H = 2500 (three SL_NEURON_BLOCKs) with flat, dead and on-data neurons:
  *  - the class aggregates are bitwise equal (deterministic block reduction);
  *  - exact counts SLHessianCountBelow at 40 lambdas (gaps of the spectrum, near 0) are the same integers, for

@@ -1,4 +1,4 @@
-/* Exact eigenvalue counts by Haynsworth inertia additivity (SLHessianCountBelow, THEORY.md section 4) against
+/* Exact eigenvalue counts by Haynsworth inertia additivity (SLHessianCountBelow, docs/theory.md section 4) against
  * a dense LAPACK spectrum of the same Hessian part: at midpoints between consecutive distinct eigenvalues, at
  * random points at least 1e-6 (relative) from every eigenvalue, and outside the spectrum. NN and BDSO
  * coordinates, random non-critical points, slightly perturbed and exactly interpolating points, all three parts,

@@ -1,4 +1,4 @@
-/* The matrix-free Hessian (SLHessianCreateShell) against the dense one (SLHessianCreateDense), THEORY.md
+/* The matrix-free Hessian (SLHessianCreateShell) against the dense one (SLHessianCreateDense), docs/theory.md
  * section 4: products with random vectors and the diagonal agree to 1e-12 relative for every part, both
  * coordinate systems, with and without output bias, sum and mean loss; networks include flat (w = 0) and dead
  * neurons. The shell is frozen at creation: changing the network afterwards does not change it. */

@@ -1,4 +1,4 @@
-/* THEORY.md section 2 / claims 1-3: the spline (BDSO) view of a network.
+/* docs/theory.md section 2 / claims 1-3: the spline (BDSO) view of a network.
  *  - reconstruction: max |f_spline - f_nn| <= 1e-12 max |f| on a grid, flat neurons included;
  *  - rescaling invariance (w, b, v) -> (a w, a b, v / a): same beta, mu, s and f;
  *  - slope jump at beta_i equals mu_i for both orientations (one-neuron networks and a well-separated one);

@@ -1,4 +1,4 @@
-/* THEORY.md section 4 / claim 7: gradient and dense Hessian in NN and BDSO coordinates against central finite
+/* docs/theory.md section 4 / claim 7: gradient and dense Hessian in NN and BDSO coordinates against central finite
  * differences (relative 1e-6), with and without output bias, sum and mean loss, on random networks whose
  * breakpoints stay far (>= 0.03) from every data point so no FD step crosses a kink. Also: the loss equals a
  * naive evaluation, FULL = GAUSS_NEWTON + RESIDUAL, the dense Hessians are exactly symmetric, and the Jacobian

@@ -1,4 +1,4 @@
-/* Initialization schemes (init.h, THEORY.md section 3).
+/* Initialization schemes (init.h, docs/theory.md section 3).
  *
  *  1. For every scheme (and the bias options), on H = 1e5 neurons: SLInitGetLaws returns the table's laws
  *     with alpha, alpha_in, alpha_out applied (expected values computed here from the table, not from init.c);
@@ -31,7 +31,7 @@ static double CauchyCDF(double x, const double *g)
 {
   return 0.5 + atan(x / g[0]) / M_PI_KS;
 }
-/* beta = -b/w with w ~ U(-a, a), b ~ U(-c, c), k = c/a. Integrating the density of THEORY.md section 3,
+/* beta = -b/w with w ~ U(-a, a), b ~ U(-c, c), k = c/a. Integrating the density of docs/theory.md section 3,
  * p = 1/(4k) on [-k, k] and k/(4 beta^2) beyond: F = k/(4|beta|) for beta <= -k, 1/2 + beta/(4k) on [-k, k],
  * 1 - k/(4 beta) for beta >= k (continuous: 1/4 and 3/4 at -k and k). */
 static double RatioUniformCDF(double x, const double *k)
@@ -55,7 +55,7 @@ static double LawKS(SLLaw l, size_t n, double *x)
 typedef struct {
   const char  *label;
   SLInitParams p;
-  SLLaw        w, b, v, c; /* expected, from THEORY.md section 3 with the scales applied */
+  SLLaw        w, b, v, c; /* expected, from docs/theory.md section 3 with the scales applied */
 } Case;
 
 static SLLaw Law(SLLawKind k, double s)

@@ -1,4 +1,4 @@
-/* The former exact count of THEORY.md section 4, kept as a test oracle for the class-aggregated one
+/* The former exact count of docs/theory.md section 4, kept as a test oracle for the class-aggregated one
  * (hessian_inertia.c): S = -I_N - U^T (R - lambda I)^{-1} U summed neuron by neuron, O(P N^2) per lambda.
  *
  * With the closed-form eigen-decomposition R_i = sum_k ev_k q_k q_k^T of each neuron's block,

@@ -1,4 +1,4 @@
-/* Very wide networks at initialization (THEORY.md section 4): the spectrum module's k extremes at both ends,
+/* Very wide networks at initialization (docs/theory.md section 4): the spectrum module's k extremes at both ends,
  * negative / zero / positive counts and exact histogram for a width-H network (lecun_normal by default, options
  * -sl_init_*) on N sine points on a grid of [-1, 1], full Hessian of the sum loss. Prints the wall time of each
  * phase and the peak resident memory summed over ranks (getrusage), and checks what can be checked at any width:

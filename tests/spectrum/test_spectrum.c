@@ -1,4 +1,4 @@
-/* Hessian spectra (SLSpectrumSolver, THEORY.md section 4) on one rank:
+/* Hessian spectra (SLSpectrumSolver, docs/theory.md section 4) on one rank:
  *  - the dense method returns every eigenvalue (ascending, small residuals) equal to an independent LAPACK
  *    spectrum; Krylov-Schur (k = 5, H = 200) returns the 5 smallest and 5 largest to 1e-8 relative;
  *  - counts of negative / zero / positive eigenvalues: dense, inertia (Krylov) and a direct count agree;
@@ -112,7 +112,7 @@ static PetscErrorCode CheckPoint(SLCoordinates coords, PetscInt H, PetscInt N, P
   PetscCall(CheckHistogram(&sk, P, ev));
   HCHECK(sk.n_neg == sd.n_neg && sk.n_zero == sd.n_zero && sk.n_pos == sd.n_pos && sk.n_bound == sd.n_bound, "Krylov and dense counts differ");
 
-  /* THEORY.md section 4 checks, both methods */
+  /* docs/theory.md section 4 checks, both methods */
   for (PetscInt m = 0; m < 2; m++) {
     const SLSpectrum *sp = m == 0 ? &sd : &sk;
 

@@ -1,4 +1,4 @@
-/* Distributed Hessian operators and spectra (THEORY.md section 4) against the same model on one rank:
+/* Distributed Hessian operators and spectra (docs/theory.md section 4) against the same model on one rank:
  *  - the shell product of a network distributed over the ranks (H = 2500: several SL_NEURON_BLOCKs) gathered on
  *    rank 0 equals the sequential product (1e-13 relative; the block reduction makes it bitwise in practice);
  *  - SLHessianCountBelow gives identical counts at many lambdas;

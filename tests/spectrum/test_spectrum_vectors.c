@@ -1,4 +1,4 @@
-/* Eigenvectors of the Hessian extremes (-sl_eig_vectors, THEORY.md section 4) on one rank, every method:
+/* Eigenvectors of the Hessian extremes (-sl_eig_vectors, docs/theory.md section 4) on one rank, every method:
  * dense (EPSLAPACK), Krylov-Schur (-sl_eig_dense_max 0 -sl_eig_reduced_max -1) and the class-reduced problem
  * (-sl_eig_dense_max 0), NN and BDSO coordinates, parts full / gauss_newton / residual, small widths and data sets
  * fourpoint, random targets and a jittered sine (also at an interpolating point: many exactly zero eigenvalues).

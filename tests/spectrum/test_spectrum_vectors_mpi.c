@@ -1,4 +1,4 @@
-/* Eigenvectors of the extremes of a wide distributed network (-sl_eig_vectors, THEORY.md section 4) against the
+/* Eigenvectors of the extremes of a wide distributed network (-sl_eig_vectors, docs/theory.md section 4) against the
  * same network on one rank (run on 1, 2 and 3 ranks; H = 2500: one SL_NEURON_BLOCK per rank on 3 ranks; H = 2000:
  * a rank without neurons on 3 ranks):
  *  - class-reduced extremes: the slices (vlocal, vstart) tile the parameter vector, and the gathered vectors and

@@ -1,4 +1,4 @@
-/* THEORY.md sections 2 and 6 (claim 9): gradient flow conserves q_i = v_i^2 - w_i^2 - b_i^2 for every neuron.
+/* docs/theory.md sections 2 and 6 (claim 9): gradient flow conserves q_i = v_i^2 - w_i^2 - b_i^2 for every neuron.
  * The adaptive flow with tight tolerances keeps the drift tiny; gradient descent drifts by O(lr^2) per step,
  * O(lr) over a fixed time, so halving lr must roughly halve the drift.
  * The network is in the lazy regime (|w| ~ 5, |v| <= 0.1): breakpoints do not reach data points within the

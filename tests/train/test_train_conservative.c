@@ -1,4 +1,4 @@
-/* -sl_train_conservative (src/train_implicit.c), THEORY.md section 5, claim 9: the implicit midpoint rule conserves
+/* -sl_train_conservative (src/train_implicit.c), docs/theory.md section 5, claim 9: the implicit midpoint rule conserves
  * q_i = v_i^2 - w_i^2 - b_i^2 to the Newton tolerance whatever the step, also when breakpoints cross data points
  * (the RHS jumps there). Checked on several networks (widths 8..64, sine and fourpoint data, scales 0.1..10):
  *  (1) conservative q drift <= 1e-10, while the same run with TSRK 3bs at rtol = atol = 1e-6 drifts at least 100x

@@ -1,4 +1,4 @@
-/* THEORY.md section 5: along the gradient flow the loss decreases monotonically; gradient descent is exactly
+/* docs/theory.md section 5: along the gradient flow the loss decreases monotonically; gradient descent is exactly
  * forward Euler on it (checked bitwise against a hand-written loop); one-rank runs are bitwise reproducible. */
 #include "test_train_common.h"
 

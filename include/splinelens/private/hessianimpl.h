@@ -1,6 +1,6 @@
 /* Private to hessian_*.c and spectrum*.c (not part of the public contract).
  *
- * The structured Hessian of THEORY.md section 4 in either coordinate system: Hess = R + U U^T with
+ * The structured Hessian of docs/theory.md section 4 in either coordinate system: Hess = R + U U^T with
  * U = sqrt(scale) J^T and R block-diagonal. Everything here works on one neuron at a time from the model's
  * parameters, so no P x N or P x P array is ever stored.
  */
@@ -35,13 +35,13 @@ PETSC_INTERN PetscErrorCode SLModelJacobianTransposeApply(SLModel model, SLData 
  * col[k*ld + n]. Same formulas and activation rule as SLNetworkJacobian / SLSplineJacobian. */
 PETSC_INTERN void SLModelNeuronColumns(SLModel model, SLData data, PetscInt i, PetscReal col[], PetscInt ld);
 
-/* Eigen-decomposition of the residual block of a neuron (THEORY.md section 4), from its two numbers blk:
+/* Eigen-decomposition of the residual block of a neuron (docs/theory.md section 4), from its two numbers blk:
  * NN: B = rho (u e_v^T + e_v u^T), u = (a, d, 0)/rho: eigenvalues 0 (vector (d, -a, 0)/rho), +rho, -rho
  * (vectors (u +- e_v)/sqrt 2); BDSO [[0, e], [e, 0]]: +-|e|. ev[k] and the orthonormal vectors q[k*npn + j]
  * (k-th vector, component j). For rho = 0 / e = 0 any orthonormal basis is returned. */
 PETSC_INTERN void SLModelBlockEigen(SLCoordinates coords, const PetscReal blk[2], PetscReal ev[], PetscReal q[]);
 
-/* Activation classes (hessian_class.c, THEORY.md section 4). The data are sorted, and for every neuron the
+/* Activation classes (hessian_class.c, docs/theory.md section 4). The data are sorted, and for every neuron the
  * activation 1_ni is monotone in n (also in floating point: rounding is monotone), so its active set is a suffix
  * [k, N) (w > 0 / s = +1), a prefix [0, k) (w < 0 / s = -1), or all / nothing (w = 0). Class ids, nc = 2N + 3:
  *   c in [0, N]        suffix [c, N)            (c = N: dead)
@@ -141,7 +141,7 @@ PETSC_INTERN PetscErrorCode SLHessCountEvalNudged(SLHessCount hc, PetscReal lamb
 PETSC_INTERN PetscErrorCode SLHessCountGetBounds(SLHessCount hc, PetscReal *lo, PetscReal *hi);
 PETSC_INTERN PetscErrorCode SLHessCountGetScale(SLHessCount hc, PetscReal *hscale);
 /* The number of neurons whose residual block has spectral radius > thr (rho_i or |e_i|): since J^T J is PSD,
- * #{eig(Hess) < -thr} <= #{eig(R) < -thr} = this number (THEORY.md section 4, with thr = zero_tol). */
+ * #{eig(Hess) < -thr} <= #{eig(R) < -thr} = this number (docs/theory.md section 4, with thr = zero_tol). */
 PETSC_INTERN PetscErrorCode SLHessCountBound(SLHessCount hc, PetscReal thr, PetscInt *nbound);
 PETSC_INTERN PetscErrorCode SLHessCountDestroy(SLHessCount *hc);
 
