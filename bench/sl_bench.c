@@ -62,16 +62,16 @@ typedef struct {
 static PetscErrorCode BenchGetOptions(BenchOptions *o)
 {
   PetscFunctionBeginUser;
-  o->H     = 300;
-  o->N     = 64;
-  o->seed  = 0;
-  o->nbins = 50;
-  o->k     = 10;
+  o->H      = 300;
+  o->N      = 64;
+  o->seed   = 0;
+  o->nbins  = 50;
+  o->k      = 10;
   o->repeat = 0;
-  o->mode  = BENCH_HIST;
-  o->point = BENCH_POINT_RESID;
-  o->dump  = PETSC_FALSE;
-  o->zoom  = PETSC_FALSE;
+  o->mode   = BENCH_HIST;
+  o->point  = BENCH_POINT_RESID;
+  o->dump   = PETSC_FALSE;
+  o->zoom   = PETSC_FALSE;
   PetscOptionsBegin(PETSC_COMM_WORLD, "bench_", "splinelens benchmark driver", NULL);
   PetscCall(PetscOptionsInt("-width", "Network width H", NULL, o->H, &o->H, NULL));
   PetscCall(PetscOptionsInt("-n", "Number of data points N (sine data on [-1, 1], grid)", NULL, o->N, &o->N, NULL));

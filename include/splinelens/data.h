@@ -26,7 +26,7 @@ PETSC_EXTERN const char *const SLSamplings[];
 
 typedef struct _n_SLData *SLData;
 struct _n_SLData {
-  char       name[64];                 /* the name that selects its options                    */
+  char       name[64]; /* the name that selects its options                    */
   SLDataType type;
   SLSampling sampling;
   PetscInt   N;                        /* number of points                                     */

@@ -13,7 +13,7 @@ typedef enum {
   SL_COORD_NN,  /* (w_i, b_i, v_i [, c])   */
   SL_COORD_BDSO /* (beta_i, mu_i [, c])    */
 } SLCoordinates;
-#define SL_NCOORDS 2 /* number of coordinate systems (SLCoordinates values) */
+#define SL_NCOORDS 2                                /* number of coordinate systems (SLCoordinates values) */
 PETSC_EXTERN const char *const SLCoordinateNames[]; /* "nn", "bdso" */
 
 /* The model in one of the coordinate systems: exactly one of net / sp is used. */

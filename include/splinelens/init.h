@@ -39,13 +39,13 @@ typedef struct {
 typedef struct {
   SLInitScheme scheme;
   SLBiasPolicy bias;
-  SLLawKind    bias_law;   /* explicit bias law                                    */
-  PetscReal    bias_scale; /* explicit bias std / half-width                       */
+  SLLawKind    bias_law;       /* explicit bias law                                    */
+  PetscReal    bias_scale;     /* explicit bias std / half-width                       */
   PetscReal    sw, sb, sv, sc; /* gaussian scheme stds (sc: output bias)            */
-  PetscReal    alpha;      /* global scale: multiplies every parameter              */
-  PetscReal    alpha_in;   /* extra scale of the first layer (w, b)                 */
-  PetscReal    alpha_out;  /* extra scale of the second layer (v, c)                */
-  PetscBool    symmetric;  /* neurons H/2..H-1 copy 0..H/2-1 with v negated: f_0 = 0 */
+  PetscReal    alpha;          /* global scale: multiplies every parameter              */
+  PetscReal    alpha_in;       /* extra scale of the first layer (w, b)                 */
+  PetscReal    alpha_out;      /* extra scale of the second layer (v, c)                */
+  PetscBool    symmetric;      /* neurons H/2..H-1 copy 0..H/2-1 with v negated: f_0 = 0 */
   PetscInt     seed;
 } SLInitParams;
 

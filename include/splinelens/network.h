@@ -23,14 +23,14 @@ PETSC_EXTERN const char *const SLHessianParts[];
 
 typedef struct _n_SLNetwork *SLNetwork;
 struct _n_SLNetwork {
-  MPI_Comm  comm;   /* neurons are split over it (PETSC_COMM_SELF: whole network here) */
-  PetscInt  H;      /* global width                                                   */
-  PetscInt  hstart; /* first neuron stored here                                       */
-  PetscInt  hlocal; /* number of neurons stored here                                  */
-  PetscBool has_c;  /* output bias present                                            */
-  PetscBool owns_c; /* this rank stores c in its local parameter slice (last rank)   */
-  PetscReal *theta; /* 3*hlocal numbers (w,b,v neuron-major), then c if owns_c         */
-  PetscReal c;      /* output bias, replicated on every rank (0 without output bias)  */
+  MPI_Comm   comm;   /* neurons are split over it (PETSC_COMM_SELF: whole network here) */
+  PetscInt   H;      /* global width                                                   */
+  PetscInt   hstart; /* first neuron stored here                                       */
+  PetscInt   hlocal; /* number of neurons stored here                                  */
+  PetscBool  has_c;  /* output bias present                                            */
+  PetscBool  owns_c; /* this rank stores c in its local parameter slice (last rank)   */
+  PetscReal *theta;  /* 3*hlocal numbers (w,b,v neuron-major), then c if owns_c         */
+  PetscReal  c;      /* output bias, replicated on every rank (0 without output bias)  */
 };
 
 /* Create a width-H network distributed over comm (block-aligned ranges, as even as possible). */

@@ -16,7 +16,8 @@ typedef enum {
   SL_STREAM_TEST  = 0x7001  /* tests and benchmarks */
 } SLStream;
 
-#define SL_RNG_SCHEME "Random123 Philox4x64-10; key=(seed, stream), counter=(index, draw, 0, 0); uniform: (top 52 bits of word 0 + 1/2) * 2^-52, exactly in the open interval (0,1); normal: Box-Muller sqrt(-2 ln u0) cos(2 pi u1) on words 0 and 1 mapped the same way"
+#define SL_RNG_SCHEME \
+  "Random123 Philox4x64-10; key=(seed, stream), counter=(index, draw, 0, 0); uniform: (top 52 bits of word 0 + 1/2) * 2^-52, exactly in the open interval (0,1); normal: Box-Muller sqrt(-2 ln u0) cos(2 pi u1) on words 0 and 1 mapped the same way"
 
 /* Uniform on the open interval (0, 1). */
 PETSC_EXTERN PetscReal SLRandomUniform01(uint64_t seed, uint64_t stream, uint64_t index, uint64_t draw);

@@ -13,11 +13,11 @@ struct _n_SLSpline {
   MPI_Comm   comm;
   PetscInt   H, hstart, hlocal;
   PetscBool  has_c, owns_c;
-  PetscReal *beta; /* hlocal breakpoints (NaN for flat neurons)        */
-  PetscReal *mu;   /* hlocal delta-slopes (the constant for flat ones) */
-  PetscInt  *s;    /* hlocal orientations: +1, -1, or 0 (flat)         */
-  PetscReal  c;    /* output bias (replicated)                         */
-  PetscInt   nflat;/* global number of flat neurons                     */
+  PetscReal *beta;  /* hlocal breakpoints (NaN for flat neurons)        */
+  PetscReal *mu;    /* hlocal delta-slopes (the constant for flat ones) */
+  PetscInt  *s;     /* hlocal orientations: +1, -1, or 0 (flat)         */
+  PetscReal  c;     /* output bias (replicated)                         */
+  PetscInt   nflat; /* global number of flat neurons                     */
 };
 
 typedef struct {

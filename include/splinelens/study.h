@@ -38,9 +38,9 @@
 #define SL_EXIT_RESOURCE    71 /* EX_OSERR: out of memory, disk full, file too large */
 
 /* The exit status of an error code reaching main (0 -> 0; never a PETSc error number). */
-PETSC_EXTERN int       SLExitCode(PetscErrorCode);
+PETSC_EXTERN int SLExitCode(PetscErrorCode);
 /* Print "splinelens: error: <innermost message>" (and a hint line) for an error code that reached main. */
-PETSC_EXTERN void      SLErrorReport(FILE *, PetscErrorCode);
+PETSC_EXTERN void SLErrorReport(FILE *, PetscErrorCode);
 /* -sl_debug: the full PETSc error traces are printed too. */
 PETSC_EXTERN void      SLErrorsSetDebug(PetscBool);
 PETSC_EXTERN PetscBool SLErrorsDebug(void);

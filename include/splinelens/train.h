@@ -22,14 +22,14 @@
 #include <splinelens/network.h>
 
 typedef enum {
-  SL_STOP_NONE,        /* not trained                                  */
-  SL_STOP_LOSS_TOL,    /* loss <= loss_tol                             */
-  SL_STOP_MAX_TIME,    /* reached max_time                             */
-  SL_STOP_MAX_STEPS,   /* step budget used                             */
-  SL_STOP_DIVERGED,    /* loss > diverge * initial loss (failed)       */
-  SL_STOP_NAN,         /* loss or parameters not finite (failed)       */
-  SL_STOP_TS_FAILED,   /* TS reported a failure (failed)               */
-  SL_STOP_INTERRUPTED  /* a signal asked the program to stop (not done)*/
+  SL_STOP_NONE,       /* not trained                                  */
+  SL_STOP_LOSS_TOL,   /* loss <= loss_tol                             */
+  SL_STOP_MAX_TIME,   /* reached max_time                             */
+  SL_STOP_MAX_STEPS,  /* step budget used                             */
+  SL_STOP_DIVERGED,   /* loss > diverge * initial loss (failed)       */
+  SL_STOP_NAN,        /* loss or parameters not finite (failed)       */
+  SL_STOP_TS_FAILED,  /* TS reported a failure (failed)               */
+  SL_STOP_INTERRUPTED /* a signal asked the program to stop (not done)*/
 } SLStopReason;
 PETSC_EXTERN const char *const SLStopReasons[];
 
@@ -39,14 +39,14 @@ typedef struct {
   char         message[128]; /* human-readable reason                                       */
   PetscInt     steps;        /* accepted TS steps                                           */
   PetscReal    final_time, init_loss, final_loss;
-  PetscInt     K, M;         /* snapshot and loss-curve lengths (fixed by options)           */
-  PetscInt     nsnap, ncurve;/* how many were reached                                        */
-  PetscReal   *snap_time;    /* K                                                             */
-  PetscReal   *snap_loss;    /* K                                                             */
-  PetscReal   *snap_theta;   /* K x Plocal, row k = local parameter slice at snap_time[k]      */
-  PetscReal   *curve_time;   /* M                                                             */
-  PetscReal   *curve_loss;   /* M                                                             */
-  PetscReal    q_drift;      /* max_i |q_i(T) - q_i(0)| / max(1, max_i |q_i(0)|), q = v^2 - w^2 - b^2 */
+  PetscInt     K, M;          /* snapshot and loss-curve lengths (fixed by options)           */
+  PetscInt     nsnap, ncurve; /* how many were reached                                        */
+  PetscReal   *snap_time;     /* K                                                             */
+  PetscReal   *snap_loss;     /* K                                                             */
+  PetscReal   *snap_theta;    /* K x Plocal, row k = local parameter slice at snap_time[k]      */
+  PetscReal   *curve_time;    /* M                                                             */
+  PetscReal   *curve_loss;    /* M                                                             */
+  PetscReal    q_drift;       /* max_i |q_i(T) - q_i(0)| / max(1, max_i |q_i(0)|), q = v^2 - w^2 - b^2 */
 } SLTrainResult;
 
 typedef struct _n_SLTrainer *SLTrainer;

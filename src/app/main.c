@@ -79,8 +79,8 @@ static int SLMergeMain(int argc, char **argv)
   const char *inputs[4096];
   int         nin = 0, pargc = 1;
   PetscBool   allow_missing = PETSC_FALSE;
-  char       *pargv[2] = {argv[0], NULL};
-  char      **pa       = pargv;
+  char       *pargv[2]      = {argv[0], NULL};
+  char      **pa            = pargv;
 
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) outfile = argv[++i];
@@ -127,7 +127,7 @@ static PetscErrorCode SLStudyMain(int argc, char **argv, SLStudy *study, PetscBo
 
 static int SLSchemaMain(int argc, char **argv)
 {
-  int    pargc   = 1;
+  int    pargc    = 1;
   char  *pargv[2] = {argv[0], NULL};
   char **pa       = pargv;
 
@@ -143,7 +143,7 @@ static int SLSchemaMain(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  SLStudy        study = NULL;
+  SLStudy        study       = NULL;
   PetscBool      interrupted = PETSC_FALSE;
   PetscErrorCode ierr;
 

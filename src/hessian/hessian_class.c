@@ -106,14 +106,14 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
   (void)k0; /* SLHessClassReduce: k0 = 0, m = nc SL_CLASS_AGG */
   (void)m;
   for (PetscInt i = i0; i < i1; i++) {
-    const PetscInt c = cl->cls[i];
+    const PetscInt c  = cl->cls[i];
     PetscReal     *ac = acc + c * SL_CLASS_AGG, C[6];
 
     ac[0] += 1.0;
     if (!gn) continue;
     SLHessClassCoef(cl, i, C);
     for (PetscInt k = 0; k < npn; k++) {
-      const PetscReal *q = cl->q + 9 * c + npn * k;
+      const PetscReal *q  = cl->q + 9 * c + npn * k;
       PetscReal        y0 = 0.0, y1 = 0.0;
 
       if (nn && k == 0 && cl->ev[3 * c + 1] > 0) {
@@ -133,9 +133,9 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
 
 PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, SLHessClass *clp)
 {
-  SLHessClass cl;
-  PetscInt    N, nc, hl, npn;
-  PetscReal  *r, dloc = 0.0;
+  SLHessClass      cl;
+  PetscInt         N, nc, hl, npn;
+  PetscReal       *r, dloc = 0.0;
   const PetscReal *x;
 
   PetscFunctionBeginUser;
@@ -148,8 +148,8 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
   else cl->model = model;
   cl->own_model = copy;
   PetscCall(SLModelGetInfo(cl->model, &cl->info));
-  cl->data  = data;
-  cl->part  = part;
+  cl->data = data;
+  cl->part = part;
   { /* blocks per rank (SLNetworkLayout), for SLHessClassReduce */
     PetscMPIInt size;
 
@@ -236,7 +236,7 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
 
   /* global aggregates by the deterministic block reduction */
   PetscCall(SLHessClassReduce(cl, nc * SL_CLASS_AGG, SLAggKernel, cl, cl->agg));
-  cl->rnorm = 0.0;
+  cl->rnorm  = 0.0;
   cl->gtrace = 0.0;
   for (PetscInt c = 0; c < nc; c++) {
     PetscReal *ac = cl->agg + c * SL_CLASS_AGG;
@@ -344,10 +344,10 @@ static void SLApplyKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Pet
 
 PetscErrorCode SLHessClassJacobianApply(SLHessClass cl, const PetscReal z_local[], PetscReal u[])
 {
-  SLApplyCtx      ctx = {cl, z_local};
-  const PetscInt  N   = cl->N;
-  const PetscReal *x  = cl->data->x;
-  PetscReal       *tg = cl->t; /* global t_c */
+  SLApplyCtx       ctx = {cl, z_local};
+  const PetscInt   N   = cl->N;
+  const PetscReal *x   = cl->data->x;
+  PetscReal       *tg  = cl->t; /* global t_c */
 
   PetscFunctionBeginUser;
   PetscCall(SLHessClassReduce(cl, 2 * cl->nc, SLApplyKernel, &ctx, tg));
@@ -445,7 +445,7 @@ void SLHessClassAssemble(SLHessClass cl, const PetscReal G[], PetscReal cterm, P
   for (PetscInt m = 0; m < N; m++)
     for (PetscInt n = 0; n <= m; n++) {
       const PetscReal t00 = cA[3 * n] + cB[3 * m], t01 = cA[3 * n + 1] + cB[3 * m + 1], t11 = cA[3 * n + 2] + cB[3 * m + 2];
-      const PetscReal v   = x[n] * x[m] * t00 + (x[n] + x[m]) * t01 + t11 + cterm;
+      const PetscReal v = x[n] * x[m] * t00 + (x[n] + x[m]) * t01 + t11 + cterm;
 
       A[n + N * m] = v;
       A[m + N * n] = v;

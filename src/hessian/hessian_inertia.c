@@ -16,8 +16,8 @@
 #include <petscblaslapack.h>
 
 struct _n_SLHessCount {
-  SLHessClass  cl;
-  PetscBLASInt bN, lwork;
+  SLHessClass   cl;
+  PetscBLASInt  bN, lwork;
   PetscBLASInt *ipiv;
   PetscReal    *G, *S, *work;
 };
@@ -114,8 +114,8 @@ static PetscInt SLInertiaLDL(PetscInt N, const PetscReal A[], const PetscBLASInt
 
 PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count, PetscBool *ok)
 {
-  SLHessClass cl = hc->cl;
-  PetscInt     N  = cl->N, nneg, nnegS = 0;
+  SLHessClass  cl = hc->cl;
+  PetscInt     N = cl->N, nneg, nnegS = 0;
   PetscMPIInt  rank;
   PetscBLASInt info = 0; /* LAPACK's, on rank 0 */
 

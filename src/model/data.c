@@ -10,7 +10,7 @@
 #include <splinelens/rng.h>
 #include "model_impl.h"
 
-const char *const SLDataTypes[]  = {"sine", "square", "cubic", "random", "fourpoint", "zigzag", "square10", "csv", "SLDataType", "SL_DATA_", NULL};
+const char *const SLDataTypes[] = {"sine", "square", "cubic", "random", "fourpoint", "zigzag", "square10", "csv", "SLDataType", "SL_DATA_", NULL};
 const char *const SLSamplings[] = {"grid", "random", "SLSampling", "SL_SAMPLING_", NULL};
 
 PetscErrorCode SLDataTypeFromName(const char name[], PetscBool *found, SLDataType *type)
@@ -57,10 +57,10 @@ PetscErrorCode SLDataCreate(const char name[], SLData *data)
    * -sl_data_<name>_type, and SetUp a file) */
   PetscCall(SLDataTypeFromName(name, &found, &d->type));
   if (!found) d->type = SL_DATA_CSV;
-  d->sampling = SL_SAMPLING_GRID;
-  d->N        = d->type == SL_DATA_FOURPOINT ? 4 : (d->type == SL_DATA_SQUARE10 ? 10 : 16);
-  d->xmin     = -1.0;
-  d->xmax     = 1.0;
+  d->sampling  = SL_SAMPLING_GRID;
+  d->N         = d->type == SL_DATA_FOURPOINT ? 4 : (d->type == SL_DATA_SQUARE10 ? 10 : 16);
+  d->xmin      = -1.0;
+  d->xmax      = 1.0;
   d->noise     = 0.0;
   d->amplitude = 1.0;
   d->seed      = 0;
@@ -205,7 +205,8 @@ PetscErrorCode SLDataGenerate(SLData data, SLDataType type, PetscInt N, PetscRea
     else if (!fixed) pts[n].y = SLDataTarget(type, pts[n].x);
     /* two random draws may round to the same x (or a tiny range may collapse a grid): refuse, the data must
      * have distinct x */
-    PetscCheck(n == 0 || pts[n].x > pts[n - 1].x, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Data set '%s': points %" PetscInt_FMT " and %" PetscInt_FMT " have the same x = %.6g; change -%sn, -%sxmin/-%sxmax or -%sseed", data->name, n - 1, n, (double)pts[n].x, pre, pre, pre, pre);
+    PetscCheck(n == 0 || pts[n].x > pts[n - 1].x, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Data set '%s': points %" PetscInt_FMT " and %" PetscInt_FMT " have the same x = %.6g; change -%sn, -%sxmin/-%sxmax or -%sseed", data->name, n - 1, n,
+               (double)pts[n].x, pre, pre, pre, pre);
   }
   PetscCall(SLDataStorePoints(data, N, pts));
   PetscCall(PetscFree(pts));
@@ -232,7 +233,8 @@ PetscErrorCode SLDataSetPoints(SLData data, PetscInt N, const PetscReal x[], con
     pts[n].tag = n;
   }
   PetscCall(SLDataSortPoints(N, pts));
-  for (PetscInt n = 1; n < N; n++) PetscCheck(pts[n].x != pts[n - 1].x, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Data set '%s': points %" PetscInt_FMT " and %" PetscInt_FMT " have the same x = %.6g (x must be distinct)", data->name, pts[n - 1].tag, pts[n].tag, (double)pts[n].x);
+  for (PetscInt n = 1; n < N; n++)
+    PetscCheck(pts[n].x != pts[n - 1].x, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "Data set '%s': points %" PetscInt_FMT " and %" PetscInt_FMT " have the same x = %.6g (x must be distinct)", data->name, pts[n - 1].tag, pts[n].tag, (double)pts[n].x);
   PetscCall(SLDataStorePoints(data, N, pts));
   PetscCall(PetscFree(pts));
   PetscFunctionReturn(0);

@@ -70,8 +70,8 @@ static PetscBool SLParseNumber(const char *s, PetscReal *v)
 
 PetscErrorCode SLDataLoadCSV(SLData data, const char file[])
 {
-  char        *text = NULL, *line, *next;
-  size_t       len = 0;
+  char        *text   = NULL, *line, *next;
+  size_t       len    = 0;
   PetscInt     lineno = 0, n = 0, cap = 64;
   PetscBool    first = PETSC_TRUE;
   SLDataPoint *pts;
@@ -125,7 +125,8 @@ PetscErrorCode SLDataLoadCSV(SLData data, const char file[])
   PetscCall(PetscFree(text));
   PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no data rows in %" PetscInt_FMT " lines (the file is empty or has only a header, comments and blank lines)", file, lineno);
   PetscCall(SLDataSortPoints(n, pts));
-  for (PetscInt i = 1; i < n; i++) PetscCheck(pts[i].x != pts[i - 1].x, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": duplicate x = %.17g (also on line %" PetscInt_FMT "); x must be distinct", file, pts[i].tag, (double)pts[i].x, pts[i - 1].tag);
+  for (PetscInt i = 1; i < n; i++)
+    PetscCheck(pts[i].x != pts[i - 1].x, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s:%" PetscInt_FMT ": duplicate x = %.17g (also on line %" PetscInt_FMT "); x must be distinct", file, pts[i].tag, (double)pts[i].x, pts[i - 1].tag);
   PetscCall(SLDataStorePoints(data, n, pts));
   PetscCall(PetscFree(pts));
   data->type = SL_DATA_CSV;

@@ -82,10 +82,10 @@ PetscErrorCode SLInitGetLaws(const SLInitParams *p, PetscInt H, SLLaw *w, SLLaw 
     break;
   case SL_INIT_GAUSSIAN:
     lw.kind = lb.kind = lv.kind = lc.kind = SL_LAW_NORMAL;
-    lw.scale = p->sw;
-    lb.scale = p->sb;
-    lv.scale = p->sv;
-    lc.scale = p->sc;
+    lw.scale                              = p->sw;
+    lb.scale                              = p->sb;
+    lv.scale                              = p->sv;
+    lc.scale                              = p->sc;
     break;
   default: /* the bias follows w, the output bias follows v */
     lw = lb = SLLawFromVariance(uniform, varw);

@@ -11,8 +11,8 @@ PetscErrorCode SLInitParamsSetDefaults(SLInitParams *p)
   p->bias_scale = 1.0;
   p->sw = p->sb = p->sv = p->sc = 1.0;
   p->alpha = p->alpha_in = p->alpha_out = 1.0;
-  p->symmetric = PETSC_FALSE;
-  p->seed      = 0;
+  p->symmetric                          = PETSC_FALSE;
+  p->seed                               = 0;
   PetscFunctionReturn(0);
 }
 

@@ -99,8 +99,8 @@ PetscErrorCode SLNetworkGetParameters(SLNetwork net, PetscReal theta_local[])
 
 PetscErrorCode SLNetworkGatherParameters(SLNetwork net, PetscReal theta[])
 {
-  PetscMPIInt  size, *counts, *displs;
-  PetscInt     Plocal, off = 0;
+  PetscMPIInt size, *counts, *displs;
+  PetscInt    Plocal, off = 0;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(net->comm, &size));

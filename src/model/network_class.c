@@ -17,22 +17,22 @@
 #include <splinelens/classeval.h>
 
 struct _n_SLClassEval {
-  SLNetwork  net;
-  SLData     data;
-  MPI_Comm   comm; /* duplicate of net->comm for the rank-to-rank chain */
+  SLNetwork   net;
+  SLData      data;
+  MPI_Comm    comm; /* duplicate of net->comm for the rank-to-rank chain */
   PetscMPIInt rank, size;
-  PetscInt   N, nc, nbloc;
-  PetscInt  *cls;    /* class of each local neuron */
-  PetscReal *sum;    /* global class sums, 2 per class: A_c, B_c */
-  PetscReal *mom;    /* class residual moments, 2 per class: S1_c, S0_c */
-  PetscReal *f;      /* f(x_n) of the current parameters */
-  PetscReal *r;      /* residual work space */
-  PetscInt  *mark;   /* per class: stamp of the last block it occurred in */
-  PetscInt  *slot;   /* per class: its entry in the current block */
-  PetscInt   stamp;
-  PetscInt  *ent_c;  /* sparse block partials of the local blocks, block by block */
-  PetscReal *ent_ab; /* 2 per entry */
-  PetscInt   nent;
+  PetscInt    N, nc, nbloc;
+  PetscInt   *cls;  /* class of each local neuron */
+  PetscReal  *sum;  /* global class sums, 2 per class: A_c, B_c */
+  PetscReal  *mom;  /* class residual moments, 2 per class: S1_c, S0_c */
+  PetscReal  *f;    /* f(x_n) of the current parameters */
+  PetscReal  *r;    /* residual work space */
+  PetscInt   *mark; /* per class: stamp of the last block it occurred in */
+  PetscInt   *slot; /* per class: its entry in the current block */
+  PetscInt    stamp;
+  PetscInt   *ent_c;  /* sparse block partials of the local blocks, block by block */
+  PetscReal  *ent_ab; /* 2 per entry */
+  PetscInt    nent;
 };
 
 static inline PetscBool SLActive(PetscReal w, PetscReal b, PetscReal x)
@@ -115,9 +115,9 @@ static PetscErrorCode SLClassEvalSums(SLClassEval ce)
 
       if (c == dead) continue; /* contributes to no output */
       if (mark[c] != stamp) {
-        mark[c]       = stamp;
-        slot[c]       = ne;
-        ec[ne]        = c;
+        mark[c]        = stamp;
+        slot[c]        = ne;
+        ec[ne]         = c;
         ab[2 * ne]     = 0.0;
         ab[2 * ne + 1] = 0.0;
         ne++;
@@ -164,20 +164,20 @@ static PetscErrorCode SLClassEvalSums(SLClassEval ce)
 /* S1_c = sum_{A_c} r_n x_n, S0_c = sum_{A_c} r_n for every class, by suffix / prefix sums. */
 static void SLClassEvalMoments(SLClassEval ce, const PetscReal r[])
 {
-  const PetscInt   N = ce->N;
-  const PetscReal *x = ce->data->x;
+  const PetscInt   N   = ce->N;
+  const PetscReal *x   = ce->data->x;
   PetscReal       *mom = ce->mom, s1 = 0.0, s0 = 0.0;
 
-  mom[2 * N] = mom[2 * N + 1] = 0.0; /* dead */
+  mom[2 * N] = mom[2 * N + 1] = 0.0;      /* dead */
   for (PetscInt n = N - 1; n >= 0; n--) { /* suffix [n, N) */
     s1 += r[n] * x[n];
     s0 += r[n];
     mom[2 * n]     = s1;
     mom[2 * n + 1] = s0;
   }
-  s1 = s0 = 0.0;
+  s1 = s0          = 0.0;
   mom[2 * (N + 1)] = mom[2 * (N + 1) + 1] = 0.0; /* empty prefix */
-  for (PetscInt n = 0; n < N; n++) { /* prefix [0, n + 1) */
+  for (PetscInt n = 0; n < N; n++) {             /* prefix [0, n + 1) */
     const PetscInt c = N + 2 + n;
 
     s1 += r[n] * x[n];
@@ -205,17 +205,18 @@ PetscErrorCode SLClassEvalCreate(SLNetwork net, SLData data, SLClassEval *cep)
   PetscFunctionBeginUser;
   PetscCheck(data && data->N >= 1 && data->x && data->y, net->comm, PETSC_ERR_ARG_WRONGSTATE, "Data set is empty or not set up (call SLDataSetUp or SLDataSetPoints first)");
   N = data->N;
-  for (PetscInt n = 1; n < N; n++) PetscCheck(data->x[n] > data->x[n - 1], net->comm, PETSC_ERR_ARG_WRONGSTATE, "Data x must be strictly increasing (x[%" PetscInt_FMT "] = %g after %g): use SLDataSetPoints", n, (double)data->x[n], (double)data->x[n - 1]);
+  for (PetscInt n = 1; n < N; n++)
+    PetscCheck(data->x[n] > data->x[n - 1], net->comm, PETSC_ERR_ARG_WRONGSTATE, "Data x must be strictly increasing (x[%" PetscInt_FMT "] = %g after %g): use SLDataSetPoints", n, (double)data->x[n], (double)data->x[n - 1]);
   PetscCall(PetscNew(&ce));
   ce->net  = net;
   ce->data = data;
   PetscCallMPI(MPI_Comm_dup(net->comm, &ce->comm));
   PetscCallMPI(MPI_Comm_rank(ce->comm, &ce->rank));
   PetscCallMPI(MPI_Comm_size(ce->comm, &ce->size));
-  hl = net->hlocal;
-  ce->N     = N;
+  hl     = net->hlocal;
+  ce->N  = N;
   ce->nc = nc = 2 * N + 2;
-  ce->nbloc = (hl + SL_NEURON_BLOCK - 1) / SL_NEURON_BLOCK;
+  ce->nbloc   = (hl + SL_NEURON_BLOCK - 1) / SL_NEURON_BLOCK;
   PetscCall(PetscMalloc4(PetscMax(hl, 1), &ce->cls, 2 * nc, &ce->sum, 2 * nc, &ce->mom, N, &ce->f));
   PetscCall(PetscMalloc1(N, &ce->r));
   PetscCall(PetscCalloc2(nc, &ce->mark, nc, &ce->slot));
@@ -240,8 +241,8 @@ PetscErrorCode SLClassEvalDestroy(SLClassEval *ce)
 
 PetscErrorCode SLClassEvalUpdate(SLClassEval ce, const PetscReal theta_local[], PetscInt *nchanged)
 {
-  const PetscInt   N  = ce->N;
-  const PetscReal *x  = ce->data->x, *th;
+  const PetscInt   N    = ce->N;
+  const PetscReal *x    = ce->data->x, *th;
   PetscInt         nloc = 0;
 
   PetscFunctionBeginUser;
@@ -277,9 +278,9 @@ PetscErrorCode SLClassEvalLoss(SLClassEval ce, SLLossType type, PetscReal *loss)
 
 PetscErrorCode SLClassEvalLossGradient(SLClassEval ce, SLLossType type, PetscReal *loss, PetscReal g_local[], PetscReal r[])
 {
-  const SLNetwork  net   = ce->net;
-  const PetscReal  scale = SLLossScale(type, ce->N);
-  PetscReal       *res   = r ? r : ce->r;
+  const SLNetwork net   = ce->net;
+  const PetscReal scale = SLLossScale(type, ce->N);
+  PetscReal      *res   = r ? r : ce->r;
 
   PetscFunctionBeginUser;
   PetscCall(SLClassEvalResidual(ce, res));

@@ -26,7 +26,7 @@ PetscErrorCode SLDenseGramFill(PetscInt P, PetscInt N, const PetscReal J[], Pets
     const PetscReal *row = J + n * P;
 
     for (PetscInt q = 0; q < P; q++) {
-      const PetscReal jq = row[q];
+      const PetscReal jq  = row[q];
       PetscReal      *col = A + q * lda;
 
       if (jq == 0) continue;
@@ -42,9 +42,9 @@ PetscErrorCode SLDenseGramFill(PetscInt P, PetscInt N, const PetscReal J[], Pets
 
 PetscErrorCode SLNetworkHessianDense(SLNetwork net, SLData data, SLLossType type, SLHessianPart part, Mat *Hmat)
 {
-  PetscMPIInt  size;
-  PetscInt     P, N, H, lda;
-  PetscReal   *J = NULL, *r, *a, *d, *A;
+  PetscMPIInt size;
+  PetscInt    P, N, H, lda;
+  PetscReal  *J = NULL, *r, *a, *d, *A;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(net->comm, &size));

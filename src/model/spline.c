@@ -7,9 +7,8 @@
 static PetscErrorCode SLSplineCheckLayout(SLSpline sp, SLNetwork net)
 {
   PetscFunctionBeginUser;
-  PetscCheck(sp->H == net->H && sp->hstart == net->hstart && sp->hlocal == net->hlocal && sp->has_c == net->has_c, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
-             "Spline (H %" PetscInt_FMT ", local [%" PetscInt_FMT ", +%" PetscInt_FMT "), c %d) and network (H %" PetscInt_FMT ", local [%" PetscInt_FMT ", +%" PetscInt_FMT "), c %d) layouts differ", sp->H, sp->hstart, sp->hlocal, (int)sp->has_c, net->H, net->hstart,
-             net->hlocal, (int)net->has_c);
+  PetscCheck(sp->H == net->H && sp->hstart == net->hstart && sp->hlocal == net->hlocal && sp->has_c == net->has_c, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "Spline (H %" PetscInt_FMT ", local [%" PetscInt_FMT ", +%" PetscInt_FMT "), c %d) and network (H %" PetscInt_FMT ", local [%" PetscInt_FMT ", +%" PetscInt_FMT "), c %d) layouts differ", sp->H, sp->hstart, sp->hlocal,
+             (int)sp->has_c, net->H, net->hstart, net->hlocal, (int)net->has_c);
   PetscFunctionReturn(0);
 }
 
@@ -136,7 +135,7 @@ static void SLSplineEvalKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0
 
   for (PetscInt i = i0; i < i1; i++) {
     const PetscReal beta = sp->beta[i], mu = sp->mu[i];
-    const PetscInt  s    = sp->s[i];
+    const PetscInt  s = sp->s[i];
 
     if (s == 0) {
       for (PetscInt k = 0; k < m; k++) acc[k] += mu;

@@ -122,9 +122,9 @@ PetscErrorCode SLOutputCreate(MPI_Comm comm, PetscInt nruns, SLOutput *out)
   PetscCheck(nruns >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "SLOutput: the run table needs at least one run, got %" PetscInt_FMT, nruns);
   PetscCall(PetscNew(&o));
   PetscCall(PetscCommDuplicate(comm, &o->comm, NULL));
-  o->nruns = nruns;
-  o->file  = -1;
-  o->runid = -1;
+  o->nruns  = nruns;
+  o->file   = -1;
+  o->runid  = -1;
   o->lockfd = -1;
   PetscCall(PetscCalloc1(nruns, &o->status));
   /* fields[0]: the status column (pending = 0 is also its fill value); fields[1]: the run index, made the
@@ -254,7 +254,7 @@ PetscErrorCode SLOutputGetStatus(SLOutput out, const PetscInt **status)
 /* Append n elements (esize bytes each) at file element foff to f's buffer. */
 static PetscErrorCode SLOutputBuffer(SLOutput out, SLField *f, hsize_t foff, hsize_t n, const void *v)
 {
-  size_t bytes = f->esize * (size_t)n;
+  size_t   bytes = f->esize * (size_t)n;
   SLPiece *p;
 
   PetscFunctionBeginUser;

@@ -36,9 +36,9 @@
   } while (0)
 
 /* Reserved names: the status column and the run index (dimension scale "run") every study file has. */
-#define SL_OUTPUT_STATUS  "runs/status"
-#define SL_OUTPUT_RUNID   "runs/run_id"
-#define SL_OUTPUT_MSGLEN  4096
+#define SL_OUTPUT_STATUS "runs/status"
+#define SL_OUTPUT_RUNID  "runs/run_id"
+#define SL_OUTPUT_MSGLEN 4096
 
 typedef enum {
   SL_KIND_COLUMN, /* one value per run, dimension scale /runs/run_id attached */
@@ -58,7 +58,7 @@ typedef struct {
 typedef struct {
   char       *path; /* without leading '/' */
   SLFieldKind kind;
-  SLFieldType type; /* unused for SL_KIND_STATUS */
+  SLFieldType type;  /* unused for SL_KIND_STATUS */
   size_t      esize; /* bytes per element in memory and on disk */
   char       *description, *units;
   PetscInt64 *offset; /* ragged: nruns + 1 offsets */
@@ -85,11 +85,11 @@ struct _n_SLOutput {
   PetscInt  nattrs, maxattrs;
   PetscInt *status; /* replicated SL_RUN_* of every run */
   char     *filename;
-  hid_t     file;    /* -1 when not open */
-  hid_t     runid;   /* the dimension scale dataset */
-  PetscBool opened;  /* SLOutputOpen was called: the layout is frozen */
-  size_t    seq;     /* counter for SLPiece.seq */
-  int       lockfd;  /* rank 0: the open, fcntl-locked <filename>.lock (single writer), else -1 */
+  hid_t     file;   /* -1 when not open */
+  hid_t     runid;  /* the dimension scale dataset */
+  PetscBool opened; /* SLOutputOpen was called: the layout is frozen */
+  size_t    seq;    /* counter for SLPiece.seq */
+  int       lockfd; /* rank 0: the open, fcntl-locked <filename>.lock (single writer), else -1 */
   char     *lockpath;
 };
 

@@ -72,7 +72,7 @@ static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], co
   char     *val = NULL;
 
   PetscFunctionBeginUser;
-  *code = 0;
+  *code  = 0;
   ishdf5 = H5Fis_hdf5(fname);
   SLVERDICT(ishdf5 > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: file %s exists but is not an HDF5 file; refusing to use or overwrite it", fname);
   fid = H5Fopen(fname, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -201,11 +201,11 @@ static PetscErrorCode SLOutputCreateLayout(SLOutput out, const char fingerprint[
   PetscCall(SLH5WriteStringAttr(out->file, "format_version", SL_OUTPUT_VERSION));
   PetscCall(SLH5WriteStringAttr(out->file, "study_fingerprint", fingerprint));
   for (PetscInt i = 0; i < out->nfields; i++) {
-    SLField    *f = &out->fields[i];
-    hid_t       ftype, mtype;
-    char        path[PETSC_MAX_PATH_LEN], *fill;
-    PetscInt64  ifill = -1;
-    PetscReal   rfill = (PetscReal)NAN;
+    SLField   *f = &out->fields[i];
+    hid_t      ftype, mtype;
+    char       path[PETSC_MAX_PATH_LEN], *fill;
+    PetscInt64 ifill = -1;
+    PetscReal  rfill = (PetscReal)NAN;
 
     PetscCall(PetscCalloc1(f->esize, &fill)); /* strings: empty; status: pending */
     if (f->kind != SL_KIND_STATUS && f->type == SL_FIELD_INT) PetscCall(PetscMemcpy(fill, &ifill, sizeof(ifill)));

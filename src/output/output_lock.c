@@ -55,7 +55,7 @@ PetscErrorCode SLOutputLock(SLOutput out, PetscErrorCode *code, char msg[])
     struct stat  a, b;
     char         old[512], host[256], stamp[64], text[512];
     ssize_t      nr;
-    int          fd = open(out->lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int          fd  = open(out->lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     time_t       now = time(NULL);
 
     if (fd < 0) {
@@ -63,8 +63,8 @@ PetscErrorCode SLOutputLock(SLOutput out, PetscErrorCode *code, char msg[])
       PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: cannot create the lock file %s: %s", out->lockpath, strerror(errno)));
       PetscFunctionReturn(0);
     }
-    nr = pread(fd, old, sizeof(old) - 1, 0);
-    old[nr > 0 ? nr : 0] = 0;
+    nr                      = pread(fd, old, sizeof(old) - 1, 0);
+    old[nr > 0 ? nr : 0]    = 0;
     old[strcspn(old, "\n")] = 0;
     memset(&fl, 0, sizeof(fl));
     fl.l_type   = F_WRLCK;
@@ -74,7 +74,9 @@ PetscErrorCode SLOutputLock(SLOutput out, PetscErrorCode *code, char msg[])
 
       (void)close(fd);
       *code = PETSC_ERR_FILE_OPEN;
-      if (e == EACCES || e == EAGAIN) PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: %s is being written by another splinelens (%s; lock file %s); refusing to write it concurrently: wait for it to end, or use another output file", out->filename, old[0] ? old : "holder unknown", out->lockpath));
+      if (e == EACCES || e == EAGAIN)
+        PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: %s is being written by another splinelens (%s; lock file %s); refusing to write it concurrently: wait for it to end, or use another output file", out->filename, old[0] ? old : "holder unknown",
+                                out->lockpath));
       else PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: cannot lock %s: %s", out->lockpath, strerror(e)));
       PetscFunctionReturn(0);
     }
@@ -120,10 +122,10 @@ PetscErrorCode SLOutputUnlock(SLOutput out)
 /* Remove the files <fname><suffix>XXXXXX (temporaries of a killed creation); called with the lock held. */
 PetscErrorCode SLRemoveTemporaries(const char fname[], const char suffix[])
 {
-  char       *dir, *base, prefix[PETSC_MAX_PATH_LEN], path[2 * PETSC_MAX_PATH_LEN];
-  DIR        *d;
+  char          *dir, *base, prefix[PETSC_MAX_PATH_LEN], path[2 * PETSC_MAX_PATH_LEN];
+  DIR           *d;
   struct dirent *e;
-  size_t      lp;
+  size_t         lp;
 
   PetscFunctionBeginUser;
   PetscCall(PetscStrallocpy(fname, &dir));

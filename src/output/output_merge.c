@@ -242,9 +242,9 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
 {
   SLMergeList  list = {NULL, 0, 0};
   char        *fp0 = NULL, *val = NULL, diff[PETSC_MAX_PATH_LEN + 64], why[SL_OUTPUT_MSGLEN];
-  signed char *st  = NULL;
+  signed char *st = NULL;
   PetscBool    ex, isdir, has;
-  hid_t        d   = -1;
+  hid_t        d = -1;
 
   PetscFunctionBeginUser;
   *code = 0;
@@ -315,7 +315,7 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
     }
   }
   if (!allow_missing) {
-    PetscInt nmiss = 0;
+    PetscInt nmiss      = 0;
     char     list1[256] = "";
     size_t   l;
 
@@ -340,12 +340,12 @@ done:
 /* The whole merge on rank 0; the result is written to tmp, renamed to outfile at the very end. */
 static PetscErrorCode SLMergeRank0(const char outfile[], const char tmp[], PetscInt nin, const char *const infiles[], PetscBool allow_missing, PetscErrorCode *code, char msg[])
 {
-  hid_t       *fid, ofid = -1, runid = -1;
-  SLMergeList  list0 = {NULL, 0, 0};
-  PetscInt     nruns = 0, *owner = NULL;
-  PetscInt64  *off = NULL, *offk = NULL;
-  H5E_auto2_t  efunc;
-  void        *edata;
+  hid_t         *fid, ofid = -1, runid = -1;
+  SLMergeList    list0 = {NULL, 0, 0};
+  PetscInt       nruns = 0, *owner = NULL;
+  PetscInt64    *off = NULL, *offk = NULL;
+  H5E_auto2_t    efunc;
+  void          *edata;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;

@@ -32,7 +32,8 @@ static PetscErrorCode SLOutputSortPieces(SLField *f, char msg[], size_t len)
         *q = p; /* the later write wins */
         continue;
       }
-      if (p.foff < q->foff + q->n && !msg[0]) PetscCall(PetscSNPrintf(msg, len, "SLOutput: overlapping writes to /%s (elements [%llu, %llu) and [%llu, %llu)) in one flush", f->path, (unsigned long long)q->foff, (unsigned long long)(q->foff + q->n), (unsigned long long)p.foff, (unsigned long long)(p.foff + p.n)));
+      if (p.foff < q->foff + q->n && !msg[0])
+        PetscCall(PetscSNPrintf(msg, len, "SLOutput: overlapping writes to /%s (elements [%llu, %llu) and [%llu, %llu)) in one flush", f->path, (unsigned long long)q->foff, (unsigned long long)(q->foff + q->n), (unsigned long long)p.foff, (unsigned long long)(p.foff + p.n)));
     }
     f->pieces[m++] = p;
   }
@@ -85,9 +86,9 @@ static PetscErrorCode SLOutputWriteField(SLOutput out, SLField *f, hid_t dxpl)
 /* Gather the (run, status) pairs every rank flushed and apply them to the replicated status array. */
 static PetscErrorCode SLOutputShareStatus(SLOutput out)
 {
-  SLField     *f = &out->fields[0];
-  PetscMPIInt  size, n = 2 * (PetscMPIInt)f->npieces, *counts, *displs, tot = 0;
-  PetscInt    *mine, *all;
+  SLField    *f = &out->fields[0];
+  PetscMPIInt size, n = 2 * (PetscMPIInt)f->npieces, *counts, *displs, tot = 0;
+  PetscInt   *mine, *all;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(out->comm, &size));

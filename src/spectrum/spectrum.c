@@ -110,7 +110,7 @@ PetscErrorCode SLSpectrumSolverCompute(SLSpectrumSolver s, SLModel model, SLData
 {
   SLModelInfo    info;
   PetscMPIInt    nranks;
-  SLHessCount    hc = NULL;
+  SLHessCount    hc   = NULL;
   PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;

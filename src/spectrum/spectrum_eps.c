@@ -199,11 +199,11 @@ static void SLSortPairs(PetscInt n, PetscReal v[], PetscReal r[], PetscInt row[]
 
 PetscErrorCode SLSpectrumKrylov(SLSpectrumSolver s, SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv, PetscReal vecs[])
 {
-  SLHessClass  cl;
-  Mat          A;
-  Vec          v0, dg;
-  PetscInt     lo, hi, gs = 0, gl = 0, nv = nsmall + nlarge, *row;
-  PetscReal   *lam, *res, *X = NULL, *Y = NULL; /* X: vectors of one end in EPS order; Y: all rows, values[] order */
+  SLHessClass    cl;
+  Mat            A;
+  Vec            v0, dg;
+  PetscInt       lo, hi, gs = 0, gl = 0, nv = nsmall + nlarge, *row;
+  PetscReal     *lam, *res, *X = NULL, *Y = NULL; /* X: vectors of one end in EPS order; Y: all rows, values[] order */
   PetscScalar   *v;
   SLEigConvCtx   conv;
   PetscErrorCode ierr = 0;

@@ -33,23 +33,39 @@ static void SLEig2(PetscReal p, PetscReal q, PetscReal s, PetscReal lam[2], Pets
   PetscReal l1, l2, c, sn, a[2], b[2];
 
   if (q == 0) {
-    l1 = p; a[0] = 1; a[1] = 0;
-    l2 = s; b[0] = 0; b[1] = 1;
+    l1   = p;
+    a[0] = 1;
+    a[1] = 0;
+    l2   = s;
+    b[0] = 0;
+    b[1] = 1;
   } else {
     const PetscReal tau = (s - p) / (2 * q);
     const PetscReal t   = PetscAbsReal(tau) > 1e150 ? 0.5 / tau : (tau >= 0 ? 1.0 : -1.0) / (PetscAbsReal(tau) + PetscSqrtReal(1 + tau * tau));
 
-    c  = 1.0 / PetscSqrtReal(1 + t * t);
-    sn = t * c;
-    l1 = p - t * q; a[0] = c;  a[1] = -sn;
-    l2 = s + t * q; b[0] = sn; b[1] = c;
+    c    = 1.0 / PetscSqrtReal(1 + t * t);
+    sn   = t * c;
+    l1   = p - t * q;
+    a[0] = c;
+    a[1] = -sn;
+    l2   = s + t * q;
+    b[0] = sn;
+    b[1] = c;
   }
   if (l1 >= l2) {
-    lam[0] = l1; V[0] = a[0]; V[1] = a[1];
-    lam[1] = l2; V[2] = b[0]; V[3] = b[1];
+    lam[0] = l1;
+    V[0]   = a[0];
+    V[1]   = a[1];
+    lam[1] = l2;
+    V[2]   = b[0];
+    V[3]   = b[1];
   } else {
-    lam[0] = l2; V[0] = b[0]; V[1] = b[1];
-    lam[1] = l1; V[2] = a[0]; V[3] = a[1];
+    lam[0] = l2;
+    V[0]   = b[0];
+    V[1]   = b[1];
+    lam[1] = l1;
+    V[2]   = a[0];
+    V[3]   = a[1];
   }
 }
 
@@ -179,10 +195,10 @@ typedef struct {
 /* z = sum_{i in c} alpha_i y_ik, alpha_i = SLStartWeight(global i) */
 static void SLProjKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, PetscInt m, PetscReal acc[])
 {
-  const SLProjCtx *ctx = (const SLProjCtx *)vctx;
-  SLHessClass      cl  = ctx->cl;
-  const PetscInt   npn = cl->info.npn;
-  const PetscReal *q   = cl->q + 9 * ctx->c + npn * ctx->k;
+  const SLProjCtx *ctx  = (const SLProjCtx *)vctx;
+  SLHessClass      cl   = ctx->cl;
+  const PetscInt   npn  = cl->info.npn;
+  const PetscReal *q    = cl->q + 9 * ctx->c + npn * ctx->k;
   PetscReal        z[2] = {0, 0};
 
   for (PetscInt i = i0; i < i1; i++) {
@@ -227,7 +243,7 @@ static PetscErrorCode SLLift(SLHessClass cl, const SLReduced *rd, const SLSource
     PetscCall(PetscCalloc1(18 * nc, &M));
     for (PetscInt t = 0; t < rd->nitem; t++)
       for (PetscInt j = 0; j < rd->ir[t]; j++) {
-        const PetscReal g = gam[rd->io[t] + j] / rd->sig[2 * t + j];
+        const PetscReal g  = gam[rd->io[t] + j] / rd->sig[2 * t + j];
         PetscReal      *wt = w + 2 * (3 * rd->ic[t] + rd->ik[t]);
 
         wt[0] += g * rd->v[4 * t + 2 * j];
@@ -260,14 +276,14 @@ static PetscErrorCode SLLift(SLHessClass cl, const SLReduced *rd, const SLSource
   } else {
     /* alpha = start weights on class c, minus its projection on the kept directions b_j */
     const PetscInt   t = src->idx, c = rd->ic[t], k = rd->ik[t];
-    const PetscReal *q = cl->q + 9 * c + npn * k;
+    const PetscReal *q   = cl->q + 9 * c + npn * k;
     SLProjCtx        ctx = {cl, c, k};
     PetscReal        z[2], cf[2] = {0, 0};
 
     PetscCall(SLHessClassReduce(cl, 2, SLProjKernel, &ctx, z));
     for (PetscInt j = 0; j < rd->ir[t]; j++) { /* alpha -= sum_j b_j (b_j . alpha), b_j . alpha = v_j . z / s_j */
       const PetscReal *vj = rd->v + 4 * t + 2 * j, s2 = rd->sig[2 * t + j] * rd->sig[2 * t + j];
-      const PetscReal  d  = (vj[0] * z[0] + vj[1] * z[1]) / s2;
+      const PetscReal  d = (vj[0] * z[0] + vj[1] * z[1]) / s2;
 
       cf[0] += d * vj[0];
       cf[1] += d * vj[1];
@@ -434,7 +450,7 @@ static PetscErrorCode SLReducedVectors(SLHessClass cl, const SLReduced *rd, Pets
     if (src[j].type == 0 || src[j].idx == rd->nitem) {
       const PetscScalar *xa;
 
-      const PetscInt     col = joint && src[j].idx >= ns ? rd->m - nl + src[j].idx - ns : src[j].idx;
+      const PetscInt col = joint && src[j].idx >= ns ? rd->m - nl + src[j].idx - ns : src[j].idx;
 
       PetscCall(SLLift(cl, rd, src + j, src[j].type == 0 ? Z + rd->m * col : NULL, xv));
       PetscCall(VecGetArrayRead(xv, &xa));
@@ -477,16 +493,16 @@ static PetscErrorCode SLReducedVectors(SLHessClass cl, const SLReduced *rd, Pets
 
 PetscErrorCode SLSpectrumReduced(SLHessCount hc, PetscInt nsmall, PetscInt nlarge, PetscReal values[], PetscReal residuals[], PetscInt *nconv, PetscReal vecs[])
 {
-  SLHessClass  cl;
-  SLReduced    rd;
-  SLMult      *ml;
-  SLSource    *src;
-  PetscInt     nm, m, ns, nl, nz;
-  PetscReal   *w, *Z; /* reduced eigenpairs: the ns smallest, then the nl largest (ascending within each) */
-  PetscReal   *Zall = NULL; /* vectors wanted and the two sets touch: all m reduced eigenvectors, one call */
-  PetscMPIInt  rank;
-  Mat          A;
-  Vec          xv, yv;
+  SLHessClass cl;
+  SLReduced   rd;
+  SLMult     *ml;
+  SLSource   *src;
+  PetscInt    nm, m, ns, nl, nz;
+  PetscReal  *w, *Z;       /* reduced eigenpairs: the ns smallest, then the nl largest (ascending within each) */
+  PetscReal  *Zall = NULL; /* vectors wanted and the two sets touch: all m reduced eigenvectors, one call */
+  PetscMPIInt rank;
+  Mat         A;
+  Vec         xv, yv;
 
   PetscFunctionBeginUser;
   PetscCall(SLHessCountGetClass(hc, &cl));

@@ -36,7 +36,7 @@ static PetscErrorCode SLBisect(SLHessCount hc, PetscInt P, PetscInt d, PetscInt 
   PetscFunctionBeginUser;
   for (PetscInt it = 0; it < 200 && b - a > delta; it++) {
     const PetscReal mid = 0.5 * (a + b);
-    PetscInt        c = 0;
+    PetscInt        c   = 0;
 
     PetscCall(SLCountDir(hc, P, d, mid, 1, &c));
     if (c <= k) a = mid;
@@ -131,7 +131,8 @@ PetscErrorCode SLSpectrumKrylovRepair(SLSpectrumSolver s, SLHessCount hc, SLSpec
   for (PetscInt i = 0; i < nv; i++)
     if (!(orig[i] == spec->values[i])) changed++;
   ierr = 0;
-  if (changed) PetscCall(PetscInfo(NULL, "Krylov extremes: %" PetscInt_FMT " of %" PetscInt_FMT " values changed by the multiplicity check with inertia counts (%" PetscInt_FMT " had converged, %" PetscInt_FMT " now)\n", changed, nv, before, spec->nconv));
+  if (changed)
+    PetscCall(PetscInfo(NULL, "Krylov extremes: %" PetscInt_FMT " of %" PetscInt_FMT " values changed by the multiplicity check with inertia counts (%" PetscInt_FMT " had converged, %" PetscInt_FMT " now)\n", changed, nv, before, spec->nconv));
 cleanup:
   PetscCall(PetscFree5(kv, kr, out, outr, orig));
   PetscCall(ierr);
@@ -172,7 +173,7 @@ PetscErrorCode SLSpectrumExtremesVerify(SLSpectrumSolver s, SLHessCount hc, SLSp
   if (!(delta > 0)) PetscFunctionReturn(0);
   PetscCall(SLVerifyEnd(hc, spec->P, 1, nsmall, spec->values, delta, ok));
   PetscCall(PetscMalloc1(PetscMax(nlarge, 1), &u));
-  for (PetscInt t = 0; t < nlarge; t++) u[t] = -spec->values[nsmall + nlarge - 1 - t]; /* largest first */
+  for (PetscInt t = 0; t < nlarge; t++) u[t] = -spec->values[nsmall + nlarge - 1 - t];        /* largest first */
   if (*ok) SLTryOrCleanup(ierr, cleanup, SLVerifyEnd(hc, spec->P, -1, nlarge, u, delta, ok)); /* counts can fail */
 cleanup:
   PetscCall(PetscFree(u));

@@ -16,8 +16,8 @@ typedef struct {
   SLHessClass      cl;
   const PetscReal *x; /* model-layout slice (Normalize) or hlocal coefficients (MultVectors) */
   PetscInt         stride;
-  PetscInt         c, k;     /* MultVectors: the class and eigen-index            */
-  const PetscReal *E;        /* MultVectors: accepted vectors, hlocal each         */
+  PetscInt         c, k; /* MultVectors: the class and eigen-index            */
+  const PetscReal *E;    /* MultVectors: accepted vectors, hlocal each         */
   PetscInt         nacc;
 } SLVecCtx;
 
@@ -121,7 +121,7 @@ static inline PetscReal SLCandidateWeight(PetscInt r, PetscInt g)
 PetscErrorCode SLSpectrumMultVectors(SLHessClass cl, PetscInt c, PetscInt k, PetscInt nkept, const PetscReal kept[], const PetscReal sig[], PetscInt n, PetscReal alpha[])
 {
   const PetscInt   hl = cl->info.hlocal, maxcand = 8 * n + 32;
-  const PetscReal *q  = cl->q + 9 * c + cl->info.npn * k;
+  const PetscReal *q = cl->q + 9 * c + cl->info.npn * k;
   PetscReal       *cur, *dots;
   SLVecCtx         ctx;
   PetscInt         nacc = 0, r = 0;

@@ -55,9 +55,9 @@ PetscBool SLErrorsDebug(void)
 /* The one-line report of an error (the innermost PETSc message names the option, file or line) and a hint. */
 void SLErrorReport(FILE *fp, PetscErrorCode ierr)
 {
-  const char *text = NULL;
+  const char *text     = NULL;
   char       *specific = NULL;
-  int         code = SLExitCode(ierr);
+  int         code     = SLExitCode(ierr);
 
   (void)PetscErrorMessage(ierr, &text, &specific);
   fprintf(fp, "splinelens: error: %s\n", specific && specific[0] ? specific : (text ? text : "unknown error"));

@@ -261,15 +261,15 @@ PetscErrorCode SLStudyPutGrid(SLStudy s, SLOutput out)
         SLSchemaId id;
         PetscInt64 v;
       } cols[] = {
-        {SL_F_RUNS_WIDTH,    r.width                                  },
-        {SL_F_RUNS_SEED,     r.seed                                   },
-        {SL_F_RUNS_I_WIDTH,  r.i_width                                },
-        {SL_F_RUNS_I_SEED,   r.i_seed                                 },
-        {SL_F_RUNS_I_ALPHA,  r.i_alpha                                },
-        {SL_F_RUNS_I_SCHEME, r.i_scheme                               },
-        {SL_F_RUNS_I_DATA,   r.i_data                                 },
-        {SL_F_RUNS_N_PARAMS, 3 * r.width + (s->output_bias ? 1 : 0)   },
-        {SL_F_RUNS_N_POINTS, s->data[r.i_data]->N                     },
+        {SL_F_RUNS_WIDTH,    r.width                               },
+        {SL_F_RUNS_SEED,     r.seed                                },
+        {SL_F_RUNS_I_WIDTH,  r.i_width                             },
+        {SL_F_RUNS_I_SEED,   r.i_seed                              },
+        {SL_F_RUNS_I_ALPHA,  r.i_alpha                             },
+        {SL_F_RUNS_I_SCHEME, r.i_scheme                            },
+        {SL_F_RUNS_I_DATA,   r.i_data                              },
+        {SL_F_RUNS_N_PARAMS, 3 * r.width + (s->output_bias ? 1 : 0)},
+        {SL_F_RUNS_N_POINTS, s->data[r.i_data]->N                  },
       };
       for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(cols); k++) PetscCall(SLSchemaPutInt(out, cols[k].id, NULL, i, 0, 1, &cols[k].v));
     }

@@ -245,7 +245,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   PetscMPIInt      rank, wrank, size;
   PetscBool        leader, ok = PETSC_TRUE;
   char             failure[256] = "";
-  PetscLogDouble   t0 = MPI_Wtime();
+  PetscLogDouble   t0           = MPI_Wtime();
 
   PetscFunctionBeginUser;
   *interrupted = PETSC_FALSE;

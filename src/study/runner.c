@@ -10,7 +10,7 @@ static volatile sig_atomic_t SLInterrupt = 0;
  * SIGUSR1, so these three are installed with sigaction, once, for the rest of the process: a signal arriving
  * after the study loop (while the file is being closed, or a second copy forwarded by the batch shell or srun)
  * must be absorbed, never kill a process that is finishing cleanly. */
-static const int SLStopSignals[] = {SIGUSR1, SIGTERM, SIGINT};
+static const int SLStopSignals[]    = {SIGUSR1, SIGTERM, SIGINT};
 static PetscBool SLSignalsInstalled = PETSC_FALSE;
 
 static void SLSignalHandler(int sig)
@@ -59,7 +59,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   const PetscInt *status;
   PetscInt       *slice_of, session = 0, complete = 1;
   PetscReal       cost_done = 0, cost_total;
-  PetscLogDouble  t0 = MPI_Wtime();
+  PetscLogDouble  t0        = MPI_Wtime();
   PetscMPIInt     rank;
   char            now[64];
 
@@ -78,7 +78,8 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   PetscCall(SLScheduleSlices(s, slice_of));
   PetscCall(SLScheduleCreate(s, status, phase));
   cost_total = phase[0].cost + phase[1].cost;
-  PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds\n", resumed ? "resuming" : "writing", s->output, phase[0].nruns + phase[1].nruns, phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds));
+  PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds\n", resumed ? "resuming" : "writing", s->output, phase[0].nruns + phase[1].nruns,
+                        phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds));
 
   PetscCall(SLStudyCatchSignals());
   for (PetscInt p = 0; p < 2 && !stop; p++) {
@@ -86,7 +87,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
     if (s->train && phase[p].nrounds > 0 && phase[p].comm != MPI_COMM_NULL) PetscCall(SLTrainerSetUp(s->trainer, phase[p].comm));
     for (PetscInt r = 0; r < phase[p].nrounds && !stop; r++) {
       PetscInt  id = phase[p].run[r], finished = 0;
-      PetscReal dc = 0; /* this rank's share of the cost finished this round */
+      PetscReal dc   = 0; /* this rank's share of the cost finished this round */
       PetscBool intr = PETSC_FALSE;
       int       sig;
       if (id >= 0) {

@@ -22,7 +22,7 @@ static PetscErrorCode SLScheduleOrder(SLStudy s, SLCostId **order)
     SLRunSpec r;
     PetscCall(SLStudyGetRun(s, i, &r));
     PetscCall(SLStudyRunCost(s, &r, &(*order)[i].cost));
-    (*order)[i].id   = i;
+    (*order)[i].id = i;
   }
   qsort(*order, (size_t)s->nruns, sizeof(SLCostId), SLCompareCost);
   PetscFunctionReturn(0);
@@ -93,9 +93,9 @@ PetscErrorCode SLScheduleCreate(SLStudy s, const PetscInt status[], SLPhase phas
     else small[nsmall++] = order[j];
   }
   /* Phase 0: wide runs on groups of G ranks. */
-  G       = s->wide_ranks < 1 ? size : PetscMin(s->wide_ranks, (PetscInt)size);
-  ngroups = size / G;
-  mygroup = rank < ngroups * G ? rank / G : -1;
+  G                   = s->wide_ranks < 1 ? size : PetscMin(s->wide_ranks, (PetscInt)size);
+  ngroups             = size / G;
+  mygroup             = rank < ngroups * G ? rank / G : -1;
   phase[0].group_size = G;
   phase[0].comm       = MPI_COMM_NULL;
   PetscCall(SLScheduleLPT(nwide, wide, ngroups, mygroup, &phase[0]));

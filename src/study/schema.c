@@ -159,12 +159,12 @@ PetscErrorCode SLSchemaPath(SLSchemaId id, const SLSchemaKey *key, char buf[], s
 
   PetscFunctionBeginUser;
   PetscCheck(id >= 0 && id < SL_NFIELDS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Schema: no field with id %d", (int)id);
-  t = SLSchemaFields[id].path;
+  t      = SLSchemaFields[id].path;
   buf[0] = 0;
   while (*t) {
     const char *v = NULL;
     if (*t != '{') {
-      for (q = t; *q && *q != '{'; q++) {}
+      for (q = t; *q && *q != '{'; q++) { }
       PetscCall(SLSchemaAppend(id, buf, len, &at, t, (size_t)(q - t)));
       t = q;
       continue;

@@ -51,27 +51,27 @@ PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&s));
-  s->comm     = comm;
+  s->comm = comm;
   PetscCall(PetscStrncpy(s->name, "study", sizeof(s->name)));
-  s->nwidth   = 1;
-  s->widths[0] = 16;
-  s->nseed    = 1;
-  s->seeds[0] = 0;
-  s->nalpha   = 1;
-  s->alphas[0] = 1.0;
-  s->nscheme  = 1;
-  s->schemes[0] = SL_INIT_LECUN_NORMAL;
+  s->nwidth              = 1;
+  s->widths[0]           = 16;
+  s->nseed               = 1;
+  s->seeds[0]            = 0;
+  s->nalpha              = 1;
+  s->alphas[0]           = 1.0;
+  s->nscheme             = 1;
+  s->schemes[0]          = SL_INIT_LECUN_NORMAL;
   s->coords[SL_COORD_NN] = s->coords[SL_COORD_BDSO] = PETSC_TRUE;
-  s->parts[SL_HESS_FULL] = PETSC_TRUE;
+  s->parts[SL_HESS_FULL]                            = PETSC_TRUE;
   s->stages[SL_STAGE_INIT] = s->stages[SL_STAGE_FINAL] = PETSC_TRUE;
-  s->max_snapshot_params = 200000;
-  s->wide_threshold = 1e12;
-  s->wide_ranks     = -1;
-  s->slice_index    = 0;
-  s->slice_count    = 1;
-  s->stop_after     = -1;
-  s->view           = PETSC_TRUE;
-  s->train          = PETSC_TRUE;
+  s->max_snapshot_params                               = 200000;
+  s->wide_threshold                                    = 1e12;
+  s->wide_ranks                                        = -1;
+  s->slice_index                                       = 0;
+  s->slice_count                                       = 1;
+  s->stop_after                                        = -1;
+  s->view                                              = PETSC_TRUE;
+  s->train                                             = PETSC_TRUE;
   PetscCall(SLInitParamsSetDefaults(&s->init));
   *study = s;
   PetscFunctionReturn(0);
@@ -83,8 +83,8 @@ PetscErrorCode SLStudyCreate(MPI_Comm comm, SLStudy *study)
 static PetscErrorCode SLStudyCheckUnusedOptions(SLStudy s)
 {
   static const char *const perrun[] = {"-sl_train_ts_", "-sl_train_snes_", "-sl_train_ksp_", "-sl_train_pc_", "-sl_eig_eps_", "-sl_eig_st_", "-sl_eig_bv_", "-sl_eig_ds_", "-sl_eig_rg_", "-sl_eig_ksp_", "-sl_eig_pc_", NULL};
-  char     *all, *tok, *save = NULL;
-  PetscBool hashelp;
+  char                    *all, *tok, *save = NULL;
+  PetscBool                hashelp;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsHasHelp(NULL, &hashelp));
@@ -105,7 +105,7 @@ static PetscErrorCode SLStudyCheckUnusedOptions(SLStudy s)
 
 PetscErrorCode SLStudySetFromOptions(SLStudy s)
 {
-  MPI_Comm  comm = s->comm;
+  MPI_Comm  comm                       = s->comm;
   char      outdir[PETSC_MAX_PATH_LEN] = "results";
   char     *names[SL_MAX_AXIS];
   PetscInt  n;
@@ -120,21 +120,15 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsIntArray("-sl_widths", "Widths axis H1,H2,... (number of hidden neurons)", "SLStudySetFromOptions", s->widths, &n, &set));
   PetscCall(SLCheckNotEmpty(comm, "-sl_widths", set, n));
-  if (set) {
-    s->nwidth = n;
-  }
+  if (set) { s->nwidth = n; }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsIntArray("-sl_seeds", "Seeds axis S1,S2,... (ranges a-b mean a..b-1)", "SLStudySetFromOptions", s->seeds, &n, &set));
   PetscCall(SLCheckNotEmpty(comm, "-sl_seeds", set, n));
-  if (set) {
-    s->nseed = n;
-  }
+  if (set) { s->nseed = n; }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsRealArray("-sl_alphas", "Initialization scales axis A1,A2,... (multiply every initial parameter)", "SLStudySetFromOptions", s->alphas, &n, &set));
   PetscCall(SLCheckNotEmpty(comm, "-sl_alphas", set, n));
-  if (set) {
-    s->nalpha = n;
-  }
+  if (set) { s->nalpha = n; }
   n = SL_MAX_AXIS;
   PetscCall(PetscOptionsStringArray("-sl_schemes", "Initialization schemes axis (lecun_normal, he_normal, glorot_normal, lecun_uniform, he_uniform, glorot_uniform, torch_default, gaussian)", "SLStudySetFromOptions", names, &n, &set));
   PetscCall(SLCheckNotEmpty(comm, "-sl_schemes", set, n));
@@ -176,7 +170,11 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
 
   /* Shared initialization options; scheme, alpha and seed are set per run from the axes. */
   {
-    static const char *const axisopt[][2] = {{"-sl_init_scheme", "-sl_schemes"}, {"-sl_init_alpha", "-sl_alphas"}, {"-sl_init_seed", "-sl_seeds"}};
+    static const char *const axisopt[][2] = {
+      {"-sl_init_scheme", "-sl_schemes"},
+      {"-sl_init_alpha",  "-sl_alphas" },
+      {"-sl_init_seed",   "-sl_seeds"  }
+    };
     for (size_t k = 0; k < PETSC_STATIC_ARRAY_LENGTH(axisopt); k++) {
       PetscBool given;
       PetscCall(PetscOptionsHasName(NULL, NULL, axisopt[k][0], &given));
@@ -254,19 +252,19 @@ PetscErrorCode SLStudyGetRun(SLStudy s, PetscInt id, SLRunSpec *r)
 
   PetscFunctionBeginUser;
   PetscCheck(id >= 0 && id < s->nruns, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "Run id %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", id, s->nruns);
-  r->id       = id;
-  r->i_data   = rest % s->ndata;
+  r->id     = id;
+  r->i_data = rest % s->ndata;
   rest /= s->ndata;
   r->i_scheme = rest % s->nscheme;
   rest /= s->nscheme;
-  r->i_alpha  = rest % s->nalpha;
+  r->i_alpha = rest % s->nalpha;
   rest /= s->nalpha;
-  r->i_seed   = rest % s->nseed;
-  r->i_width  = rest / s->nseed;
-  r->width    = s->widths[r->i_width];
-  r->seed     = s->seeds[r->i_seed];
-  r->alpha    = s->alphas[r->i_alpha];
-  r->scheme   = s->schemes[r->i_scheme];
+  r->i_seed  = rest % s->nseed;
+  r->i_width = rest / s->nseed;
+  r->width   = s->widths[r->i_width];
+  r->seed    = s->seeds[r->i_seed];
+  r->alpha   = s->alphas[r->i_alpha];
+  r->scheme  = s->schemes[r->i_scheme];
   PetscFunctionReturn(0);
 }
 

@@ -25,11 +25,11 @@ static PetscBool SLIsOptionName(const char *t)
 
 PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
 {
-  char     *all, *copy, *tok, *save = NULL;
-  char    **entries;
-  PetscInt  n = 0, cap = 16;
-  size_t    len = 0;
-  uint64_t  h   = 1469598103934665603ULL;
+  char    *all, *copy, *tok, *save = NULL;
+  char   **entries;
+  PetscInt n = 0, cap = 16;
+  size_t   len = 0;
+  uint64_t h   = 1469598103934665603ULL;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetAll(NULL, &all));
@@ -75,9 +75,9 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
     PetscCall(PetscFree(entries[i]));
   }
   for (PetscInt i = 0; i < s->ndata; i++) {
-    const SLData   d  = s->data[i];
-    uint64_t       hd = 1469598103934665603ULL;
-    char           line[sizeof(d->name) + 64];
+    const SLData         d  = s->data[i];
+    uint64_t             hd = 1469598103934665603ULL;
+    char                 line[sizeof(d->name) + 64];
     const unsigned char *b[2] = {(const unsigned char *)d->x, (const unsigned char *)d->y};
 
     for (int k = 0; k < 2; k++)

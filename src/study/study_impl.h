@@ -18,10 +18,10 @@ typedef enum {
 PETSC_INTERN const char *const SLStageNames[]; /* "init", "final", "snapshots" */
 
 typedef struct {
-  PetscInt  id;                                   /* position in the grid               */
-  PetscInt  i_width, i_seed, i_alpha, i_scheme, i_data;
-  PetscInt  width, seed;
-  PetscReal alpha;
+  PetscInt     id; /* position in the grid               */
+  PetscInt     i_width, i_seed, i_alpha, i_scheme, i_data;
+  PetscInt     width, seed;
+  PetscReal    alpha;
   SLInitScheme scheme;
 } SLRunSpec;
 
@@ -35,23 +35,23 @@ struct _n_SLStudy {
   SLInitScheme     schemes[SL_MAX_AXIS];
   SLData           data[SL_MAX_AXIS];
   PetscBool        output_bias;
-  PetscBool        coords[SL_NCOORDS];            /* indexed by SLCoordinates */
-  PetscBool        parts[SL_NPARTS];              /* indexed by SLHessianPart */
-  PetscBool        stages[SL_NSTAGES];            /* indexed by SLStage: init, final, snapshots */
+  PetscBool        coords[SL_NCOORDS]; /* indexed by SLCoordinates */
+  PetscBool        parts[SL_NPARTS];   /* indexed by SLHessianPart */
+  PetscBool        stages[SL_NSTAGES]; /* indexed by SLStage: init, final, snapshots */
   PetscInt         max_snapshot_params;
   PetscReal        wide_threshold;
   PetscInt         wide_ranks;
   PetscInt         slice_index, slice_count;
   PetscInt         stop_after;
-  PetscBool        view;                          /* -sl_view: print the study first */
-  PetscBool        train;                         /* -sl_train: false for initialization-only studies */
-  SLInitParams     init;                          /* scheme, alpha and seed replaced per run */
+  PetscBool        view;  /* -sl_view: print the study first */
+  PetscBool        train; /* -sl_train: false for initialization-only studies */
+  SLInitParams     init;  /* scheme, alpha and seed replaced per run */
   SLTrainer        trainer;
   SLSpectrumSolver eig;
   SLLossType       loss;
   char             fingerprint[17];
-  char            *canonical;                     /* options the fingerprint is computed from */
-  char            *config_text;                   /* text of the -options_file files given    */
+  char            *canonical;   /* options the fingerprint is computed from */
+  char            *config_text; /* text of the -options_file files given    */
 };
 
 /* The run specification of grid position id (study.c). */
@@ -66,16 +66,16 @@ PETSC_INTERN PetscErrorCode SLStudyRunCost(SLStudy study, const SLRunSpec *run, 
  * {stage}, {coords}, {part} (spectra); attributes are "<object>@<name>", "@<name>" on the root. */
 
 typedef enum {
-  SL_SCHEMA_ROOT_ATTRIBUTE,   /* string attribute of the root group                                        */
-  SL_SCHEMA_AXIS,             /* constant 1-D dataset under /axes                                          */
-  SL_SCHEMA_DATA,             /* constant 1-D dataset of a data set, /data/{name}                          */
-  SL_SCHEMA_DATA_ATTRIBUTE,   /* string attribute of the group /data/{name}                                */
-  SL_SCHEMA_COLUMN,           /* run-table column: R values                                                */
-  SL_SCHEMA_RAGGED,           /* ragged per-run array: <path> values and <path>_offset (R + 1)             */
-  SL_SCHEMA_SPECTRUM_COLUMN,  /* per-spectrum value constant along a run: a column at every stage          */
-  SL_SCHEMA_SPECTRUM_SCALAR,  /* per-spectrum value: a column at init and final, ragged (K per run) at snapshots */
-  SL_SCHEMA_SPECTRUM_RAGGED,  /* per-spectrum array: ragged, K rows per run at snapshots                   */
-  SL_SCHEMA_SPECTRUM_VECTORS  /* eigenvectors of the extremes (-sl_eig_vectors): ragged, init and final only */
+  SL_SCHEMA_ROOT_ATTRIBUTE,  /* string attribute of the root group                                        */
+  SL_SCHEMA_AXIS,            /* constant 1-D dataset under /axes                                          */
+  SL_SCHEMA_DATA,            /* constant 1-D dataset of a data set, /data/{name}                          */
+  SL_SCHEMA_DATA_ATTRIBUTE,  /* string attribute of the group /data/{name}                                */
+  SL_SCHEMA_COLUMN,          /* run-table column: R values                                                */
+  SL_SCHEMA_RAGGED,          /* ragged per-run array: <path> values and <path>_offset (R + 1)             */
+  SL_SCHEMA_SPECTRUM_COLUMN, /* per-spectrum value constant along a run: a column at every stage          */
+  SL_SCHEMA_SPECTRUM_SCALAR, /* per-spectrum value: a column at init and final, ragged (K per run) at snapshots */
+  SL_SCHEMA_SPECTRUM_RAGGED, /* per-spectrum array: ragged, K rows per run at snapshots                   */
+  SL_SCHEMA_SPECTRUM_VECTORS /* eigenvectors of the extremes (-sl_eig_vectors): ragged, init and final only */
 } SLSchemaKind;
 
 typedef enum {
@@ -87,24 +87,24 @@ typedef enum {
 
 /* How many values: per dataset (attributes, axes, data, columns) or per run (ragged arrays). */
 typedef enum {
-  SL_SIZE_ONE,       /* an attribute: one string                                       */
-  SL_SIZE_FILES,     /* merged_from: one string per merged file                        */
-  SL_SIZE_AXIS,      /* the axis length n_<axis>                                       */
-  SL_SIZE_N,         /* the data set's points N                                        */
-  SL_SIZE_R,         /* one per run                                                    */
-  SL_SIZE_P,         /* P = 3H (+1) per run                                            */
-  SL_SIZE_H,         /* H per run                                                      */
-  SL_SIZE_M,         /* loss-curve points M per run (0 without training)               */
-  SL_SIZE_K,         /* snapshots K per run (0 without training)                       */
-  SL_SIZE_KP,        /* K x P per run, 0 above -sl_output_max_snapshot_params          */
-  SL_SIZE_KH,        /* K x H per run, same rule                                       */
-  SL_SIZE_SPEC,      /* one per run at init and final, K per run at snapshots          */
-  SL_SIZE_NVALS,     /* stored eigenvalues nvals per run (x K at snapshots)            */
-  SL_SIZE_NBINS1,    /* nbins + 1 per run, 0 without histogram (x K at snapshots)      */
-  SL_SIZE_NBINS,     /* nbins per run (x K at snapshots)                               */
-  SL_SIZE_NGRAM,     /* N per run, 0 for the residual part (x K at snapshots)          */
-  SL_SIZE_NVEC,      /* stored eigenvectors nvec per run                               */
-  SL_SIZE_NVEC_P     /* nvec x P per run (P of the spectrum's coordinates)             */
+  SL_SIZE_ONE,    /* an attribute: one string                                       */
+  SL_SIZE_FILES,  /* merged_from: one string per merged file                        */
+  SL_SIZE_AXIS,   /* the axis length n_<axis>                                       */
+  SL_SIZE_N,      /* the data set's points N                                        */
+  SL_SIZE_R,      /* one per run                                                    */
+  SL_SIZE_P,      /* P = 3H (+1) per run                                            */
+  SL_SIZE_H,      /* H per run                                                      */
+  SL_SIZE_M,      /* loss-curve points M per run (0 without training)               */
+  SL_SIZE_K,      /* snapshots K per run (0 without training)                       */
+  SL_SIZE_KP,     /* K x P per run, 0 above -sl_output_max_snapshot_params          */
+  SL_SIZE_KH,     /* K x H per run, same rule                                       */
+  SL_SIZE_SPEC,   /* one per run at init and final, K per run at snapshots          */
+  SL_SIZE_NVALS,  /* stored eigenvalues nvals per run (x K at snapshots)            */
+  SL_SIZE_NBINS1, /* nbins + 1 per run, 0 without histogram (x K at snapshots)      */
+  SL_SIZE_NBINS,  /* nbins per run (x K at snapshots)                               */
+  SL_SIZE_NGRAM,  /* N per run, 0 for the residual part (x K at snapshots)          */
+  SL_SIZE_NVEC,   /* stored eigenvectors nvec per run                               */
+  SL_SIZE_NVEC_P  /* nvec x P per run (P of the spectrum's coordinates)             */
 } SLSchemaSize;
 
 /* Who writes a field: the study (declared by SLStudyDeclareLayout), the output layer itself (format
@@ -116,10 +116,10 @@ typedef enum {
 } SLSchemaWriter;
 
 typedef struct {
-  const char    *path;        /* templated path, see above                           */
+  const char    *path; /* templated path, see above                           */
   SLSchemaKind   kind;
   SLSchemaType   type;
-  PetscInt       strlen;      /* fixed-length string columns: bytes; 0 otherwise     */
+  PetscInt       strlen; /* fixed-length string columns: bytes; 0 otherwise     */
   SLSchemaSize   size;
   const char    *description; /* the dataset's description attribute (at snapshots the walker adds the K rule) */
   const char    *units;
@@ -284,7 +284,6 @@ PETSC_INTERN PetscErrorCode SLSchemaPutString(SLOutput out, SLSchemaId id, const
 /* ---- file layout (layout.c, provenance.c) ---- */
 /* The study file's layout (analysis/FORMAT.md is its description for readers): declaration of every dataset,
  * and the paths the runner writes to. */
-
 
 /* Declare axes, data sets, provenance attributes, run-table columns and ragged arrays (identical on all ranks). */
 PETSC_INTERN PetscErrorCode SLStudyDeclareLayout(SLStudy study, SLOutput out);

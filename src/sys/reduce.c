@@ -86,4 +86,3 @@ PetscErrorCode SLBlockReduce(MPI_Comm comm, PetscInt H, PetscInt hstart, PetscIn
   PetscCall(PetscFree(all));
   PetscFunctionReturn(0);
 }
-

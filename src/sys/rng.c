@@ -11,8 +11,12 @@
 /* The four 64-bit output words for one (seed, stream, index, draw). */
 static philox4x64_ctr_t SLPhilox(uint64_t seed, uint64_t stream, uint64_t index, uint64_t draw)
 {
-  philox4x64_key_t key = {{seed, stream}};
-  philox4x64_ctr_t ctr = {{index, draw, 0, 0}};
+  philox4x64_key_t key = {
+    {seed, stream}
+  };
+  philox4x64_ctr_t ctr = {
+    {index, draw, 0, 0}
+  };
 
   return philox4x64(ctr, key);
 }

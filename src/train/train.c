@@ -13,22 +13,22 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   PetscFunctionBeginUser;
   PetscCall(SLInitializePackage());
   PetscCall(PetscNew(&t));
-  t->comm      = comm;
-  t->max_time  = 100.0;
-  t->max_steps = 100000;
-  t->loss_tol  = 1e-12;
-  t->diverge   = 1e6;
-  t->gd        = PETSC_FALSE;
-  t->lr        = 1e-2;
-  t->K         = 8;
-  t->M         = 64;
-  t->t0        = 1e-3;
-  t->loss      = SL_LOSS_SUM;
-  t->rtol      = 1e-8;
-  t->atol      = 1e-8;
+  t->comm         = comm;
+  t->max_time     = 100.0;
+  t->max_steps    = 100000;
+  t->loss_tol     = 1e-12;
+  t->diverge      = 1e6;
+  t->gd           = PETSC_FALSE;
+  t->lr           = 1e-2;
+  t->K            = 8;
+  t->M            = 64;
+  t->t0           = 1e-3;
+  t->loss         = SL_LOSS_SUM;
+  t->rtol         = 1e-8;
+  t->atol         = 1e-8;
   t->conservative = PETSC_FALSE;
-  t->interrupt = NULL;
-  *tr          = t;
+  t->interrupt    = NULL;
+  *tr             = t;
   PetscFunctionReturn(0);
 }
 

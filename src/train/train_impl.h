@@ -12,26 +12,26 @@
 #define SL_TRAIN_MAXTS 4
 
 struct _n_SLTrainer {
-  MPI_Comm   comm;
-  PetscReal  max_time;  /* -sl_train_max_time                                             */
-  PetscInt   max_steps; /* -sl_train_max_steps: accepted steps (GD: gradient steps)        */
-  PetscReal  loss_tol;  /* -sl_train_loss_tol: stop when loss <= loss_tol                  */
-  PetscReal  diverge;   /* -sl_train_diverge: fail when loss > diverge * initial (and > 1) */
-  PetscBool  gd;        /* -sl_train_gd: forward Euler with fixed step lr                   */
-  PetscReal  lr;        /* -sl_train_lr                                                     */
-  PetscInt   K, M;      /* -sl_train_snapshots, -sl_train_curve                             */
-  PetscReal  t0;        /* -sl_train_t0: first positive output time                         */
-  SLLossType loss;      /* -sl_train_loss                                                   */
-  PetscReal  rtol, atol;/* -sl_train_rtol, -sl_train_atol (TSSetTolerances)                */
-  PetscBool  conservative; /* -sl_train_conservative: implicit midpoint (train_implicit.c)   */
+  MPI_Comm               comm;
+  PetscReal              max_time;     /* -sl_train_max_time                                             */
+  PetscInt               max_steps;    /* -sl_train_max_steps: accepted steps (GD: gradient steps)        */
+  PetscReal              loss_tol;     /* -sl_train_loss_tol: stop when loss <= loss_tol                  */
+  PetscReal              diverge;      /* -sl_train_diverge: fail when loss > diverge * initial (and > 1) */
+  PetscBool              gd;           /* -sl_train_gd: forward Euler with fixed step lr                   */
+  PetscReal              lr;           /* -sl_train_lr                                                     */
+  PetscInt               K, M;         /* -sl_train_snapshots, -sl_train_curve                             */
+  PetscReal              t0;           /* -sl_train_t0: first positive output time                         */
+  SLLossType             loss;         /* -sl_train_loss                                                   */
+  PetscReal              rtol, atol;   /* -sl_train_rtol, -sl_train_atol (TSSetTolerances)                */
+  PetscBool              conservative; /* -sl_train_conservative: implicit midpoint (train_implicit.c)   */
   volatile sig_atomic_t *interrupt;
-  char      *prefix;    /* options prefix of the trainer and its TS (SLTrainerSetOptionsPrefix) */
-  PetscBool  setfromoptions; /* SLTrainerSetFromOptions was called                           */
+  char                  *prefix;         /* options prefix of the trainer and its TS (SLTrainerSetOptionsPrefix) */
+  PetscBool              setfromoptions; /* SLTrainerSetFromOptions was called                           */
   /* One TS per communicator, configured once (defaults, then TSSetFromOptions) by SLTrainerSetUp and reused by
    * every run on that communicator (TSReset after each run frees what depends on the run's size). */
-  PetscInt   nts;
-  TS         ts[SL_TRAIN_MAXTS];
-  PetscReal  dt0;       /* initial step after the TS options (-<prefix>ts_dt; GD: lr)         */
+  PetscInt  nts;
+  TS        ts[SL_TRAIN_MAXTS];
+  PetscReal dt0; /* initial step after the TS options (-<prefix>ts_dt; GD: lr)         */
 };
 
 /* The output schedule (see train.c): curve times (M), snapshot curve indices (K, strictly increasing, first 0,
@@ -51,16 +51,16 @@ PETSC_INTERN PetscErrorCode SLTrainerGetTS(SLTrainer tr, MPI_Comm comm, TS *ts);
 
 /* The state of one run (train_run.c), shared with the implicit integrator (train_implicit.c). */
 typedef struct {
-  SLTrainer    tr;
-  SLData       data;
-  SLNetwork    scratch; /* evaluation copy of the network: the TS state is set into it */
-  MPI_Comm     comm;
-  PetscMPIInt  size;
-  PetscInt     Plocal;
+  SLTrainer   tr;
+  SLData      data;
+  SLNetwork   scratch; /* evaluation copy of the network: the TS state is set into it */
+  MPI_Comm    comm;
+  PetscMPIInt size;
+  PetscInt    Plocal;
   /* one-entry evaluation cache */
-  PetscBool    cache_valid, cache_bad;
-  PetscReal    cache_loss;
-  PetscReal   *cache_theta, *g, *r;
+  PetscBool  cache_valid, cache_bad;
+  PetscReal  cache_loss;
+  PetscReal *cache_theta, *g, *r;
   /* run state */
   PetscReal    init_loss;
   PetscReal    target_time;  /* current output time (adaptive)                  */
@@ -69,7 +69,7 @@ typedef struct {
   PetscBool    rhs_bad;      /* the RHS met a non-finite gradient                */
   SLStopReason stop;
   char         message[128];
-  void        *implicit;     /* train_implicit.c work space (conservative runs)  */
+  void        *implicit; /* train_implicit.c work space (conservative runs)  */
 } SLTrainCtx;
 
 /* train_eval.c: loss, gradient (ctx->g), residuals (ctx->r) and finiteness (ctx->cache_bad) at U, through the

@@ -39,18 +39,18 @@
 
 typedef struct {
   SLTrainCtx *run;
-  Mat         Hs;     /* Hessian operator at the last Jacobian state (NULL before the first) */
-  PetscReal   shift;  /* d U'/d U of the current stage (2/h for the midpoint rule)           */
-  Mat         A, B;   /* shift I + Hess (shell); shift I + R (block diagonal, assembled)      */
+  Mat         Hs;    /* Hessian operator at the last Jacobian state (NULL before the first) */
+  PetscReal   shift; /* d U'/d U of the current stage (2/h for the midpoint rule)           */
+  Mat         A, B;  /* shift I + Hess (shell); shift I + R (block diagonal, assembled)      */
   PetscInt    nblocks;
   PetscInt   *bsizes; /* 3 per local neuron, 1 for c on its owner                             */
   PetscReal  *a, *d;  /* residual blocks of the local neurons                                 */
   /* sliding kinks (see the header comment): pin[i] = data point whose breakpoint constraint replaces the
    * along-jump residual of local neuron i, -1 when free; side/flips: activation of (i, n) at the last Newton
    * iterate and how many iterates in a row it flipped */
-  PetscInt   *pin;
-  char       *side, *flips;
-  PetscInt    npinned; /* pins placed in this run (diagnostics) */
+  PetscInt *pin;
+  char     *side, *flips;
+  PetscInt  npinned; /* pins placed in this run (diagnostics) */
 } SLTrainImplicit;
 
 PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
@@ -94,7 +94,7 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
  * TS retries with a shorter step (as the explicit path rejects such a stage). */
 static PetscErrorCode SLTrainIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec F, void *vctx)
 {
-  SLTrainImplicit *im = (SLTrainImplicit *)vctx;
+  SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
   SLTrainCtx      *ctx = im->run;
   const PetscReal *ud;
   PetscReal       *f;
@@ -125,7 +125,7 @@ static PetscErrorCode SLTrainIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec 
       {
         const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x), fw = f[3 * i], fb = f[3 * i + 1];
 
-        f[3 * i]     = (fw - x * fb) / s;                            /* residual across the jump direction   */
+        f[3 * i]     = (fw - x * fb) / s;                              /* residual across the jump direction   */
         f[3 * i + 1] = (2.0 / dt) * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
       }
     }
@@ -193,7 +193,7 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
   } else PetscCall(SLNetworkResidualBlocks(net, ctx->data, ctx->tr->loss, ctx->r, im->a, im->d));
   PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
   for (PetscInt i = 0; i < net->hlocal; i++) {
-    const PetscInt  idx[3] = {rstart + 3 * i, rstart + 3 * i + 1, rstart + 3 * i + 2};
+    const PetscInt idx[3] = {rstart + 3 * i, rstart + 3 * i + 1, rstart + 3 * i + 2};
     PetscReal      blk[9] = {shift, 0.0, im->a[i], 0.0, shift, im->d[i], im->a[i], im->d[i], shift}; /* (w, b, v) */
 
     if (im->pin[i] >= 0) {
@@ -241,7 +241,7 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
       const char side = (u[3 * i] * ctx->data->x[n] + u[3 * i + 1] > 0) ? 1 : 0;
       char      *fl   = &im->flips[i * N + n];
 
-      *fl = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
+      *fl                 = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
       im->side[i * N + n] = side;
       if (*fl >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
         im->pin[i] = n;

@@ -177,7 +177,7 @@ PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
   PetscCall(TSSetPostStep(*ts, SLTrainPostStep));
   PetscCall(TSSetFromOptions(*ts));
   if (tr->gd) PetscCall(TSSetTimeStep(*ts, tr->lr)); /* the step IS the learning rate (-sl_train_ts_dt cannot change it) */
-  PetscCall(TSGetTimeStep(*ts, &tr->dt0));          /* every run starts from it */
+  PetscCall(TSGetTimeStep(*ts, &tr->dt0));           /* every run starts from it */
   PetscFunctionReturn(0);
 }
 

@@ -38,7 +38,8 @@ PetscErrorCode SLTrainScheduleCreate(SLTrainer tr, SLTrainSchedule *s)
     s->time[M - 1] = tr->max_time;
   }
   for (PetscInt j = 1; j < M; j++)
-    PetscCheck(s->time[j] > s->time[j - 1], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_curve %" PetscInt_FMT " is too large for the range -sl_train_t0 %g .. -sl_train_max_time %g: output times %" PetscInt_FMT " and %" PetscInt_FMT " coincide", M, (double)tr->t0, (double)tr->max_time, j - 1, j);
+    PetscCheck(s->time[j] > s->time[j - 1], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_curve %" PetscInt_FMT " is too large for the range -sl_train_t0 %g .. -sl_train_max_time %g: output times %" PetscInt_FMT " and %" PetscInt_FMT " coincide", M,
+               (double)tr->t0, (double)tr->max_time, j - 1, j);
   if (tr->gd) {
     PetscCall(PetscMalloc1(M, &s->steps));
     s->steps[0] = 0;

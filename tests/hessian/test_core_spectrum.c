@@ -187,13 +187,13 @@ static PetscErrorCode CompareGram(const char *what, Mat Hm, PetscInt P, PetscInt
 
 static PetscErrorCode Interpolating(TLcg *g, PetscInt H, PetscInt N, PetscBool has_c, SLLossType type, PetscInt *nfail)
 {
-  SLData    data = NULL;
-  SLNetwork net;
-  SLSpline  sp;
-  Mat       Hm;
-  PetscInt  P, ib = has_c ? 1 : 0;
+  SLData     data = NULL;
+  SLNetwork  net;
+  SLSpline   sp;
+  Mat        Hm;
+  PetscInt   P, ib = has_c ? 1 : 0;
   PetscReal *J, *r, scale = SLLossScale(type, N), loss;
-  char      what[96];
+  char       what[96];
 
   PetscFunctionBeginUser;
   PetscCall(Setup(g, H, N, has_c, &data, &net, &sp));

@@ -14,12 +14,12 @@ int main(int argc, char **argv)
   PetscCall(HDataCreate(14, 5, &data));
   for (PetscInt c = 0; c < 2; c++)
     for (PetscInt p = 0; p < 3; p++) {
-      SLNetwork net, snet;
-      SLModel   model, smodel;
-      SLNetwork dnet;
-      SLModel   dmodel;
-      PetscInt  P = 0;
-      PetscReal *ev, scale = 0;
+      SLNetwork       net, snet;
+      SLModel         model, smodel;
+      SLNetwork       dnet;
+      SLModel         dmodel;
+      PetscInt        P = 0;
+      PetscReal      *ev, scale = 0;
       const PetscBool has_c = p == 0 ? PETSC_TRUE : PETSC_FALSE;
 
       /* against dense LAPACK */
@@ -57,9 +57,9 @@ int main(int argc, char **argv)
     }
   {
     /* a bad index is refused */
-    SLNetwork net;
-    SLModel   model;
-    PetscReal lam;
+    SLNetwork      net;
+    SLModel        model;
+    PetscReal      lam;
     PetscErrorCode ierr;
     PetscCall(HNetworkCreate(PETSC_COMM_SELF, 10, PETSC_FALSE, 1, 1.0, 0, &net));
     PetscCall(HModelCreate(SL_COORD_NN, net, &model));

@@ -21,21 +21,21 @@ static PetscErrorCode SpecialNeurons(SLNetwork net, SLData data)
   const PetscReal *x = data->x;
   const PetscInt   N = data->N, H = net->H;
   PetscReal        sp[][3] = {
-    {1.0, -x[3], 0.7},             /* breakpoint exactly on x_3, w > 0 */
-    {-1.0, x[5], -0.4},            /* exactly on x_5, w < 0 */
-    {0.3, -0.3 * x[N / 2], 1.1},   /* on x_{N/2} up to rounding */
-    {-2.5, 2.5 * x[N - 2], 0.9},   /* near the last points, w < 0 */
-    {0.0, 0.5, 0.8},               /* flat, active everywhere (NN) */
-    {0.0, -0.5, 1.2},              /* flat, dead (NN) */
-    {0.0, 0.0, -0.6},              /* flat, w x + b = 0: dead (NN) */
-    {1.0, 50.0, 0.01},             /* breakpoint far left: active everywhere */
-    {-1.0, 50.0, 0.02},            /* w < 0, far right: active everywhere */
-    {1.0, -50.0, 0.5},             /* dead */
-    {-1.0, -50.0, 0.5},            /* dead */
-    {1e-300, 0.0, 0.3},            /* tiny w, breakpoint at 0 */
-    {-0.0, 1.0, 0.4},              /* negative zero w: flat, active */
-    {2.0, -2.0 * x[0], 0.3},       /* breakpoint on the first point */
-    {-2.0, 2.0 * x[N - 1], 0.3},   /* on the last point, w < 0 */
+           {1.0,    -x[3],           0.7 }, /* breakpoint exactly on x_3, w > 0 */
+           {-1.0,   x[5],            -0.4}, /* exactly on x_5, w < 0 */
+           {0.3,    -0.3 * x[N / 2], 1.1 }, /* on x_{N/2} up to rounding */
+           {-2.5,   2.5 * x[N - 2],  0.9 }, /* near the last points, w < 0 */
+           {0.0,    0.5,             0.8 }, /* flat, active everywhere (NN) */
+           {0.0,    -0.5,            1.2 }, /* flat, dead (NN) */
+           {0.0,    0.0,             -0.6}, /* flat, w x + b = 0: dead (NN) */
+           {1.0,    50.0,            0.01}, /* breakpoint far left: active everywhere */
+           {-1.0,   50.0,            0.02}, /* w < 0, far right: active everywhere */
+           {1.0,    -50.0,           0.5 }, /* dead */
+           {-1.0,   -50.0,           0.5 }, /* dead */
+           {1e-300, 0.0,             0.3 }, /* tiny w, breakpoint at 0 */
+           {-0.0,   1.0,             0.4 }, /* negative zero w: flat, active */
+           {2.0,    -2.0 * x[0],     0.3 }, /* breakpoint on the first point */
+           {-2.0,   2.0 * x[N - 1],  0.3 }, /* on the last point, w < 0 */
   };
   const PetscInt ns = (PetscInt)(sizeof(sp) / sizeof(sp[0]));
 
@@ -84,7 +84,8 @@ static PetscErrorCode CheckMasks(SLModel model, SLData data, PetscInt *nchecked)
           const PetscBool in = (n >= cl->lo[c] && n < cl->hi[c]) ? PETSC_TRUE : PETSC_FALSE;
           const PetscReal v  = in ? C[2 * k] * data->x[n] + C[2 * k + 1] : 0.0;
 
-          HCHECK(PetscAbsReal(v - col[k * N + n]) <= 1e-14 * (PetscAbsReal(col[k * N + n]) + PetscAbsReal(C[2 * k]) + PetscAbsReal(C[2 * k + 1])), "%s neuron %" PetscInt_FMT " column %" PetscInt_FMT " point %" PetscInt_FMT ": C gives %g, direct %g", SLCoordinateNames[model.coords], i, k, n, (double)v, (double)col[k * N + n]);
+          HCHECK(PetscAbsReal(v - col[k * N + n]) <= 1e-14 * (PetscAbsReal(col[k * N + n]) + PetscAbsReal(C[2 * k]) + PetscAbsReal(C[2 * k + 1])), "%s neuron %" PetscInt_FMT " column %" PetscInt_FMT " point %" PetscInt_FMT ": C gives %g, direct %g",
+                 SLCoordinateNames[model.coords], i, k, n, (double)v, (double)col[k * N + n]);
         }
     }
     (*nchecked)++;
@@ -128,9 +129,9 @@ typedef struct {
   PetscInt      H, N;
   PetscBool     has_c;
   SLLossType    type;
-  PetscInt      point;      /* 0 random, 1 interpolating + 1e-4, 2 exactly interpolating */
+  PetscInt      point; /* 0 random, 1 interpolating + 1e-4, 2 exactly interpolating */
   PetscInt      flat_every;
-  PetscBool     special;    /* special neurons (on-data breakpoints, flat, dead) */
+  PetscBool     special; /* special neurons (on-data breakpoints, flat, dead) */
 } Case;
 
 /* Counts (class, direct, dense), the reduced full spectrum and the Krylov-method extremes for one part. */
@@ -153,7 +154,7 @@ static PetscErrorCode CheckPart(const Case *cs, SLModel model, SLData data, SLHe
     lams[nl++] = 0.5 * (ev[k] + ev[k + 1]);
   }
   for (PetscInt t = 0, tries = 0; t < 10 && tries < 1000; tries++) {
-    const PetscReal l = ev[0] - 0.05 * scale + (ev[P - 1] - ev[0] + 0.1 * scale) * SLRandomUniform01(5, SL_STREAM_TEST + 9, (uint64_t)tries, (uint64_t)P);
+    const PetscReal l   = ev[0] - 0.05 * scale + (ev[P - 1] - ev[0] + 0.1 * scale) * SLRandomUniform01(5, SL_STREAM_TEST + 9, (uint64_t)tries, (uint64_t)P);
     PetscBool       far = PETSC_TRUE;
 
     for (PetscInt k = 0; k < P && far; k++)
@@ -173,7 +174,8 @@ static PetscErrorCode CheckPart(const Case *cs, SLModel model, SLData data, SLHe
     PetscCall(SLHessianCountBelowDirect(model, data, cs->type, part, lams[t], &cd, &okd));
     HCHECK(okc == okd, "lambda %.17g: class ok %d, direct ok %d", (double)lams[t], (int)okc, (int)okd);
     if (!okc) continue;
-    HCHECK(cc == cd && cc == want, "count below %.17g: class %" PetscInt_FMT ", direct %" PetscInt_FMT ", dense %" PetscInt_FMT " (%s H %" PetscInt_FMT " N %" PetscInt_FMT " c %d %s point %" PetscInt_FMT " part %s)", (double)lams[t], cc, cd, want, SLCoordinateNames[cs->coords], cs->H, cs->N, (int)cs->has_c, SLLossTypes[cs->type], cs->point, SLHessianParts[part]);
+    HCHECK(cc == cd && cc == want, "count below %.17g: class %" PetscInt_FMT ", direct %" PetscInt_FMT ", dense %" PetscInt_FMT " (%s H %" PetscInt_FMT " N %" PetscInt_FMT " c %d %s point %" PetscInt_FMT " part %s)", (double)lams[t], cc, cd, want, SLCoordinateNames[cs->coords], cs->H, cs->N,
+           (int)cs->has_c, SLLossTypes[cs->type], cs->point, SLHessianParts[part]);
     (*ncounts)++;
   }
   /* the whole spectrum from the class-reduced problem */

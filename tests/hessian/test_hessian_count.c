@@ -41,7 +41,7 @@ static PetscErrorCode CheckPart(const Case *cs, SLModel model, SLData data, SLHe
   if (ndist > 0) lams[nl++] = 0.5 * (ev[dist[ndist - 1]] + ev[dist[ndist - 1] + 1]); /* the topmost gap */
   /* random points away from every eigenvalue, and two outside the spectrum */
   for (PetscInt t = 0, tries = 0; t < 10 && tries < 1000; tries++) {
-    const PetscReal l = lmin - 0.05 * scale + (lmax - lmin + 0.1 * scale) * SLRandomUniform01(3, SL_STREAM_TEST + 9, (uint64_t)tries, (uint64_t)P);
+    const PetscReal l   = lmin - 0.05 * scale + (lmax - lmin + 0.1 * scale) * SLRandomUniform01(3, SL_STREAM_TEST + 9, (uint64_t)tries, (uint64_t)P);
     PetscBool       far = PETSC_TRUE;
 
     for (PetscInt k = 0; k < P && far; k++)
@@ -62,8 +62,8 @@ static PetscErrorCode CheckPart(const Case *cs, SLModel model, SLData data, SLHe
       skipped++;
       continue;
     }
-    HCHECK(cnt == want, "count below %.17g: inertia %" PetscInt_FMT ", dense %" PetscInt_FMT " (coords %s H %" PetscInt_FMT " N %" PetscInt_FMT " c %d loss %s point %" PetscInt_FMT " part %s; lambda range [%g, %g])", (double)lams[t], cnt, want,
-           SLCoordinateNames[cs->coords], cs->H, cs->N, (int)cs->has_c, SLLossTypes[cs->type], cs->point, SLHessianParts[part], (double)lmin, (double)lmax);
+    HCHECK(cnt == want, "count below %.17g: inertia %" PetscInt_FMT ", dense %" PetscInt_FMT " (coords %s H %" PetscInt_FMT " N %" PetscInt_FMT " c %d loss %s point %" PetscInt_FMT " part %s; lambda range [%g, %g])", (double)lams[t], cnt, want, SLCoordinateNames[cs->coords], cs->H, cs->N,
+           (int)cs->has_c, SLLossTypes[cs->type], cs->point, SLHessianParts[part], (double)lmin, (double)lmax);
     checked++;
   }
   HCHECK(checked >= 25 || (checked >= 12 && ndist < 20), "only %" PetscInt_FMT " lambdas checked (%" PetscInt_FMT " skipped, %" PetscInt_FMT " distinct gaps)", checked, skipped, ndist);
@@ -142,14 +142,14 @@ static PetscErrorCode CheckChunkedAndSingular(PetscInt *nchecked)
 int main(int argc, char **argv)
 {
   const Case cases[] = {
-    {SL_COORD_NN,   300, 40, PETSC_FALSE, SL_LOSS_SUM,  0, 0 },
-    {SL_COORD_BDSO, 300, 40, PETSC_TRUE,  SL_LOSS_MEAN, 0, 0 },
-    {SL_COORD_NN,   100, 25, PETSC_TRUE,  SL_LOSS_SUM,  0, 7 },
-    {SL_COORD_BDSO, 100, 25, PETSC_FALSE, SL_LOSS_SUM,  0, 7 },
-    {SL_COORD_NN,   80,  30, PETSC_TRUE,  SL_LOSS_SUM,  1, 0 },
-    {SL_COORD_BDSO, 80,  30, PETSC_FALSE, SL_LOSS_MEAN, 1, 0 },
-    {SL_COORD_NN,   60,  50, PETSC_FALSE, SL_LOSS_MEAN, 2, 0 },
-    {SL_COORD_BDSO, 60,  50, PETSC_TRUE,  SL_LOSS_SUM,  2, 0 },
+    {SL_COORD_NN,   300, 40, PETSC_FALSE, SL_LOSS_SUM,  0, 0},
+    {SL_COORD_BDSO, 300, 40, PETSC_TRUE,  SL_LOSS_MEAN, 0, 0},
+    {SL_COORD_NN,   100, 25, PETSC_TRUE,  SL_LOSS_SUM,  0, 7},
+    {SL_COORD_BDSO, 100, 25, PETSC_FALSE, SL_LOSS_SUM,  0, 7},
+    {SL_COORD_NN,   80,  30, PETSC_TRUE,  SL_LOSS_SUM,  1, 0},
+    {SL_COORD_BDSO, 80,  30, PETSC_FALSE, SL_LOSS_MEAN, 1, 0},
+    {SL_COORD_NN,   60,  50, PETSC_FALSE, SL_LOSS_MEAN, 2, 0},
+    {SL_COORD_BDSO, 60,  50, PETSC_TRUE,  SL_LOSS_SUM,  2, 0},
   };
   PetscInt nchecked = 0, nskipped = 0;
 

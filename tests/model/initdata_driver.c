@@ -30,7 +30,8 @@ int main(int argc, char **argv)
     SLLaw     w, b, v, c;
 
     PetscCall(SLInitGetLaws(&p, H, &w, &b, &v, &c));
-    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "laws for H = %" PetscInt_FMT ": w %s(%.6g) b %s(%.6g) v %s(%.6g) c %s(%.6g)\n", H, SLLawKinds[w.kind], (double)w.scale, SLLawKinds[b.kind], (double)b.scale, SLLawKinds[v.kind], (double)v.scale, SLLawKinds[c.kind], (double)c.scale));
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD, "laws for H = %" PetscInt_FMT ": w %s(%.6g) b %s(%.6g) v %s(%.6g) c %s(%.6g)\n", H, SLLawKinds[w.kind], (double)w.scale, SLLawKinds[b.kind], (double)b.scale, SLLawKinds[v.kind], (double)v.scale, SLLawKinds[c.kind],
+                          (double)c.scale));
     PetscCall(SLNetworkCreate(PETSC_COMM_WORLD, H, has_c, &net));
     PetscCall(SLNetworkInitialize(net, &p));
     PetscCall(PetscPrintf(PETSC_COMM_WORLD, "network initialized: H = %" PetscInt_FMT ", c = %.6g\n", H, (double)net->c));

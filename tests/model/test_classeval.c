@@ -15,7 +15,7 @@
 #include "test_classeval_util.h"
 
 #define SAME(a, b, n) (memcmp((a), (b), (size_t)(n) * sizeof(*(a))) == 0)
-#define RTOL 1e-13
+#define RTOL          1e-13
 
 static PetscReal RelErr(PetscReal a, PetscReal b, PetscReal scale)
 {
@@ -97,11 +97,11 @@ static PetscErrorCode CompareDirect(SLNetwork net, SLData data, SLClassEval ce, 
 /* The evaluator after updates vs one built from scratch: bitwise. */
 static PetscErrorCode CompareFresh(SLNetwork net, SLData data, SLClassEval ce, SLLossType type, const char what[], PetscInt *nfail)
 {
-  SLClassEval      fresh;
-  const PetscInt  *c1, *c2;
-  const PetscInt   N = data->N;
-  PetscInt         P;
-  PetscReal       *r1, *r2, *g1, *g2, l1, l2;
+  SLClassEval     fresh;
+  const PetscInt *c1, *c2;
+  const PetscInt  N = data->N;
+  PetscInt        P;
+  PetscReal      *r1, *r2, *g1, *g2, l1, l2;
 
   PetscFunctionBeginUser;
   PetscCall(SLNetworkGetSizes(net, &P, NULL));

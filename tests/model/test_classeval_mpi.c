@@ -82,7 +82,7 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(Compare(2500, 257, PETSC_TRUE, SL_LOSS_MEAN, &nfail));
   PetscCall(Compare(2500, 64, PETSC_FALSE, SL_LOSS_SUM, &nfail));
-  PetscCall(Compare(700, 33, PETSC_TRUE, SL_LOSS_SUM, &nfail)); /* one block: trailing ranks hold no neuron */
+  PetscCall(Compare(700, 33, PETSC_TRUE, SL_LOSS_SUM, &nfail));    /* one block: trailing ranks hold no neuron */
   PetscCall(Compare(4097, 128, PETSC_TRUE, SL_LOSS_MEAN, &nfail)); /* a 1-neuron partial block */
   PetscCall(Compare(10000, 1, PETSC_FALSE, SL_LOSS_MEAN, &nfail));
   PetscCall(MPIU_Allreduce(&nfail, &total, 1, MPIU_INT, MPI_SUM, PETSC_COMM_WORLD));

@@ -228,13 +228,13 @@ static PetscErrorCode SlopeJumps(TLcg *g, PetscInt *nfail)
 
 static PetscErrorCode Measures(TLcg *g, PetscInt *nfail)
 {
-  const PetscInt H = 200;
+  const PetscInt  H    = 200;
   const PetscReal xmin = -1, xmax = 2; /* powers of two: w * x is exact, so -b / w hits them exactly */
-  SLNetwork      net;
-  SLSpline       sp;
-  SLRoughness    R;
-  PetscReal     *theta, *bs, Rt = 0, Ri = 0, kink = 0, err;
-  PetscInt      *idx, nb, nin = 0, nnf = 0;
+  SLNetwork       net;
+  SLSpline        sp;
+  SLRoughness     R;
+  PetscReal      *theta, *bs, Rt = 0, Ri = 0, kink = 0, err;
+  PetscInt       *idx, nb, nin = 0, nnf = 0;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc3(3 * H, &theta, H, &bs, H, &idx));
@@ -257,8 +257,8 @@ static PetscErrorCode Measures(TLcg *g, PetscInt *nfail)
   }
   PetscCall(SLSplineRoughness(sp, xmin, xmax, &R));
   err = PetscMax(RelDiff(R.R_total, Rt), RelDiff(R.R_in, Ri));
-  TCHECK(err <= 1e-14 && R.n_in == nin && R.max_kink == kink && R.frac_in == (PetscReal)nin / nnf && nin > 0 && nin < nnf, *nfail,
-         "roughness: R_total %g/%g R_in %g/%g n_in %" PetscInt_FMT "/%" PetscInt_FMT " frac %g max_kink %g/%g", (double)R.R_total, (double)Rt, (double)R.R_in, (double)Ri, R.n_in, nin, (double)R.frac_in, (double)R.max_kink, (double)kink);
+  TCHECK(err <= 1e-14 && R.n_in == nin && R.max_kink == kink && R.frac_in == (PetscReal)nin / nnf && nin > 0 && nin < nnf, *nfail, "roughness: R_total %g/%g R_in %g/%g n_in %" PetscInt_FMT "/%" PetscInt_FMT " frac %g max_kink %g/%g", (double)R.R_total, (double)Rt,
+         (double)R.R_in, (double)Ri, R.n_in, nin, (double)R.frac_in, (double)R.max_kink, (double)kink);
   PetscCall(SLSplineSortedBreakpoints(sp, &nb, bs, idx));
   TCHECK(nb == nnf && nb == H - sp->nflat, *nfail, "sorted breakpoints: %" PetscInt_FMT " of %" PetscInt_FMT, nb, nnf);
   for (PetscInt j = 0; j < nb; j++) {

@@ -43,7 +43,7 @@ static PetscErrorCode Check(const char *what, PetscInt N, PetscInt Pl, const Pet
 static PetscErrorCode Run(PetscBool has_c, PetscInt *nfail)
 {
   const PetscInt H = 1500, N = 40;
-  TLcg           g = {99 + (uint64_t)has_c};
+  TLcg           g    = {99 + (uint64_t)has_c};
   SLData         data = NULL;
   SLNetwork      net;
   SLSpline       sp;

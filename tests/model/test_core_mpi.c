@@ -37,7 +37,7 @@ static PetscErrorCode Compare(PetscInt H, PetscBool has_c, PetscInt flat_every, 
   const PetscInt  N = 257, NG = 3001;
   const PetscReal xmin = -2, xmax = 2;
   PetscMPIInt     rank, size;
-  TLcg            g = {(uint64_t)(1000 + H)};
+  TLcg            g    = {(uint64_t)(1000 + H)};
   SLData          data = NULL;
   SLNetwork       dn, sn;
   SLSpline        dsp, ssp;

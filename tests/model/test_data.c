@@ -91,7 +91,7 @@ static PetscErrorCode CheckGenerators(void)
   }
   /* label noise: y += noise N(0,1) from (seed, SL_STREAM_NOISE, n, 0); its sample std matches */
   {
-    const PetscInt N = 100000;
+    const PetscInt N  = 100000;
     double         s2 = 0;
 
     PetscCall(SLDataGenerate(d, SL_DATA_CUBIC, N, -1, 1, 0.1, 3));

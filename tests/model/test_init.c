@@ -147,8 +147,8 @@ static PetscErrorCode CheckLaws(PetscInt H, Case *cs)
 /* The KS machinery itself: tabulated critical values and negative controls (the test can fail). */
 static PetscErrorCode CheckKS(PetscInt H)
 {
-  double   *z, g = 1.0, g11 = 1.1, k = 1.0, p;
-  SLNetwork net;
+  double      *z, g = 1.0, g11 = 1.1, k = 1.0, p;
+  SLNetwork    net;
   SLInitParams prm;
 
   PetscFunctionBeginUser;
@@ -284,8 +284,8 @@ static PetscErrorCode CheckScaleAndErrors(PetscInt H)
   }
   CHECK(bad == 0, "alpha = 3: %" PetscInt_FMT " parameters not scaled by 3 or breakpoints moved", bad);
   /* alpha_in scales only w, b; alpha_out only v, c */
-  q          = p;
-  q.alpha_in = 2;
+  q           = p;
+  q.alpha_in  = 2;
   q.alpha_out = 5;
   PetscCall(SLNetworkInitialize(n3, &q));
   bad = 0;
@@ -343,10 +343,10 @@ int main(int argc, char **argv)
     PetscCall(SLInitParamsSetDefaults(&cs[nc].p)); \
     cs[nc].p.scheme = sch; \
     cs[nc].p.seed   = 100 + nc; \
-    cs[nc].w = W; \
-    cs[nc].b = B; \
-    cs[nc].v = V; \
-    cs[nc].c = C; \
+    cs[nc].w        = W; \
+    cs[nc].b        = B; \
+    cs[nc].v        = V; \
+    cs[nc].c        = C; \
     nc++; \
   } while (0)
   ADD("lecun_normal", SL_INIT_LECUN_NORMAL, Law(SL_LAW_NORMAL, 1), Law(SL_LAW_NORMAL, 1), Law(SL_LAW_NORMAL, iH), Law(SL_LAW_NORMAL, iH));

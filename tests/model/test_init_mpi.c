@@ -5,7 +5,7 @@
 
 int main(int argc, char **argv)
 {
-  const PetscInt H = 3000; /* 3 blocks of SL_NEURON_BLOCK: uneven ranges on 2 ranks */
+  const PetscInt H     = 3000; /* 3 blocks of SL_NEURON_BLOCK: uneven ranges on 2 ranks */
   PetscInt       nfail = 0, P;
   PetscMPIInt    rank;
   SLInitParams   p;

@@ -25,17 +25,17 @@ typedef struct {
   PetscReal     hscale; /* a scale of the Hessian: max(rnorm, max diagonal of scale J^T J)      */
   PetscReal     gtrace; /* trace of the Gauss-Newton part scale J^T J (0 for the residual part)  */
   /* kernel state and work */
-  PetscReal     lambda;
-  PetscBLASInt  bN;
-  PetscReal    *Y, *Yw, *col, *C, *S, *w, *work;
-  PetscBLASInt  lwork;
+  PetscReal    lambda;
+  PetscBLASInt bN;
+  PetscReal   *Y, *Yw, *col, *C, *S, *w, *work;
+  PetscBLASInt lwork;
 } SLDirectCount_s, *SLDirectCount;
 
 static PetscErrorCode SLDirectCountCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, SLDirectCount *hcp)
 {
   SLDirectCount hc;
-  PetscInt    N, hl;
-  PetscReal   loc[2], glob[2], tloc = 0.0;
+  PetscInt      N, hl;
+  PetscReal     loc[2], glob[2], tloc = 0.0;
 
   PetscFunctionBeginUser;
   PetscCall(SLInitializePackage());
@@ -109,9 +109,9 @@ static PetscErrorCode SLDirectCountDestroy(SLDirectCount *hc)
  * one gemm per batch of neurons. */
 static void SLCountKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, PetscInt m, PetscReal acc[])
 {
-  SLDirectCount   hc  = (SLDirectCount)vctx;
-  const PetscInt  N   = hc->data->N, npn = hc->info.npn;
-  const PetscInt  c0  = k0 / N, c1 = (k0 + m - 1) / N;
+  SLDirectCount   hc = (SLDirectCount)vctx;
+  const PetscInt  N = hc->data->N, npn = hc->info.npn;
+  const PetscInt  c0 = k0 / N, c1 = (k0 + m - 1) / N;
   const PetscReal one = 1.0, zero = 0.0;
   PetscBLASInt    bnc = (PetscBLASInt)(c1 - c0 + 1);
 

@@ -128,7 +128,8 @@ int main(int argc, char **argv)
 
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "spectrum_wide: H = %" PetscInt_FMT " (P = %" PetscInt_FMT "), N = %" PetscInt_FMT ", %s %s, %d ranks\n", H, spec.P, N, SLCoordinateNames[coords], SLHessianParts[part], size));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  setup %.3f s, spectrum %.3f s (again %.3f s), peak memory %.1f MB (all ranks)\n", t1 - t0, t2 - t1, (double)t3, (double)mb));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  method %s, reduced problem %" PetscInt_FMT ", neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " (bound %" PetscInt_FMT "), lambda in [%.10g, %.10g], max residual %.2e\n", SLEigMethods[spec.method], spec.nreduced, spec.n_neg, spec.n_zero, spec.n_pos, spec.n_bound, (double)spec.lambda_min, (double)spec.lambda_max, (double)rmax));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  method %s, reduced problem %" PetscInt_FMT ", neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " (bound %" PetscInt_FMT "), lambda in [%.10g, %.10g], max residual %.2e\n", SLEigMethods[spec.method],
+                        spec.nreduced, spec.n_neg, spec.n_zero, spec.n_pos, spec.n_bound, (double)spec.lambda_min, (double)spec.lambda_max, (double)rmax));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "  smallest:"));
   for (PetscInt j = 0; j < PetscMin(spec.nvals, 10); j++) PetscCall(PetscPrintf(PETSC_COMM_WORLD, " %.6g", (double)spec.values[j]));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "\n  largest: "));

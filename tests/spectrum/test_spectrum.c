@@ -56,21 +56,22 @@ static PetscErrorCode CheckCounts(const SLSpectrum *spec, PetscInt P, const Pets
 
   PetscFunctionBeginUser;
   HCHECK(zt > 0, "zero_tol %g", (double)zt);
-  HCHECK(spec->n_neg == nneg && spec->n_zero == nle - nneg && spec->n_pos == P - nle, "%s counts (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ") vs reference (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", SLEigMethods[spec->method], spec->n_neg, spec->n_zero, spec->n_pos, nneg, nle - nneg, P - nle);
+  HCHECK(spec->n_neg == nneg && spec->n_zero == nle - nneg && spec->n_pos == P - nle, "%s counts (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ") vs reference (%" PetscInt_FMT ", %" PetscInt_FMT ", %" PetscInt_FMT ")", SLEigMethods[spec->method],
+         spec->n_neg, spec->n_zero, spec->n_pos, nneg, nle - nneg, P - nle);
   PetscFunctionReturn(0);
 }
 
 /* Dense and Krylov spectra at one point, compared with an independent LAPACK spectrum. */
 static PetscErrorCode CheckPoint(SLCoordinates coords, PetscInt H, PetscInt N, PetscBool has_c, SLLossType type, SLHessianPart part, PetscInt point, PetscInt seed)
 {
-  SLNetwork  net;
-  SLData     data;
-  SLModel    model;
-  SLSpectrum sd, sk;
-  PetscInt   P;
-  PetscReal *ev, scale;
-  PetscBool  interp = point > 0 ? PETSC_TRUE : PETSC_FALSE;
-  const char *what  = point == 0 ? "random" : "interpolating";
+  SLNetwork   net;
+  SLData      data;
+  SLModel     model;
+  SLSpectrum  sd, sk;
+  PetscInt    P;
+  PetscReal  *ev, scale;
+  PetscBool   interp = point > 0 ? PETSC_TRUE : PETSC_FALSE;
+  const char *what   = point == 0 ? "random" : "interpolating";
 
   PetscFunctionBeginUser;
   PetscCall(HDataCreate(N, seed, &data));
@@ -123,7 +124,8 @@ static PetscErrorCode CheckPoint(SLCoordinates coords, PetscInt H, PetscInt N, P
       HCHECK(sp->check_zero == 1 && sp->n_zero >= P - N, "%s: check_zero %" PetscInt_FMT " at an interpolating point (n_zero %" PetscInt_FMT ", P %" PetscInt_FMT ", N %" PetscInt_FMT ")", SLEigMethods[sp->method], sp->check_zero, sp->n_zero, P, N);
     } else HCHECK(sp->check_zero == -1, "check_zero %" PetscInt_FMT " away from interpolation", sp->check_zero);
   }
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s H=%" PetscInt_FMT " N=%" PetscInt_FMT " %s part %s: lambda in [%.6g, %.6g], neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", bound %" PetscInt_FMT "\n", SLCoordinateNames[coords], H, N, what, SLHessianParts[part], (double)sd.lambda_min, (double)sd.lambda_max, sd.n_neg, sd.n_zero, sd.n_pos, sd.n_bound));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s H=%" PetscInt_FMT " N=%" PetscInt_FMT " %s part %s: lambda in [%.6g, %.6g], neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT ", bound %" PetscInt_FMT "\n", SLCoordinateNames[coords], H, N, what, SLHessianParts[part],
+                        (double)sd.lambda_min, (double)sd.lambda_max, sd.n_neg, sd.n_zero, sd.n_pos, sd.n_bound));
   PetscCall(SLSpectrumReset(&sd));
   PetscCall(SLSpectrumReset(&sk));
   HCHECK(sd.values == NULL && sd.nvals == 0, "reset");
@@ -177,7 +179,8 @@ static PetscErrorCode CheckZeroOperator(void)
 
     /* the residual part has no rank bound: check_zero is not applicable (-1) even at an interpolating point */
     PetscCall(Spectrum(model, data, SL_LOSS_SUM, SL_HESS_RESIDUAL, PETSC_TRUE, m == 0 ? 2000 : 0, 5, 10, &sp));
-    HCHECK(sp.lambda_min == 0 && sp.lambda_max == 0 && sp.n_zero == 91 && sp.n_neg == 0 && sp.n_pos == 0 && sp.check_zero == -1 && sp.check_neg == 1, "%s: zero operator: [%g, %g] counts %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT, SLEigMethods[sp.method], (double)sp.lambda_min, (double)sp.lambda_max, sp.n_neg, sp.n_zero, sp.n_pos);
+    HCHECK(sp.lambda_min == 0 && sp.lambda_max == 0 && sp.n_zero == 91 && sp.n_neg == 0 && sp.n_pos == 0 && sp.check_zero == -1 && sp.check_neg == 1, "%s: zero operator: [%g, %g] counts %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT, SLEigMethods[sp.method],
+           (double)sp.lambda_min, (double)sp.lambda_max, sp.n_neg, sp.n_zero, sp.n_pos);
     for (PetscInt j = 0; j < sp.nbins; j++) sum += sp.hist_counts[j];
     HCHECK(sum == 91, "zero operator histogram sums to %" PetscInt_FMT, sum);
     PetscCall(SLSpectrumReset(&sp));

@@ -111,14 +111,17 @@ static PetscErrorCode CheckCoords(SLCoordinates coords, PetscInt H, PetscInt N, 
     const PetscReal scale = PetscMax(PetscAbsReal(ref[0]), PetscAbsReal(ref[nref - 1]));
     PetscInt        sum   = 0;
 
-    for (PetscInt i = 0; i < nref; i++) HCHECK(PetscAbsReal(dspec.values[i] - ref[i]) <= 1e-8 * PetscMax(PetscAbsReal(ref[i]), 1e-6 * scale), "%s Krylov value %" PetscInt_FMT ": %d ranks %.17g, one rank %.17g", SLCoordinateNames[coords], i, size, (double)dspec.values[i], (double)ref[i]);
+    for (PetscInt i = 0; i < nref; i++)
+      HCHECK(PetscAbsReal(dspec.values[i] - ref[i]) <= 1e-8 * PetscMax(PetscAbsReal(ref[i]), 1e-6 * scale), "%s Krylov value %" PetscInt_FMT ": %d ranks %.17g, one rank %.17g", SLCoordinateNames[coords], i, size, (double)dspec.values[i], (double)ref[i]);
     for (PetscInt j = 0; j < dspec.nbins; j++) sum += dspec.hist_counts[j];
     HCHECK(dspec.nbins > 0 && sum == P, "distributed histogram sums to %" PetscInt_FMT " (P %" PetscInt_FMT ")", sum, P);
     HCHECK(dspec.check_neg == 1 && dspec.n_neg > 0, "distributed check_neg");
   }
   if (rank == 0) {
-    HCHECK(dspec.n_neg == sspec.n_neg && dspec.n_zero == sspec.n_zero && dspec.n_pos == sspec.n_pos && dspec.n_bound == sspec.n_bound, "counts: %d ranks %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " bound %" PetscInt_FMT ", one rank %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " bound %" PetscInt_FMT, size, dspec.n_neg, dspec.n_zero, dspec.n_pos, dspec.n_bound, sspec.n_neg, sspec.n_zero, sspec.n_pos, sspec.n_bound);
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s H=%" PetscInt_FMT ": lambda in [%.8g, %.8g], neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " on %d ranks and on one\n", SLCoordinateNames[coords], H, (double)dspec.lambda_min, (double)dspec.lambda_max, dspec.n_neg, dspec.n_zero, dspec.n_pos, size));
+    HCHECK(dspec.n_neg == sspec.n_neg && dspec.n_zero == sspec.n_zero && dspec.n_pos == sspec.n_pos && dspec.n_bound == sspec.n_bound, "counts: %d ranks %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " bound %" PetscInt_FMT ", one rank %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " bound %" PetscInt_FMT, size,
+           dspec.n_neg, dspec.n_zero, dspec.n_pos, dspec.n_bound, sspec.n_neg, sspec.n_zero, sspec.n_pos, sspec.n_bound);
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s H=%" PetscInt_FMT ": lambda in [%.8g, %.8g], neg/zero/pos %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT " on %d ranks and on one\n", SLCoordinateNames[coords], H, (double)dspec.lambda_min,
+                          (double)dspec.lambda_max, dspec.n_neg, dspec.n_zero, dspec.n_pos, size));
   }
 
   /* exact counts at lambdas across the spectrum (and near 0): identical on any number of ranks */

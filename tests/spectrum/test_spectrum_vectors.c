@@ -15,9 +15,9 @@
 
 typedef struct {
   PetscInt   P;
-  PetscReal *H;     /* P x P column-major */
+  PetscReal *H;      /* P x P column-major */
   PetscReal *ev, *Z; /* LAPACK eigenvalues (ascending) and orthonormal eigenvectors (columns) */
-  PetscReal  scale; /* max |lambda| */
+  PetscReal  scale;  /* max |lambda| */
 } Ref;
 
 static PetscErrorCode RefCreate(SLModel model, SLData data, SLHessianPart part, Ref *ref)
@@ -71,10 +71,10 @@ static PetscInt ArgMaxAbs(PetscInt P, const PetscReal x[])
  * be the LAPACK eigenvalue there). *ok false and msg say why it fails. */
 static PetscErrorCode CheckVector(const Ref *ref, PetscReal lambda, const PetscReal x[], PetscInt pos, PetscBool *ok, char msg[], size_t len)
 {
-  const PetscInt   P = ref->P;
-  const PetscReal  sc = ref->scale, gap = 1e-6 * sc;
-  PetscReal        nrm = 0.0, res = 0.0, y[1024], dp = 0.0, dm = 0.0;
-  PetscInt         b, si = pos;
+  const PetscInt  P  = ref->P;
+  const PetscReal sc = ref->scale, gap = 1e-6 * sc;
+  PetscReal       nrm = 0.0, res = 0.0, y[1024], dp = 0.0, dm = 0.0;
+  PetscInt        b, si = pos;
 
   PetscFunctionBeginUser;
   *ok = PETSC_FALSE;
@@ -150,7 +150,8 @@ static PetscErrorCode CheckSpectrum(const Ref *ref, const SLSpectrum *spec, Pets
   const PetscInt P = ref->P, nsmall = PetscMin(nev, P);
 
   PetscFunctionBeginUser;
-  HCHECK(spec->nvec == PetscMin(2 * nev, P) && spec->vlocal == P && spec->vstart == 0 && spec->vectors && spec->vector_values, "%s: vector layout nvec %" PetscInt_FMT " vlocal %" PetscInt_FMT " vstart %" PetscInt_FMT, what, spec->nvec, spec->vlocal, spec->vstart);
+  HCHECK(spec->nvec == PetscMin(2 * nev, P) && spec->vlocal == P && spec->vstart == 0 && spec->vectors && spec->vector_values, "%s: vector layout nvec %" PetscInt_FMT " vlocal %" PetscInt_FMT " vstart %" PetscInt_FMT, what, spec->nvec, spec->vlocal,
+         spec->vstart);
   for (PetscInt j = 0; j < spec->nvec; j++) {
     const PetscReal *x   = spec->vectors + j * P;
     const PetscInt   pos = j < nsmall ? j : P - spec->nvec + j;
@@ -167,7 +168,8 @@ static PetscErrorCode CheckSpectrum(const Ref *ref, const SLSpectrum *spec, Pets
     /* Krylov-Schur may return a repeated eigenvalue fewer times: its values need not be at their position */
     PetscCall(CheckVector(ref, spec->vector_values[j], x, spec->method == SL_EIG_KRYLOV && spec->nreduced < 0 ? -1 : pos, &ok, msg, sizeof(msg)));
     HCHECK(ok, "%s: vector %" PetscInt_FMT " (lambda %.17g): %s", what, j, (double)spec->vector_values[j], msg);
-    if (spec->method != SL_EIG_KRYLOV || spec->nreduced >= 0) HCHECK(spec->vector_values[j] == spec->values[j] || spec->method == SL_EIG_DENSE, "%s: vector_values[%" PetscInt_FMT "] %.17g != values %.17g", what, j, (double)spec->vector_values[j], (double)spec->values[j]);
+    if (spec->method != SL_EIG_KRYLOV || spec->nreduced >= 0)
+      HCHECK(spec->vector_values[j] == spec->values[j] || spec->method == SL_EIG_DENSE, "%s: vector_values[%" PetscInt_FMT "] %.17g != values %.17g", what, j, (double)spec->vector_values[j], (double)spec->values[j]);
     if (spec->method == SL_EIG_DENSE) HCHECK(spec->vector_values[j] == spec->values[pos], "dense vector value %" PetscInt_FMT, j);
     st->vectors++;
     if ((pos > 0 && ref->ev[pos] - ref->ev[pos - 1] <= 1e-9 * ref->scale) || (pos < P - 1 && ref->ev[pos + 1] - ref->ev[pos] <= 1e-9 * ref->scale)) st->repeated++;
@@ -346,8 +348,12 @@ static PetscErrorCode CheckRejects(void)
 int main(int argc, char **argv)
 {
   const PetscInt widths[] = {5, 17, 40};
-  Stats          st[3]    = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
-  PetscInt       seed     = 1;
+  Stats          st[3]    = {
+                {0, 0, 0, 0},
+                {0, 0, 0, 0},
+                {0, 0, 0, 0}
+  };
+  PetscInt seed = 1;
 
   PetscCall(SlepcInitialize(&argc, &argv, NULL, NULL));
   for (PetscInt c = 0; c < 2; c++)
@@ -360,7 +366,8 @@ int main(int argc, char **argv)
   PetscCall(CheckOff());
   PetscCall(CheckRejects());
   for (PetscInt m = 0; m < 3; m++) {
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %" PetscInt_FMT " vectors checked (%" PetscInt_FMT " of simple, %" PetscInt_FMT " of repeated eigenvalues), %" PetscInt_FMT " not converged\n", MethodNames[m], st[m].vectors, st[m].simple, st[m].repeated, st[m].nan));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %" PetscInt_FMT " vectors checked (%" PetscInt_FMT " of simple, %" PetscInt_FMT " of repeated eigenvalues), %" PetscInt_FMT " not converged\n", MethodNames[m], st[m].vectors, st[m].simple, st[m].repeated,
+                          st[m].nan));
     HCHECK(st[m].vectors > 100 && st[m].simple > 20 && (m == M_KRYLOV_SCHUR || st[m].repeated > 20), "%s: too few vectors checked", MethodNames[m]);
   }
   HCHECK(st[M_KRYLOV_SCHUR].nan <= st[M_KRYLOV_SCHUR].vectors / 4, "Krylov-Schur: %" PetscInt_FMT " vectors not converged", st[M_KRYLOV_SCHUR].nan);

@@ -155,9 +155,9 @@ static PetscErrorCode CheckCase(SLCoordinates coords, PetscInt H, PetscInt N, Pe
       PetscCall(CheckEigen(smodel, data, part, &sspec, what));
       PetscCall(PetscPrintf(PETSC_COMM_SELF, "  %s: %" PetscInt_FMT " vectors on %d ranks bitwise equal to one rank\n", what, nv, size));
     } else {
-      const PetscInt nsmall = nv / 2;
-      const PetscReal sc    = PetscMax(PetscAbsReal(sspec.lambda_min), PetscAbsReal(sspec.lambda_max)), gap = 1e-6 * sc;
-      PetscInt        ncmp  = 0;
+      const PetscInt  nsmall = nv / 2;
+      const PetscReal sc = PetscMax(PetscAbsReal(sspec.lambda_min), PetscAbsReal(sspec.lambda_max)), gap = 1e-6 * sc;
+      PetscInt        ncmp = 0;
 
       PetscCall(CheckEigen(smodel, data, part, &sspec, what));
       /* simple eigenvalues: values[] is exact in multiplicity (inertia repair); an end's last value has an

@@ -9,8 +9,12 @@
 
 static philox4x64_ctr_t Raw(uint64_t seed, uint64_t stream, uint64_t index, uint64_t draw)
 {
-  philox4x64_key_t k = {{seed, stream}};
-  philox4x64_ctr_t c = {{index, draw, 0, 0}};
+  philox4x64_key_t k = {
+    {seed, stream}
+  };
+  philox4x64_ctr_t c = {
+    {index, draw, 0, 0}
+  };
   return philox4x64(c, k);
 }
 
@@ -42,8 +46,12 @@ int main(int argc, char **argv)
   /* 1. Known-answer tests from the Random123 distribution (kat_vectors): the generator is Philox4x64-10. */
   {
     philox4x64_ctr_t r = Raw(0, 0, 0, 0);
-    philox4x64_key_t k = {{0x452821e638d01377ULL, 0xbe5466cf34e90c6cULL}};
-    philox4x64_ctr_t c = {{0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL}};
+    philox4x64_key_t k = {
+      {0x452821e638d01377ULL, 0xbe5466cf34e90c6cULL}
+    };
+    philox4x64_ctr_t c = {
+      {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL, 0x082efa98ec4e6c89ULL}
+    };
     philox4x64_ctr_t q = philox4x64(c, k);
 
     CHECK(r.v[0] == 0x16554d9eca36314cULL && r.v[1] == 0xdb20fe9d672d0fdcULL && r.v[2] == 0xd7e772cee186176bULL && r.v[3] == 0x7e68b68aec7ba23bULL, "KAT zero key/counter");
@@ -54,9 +62,9 @@ int main(int argc, char **argv)
    * 2^-52; normal = Box-Muller on words 0 and 1. */
   for (uint64_t t = 0; t < 1000; t++) {
     uint64_t         seed = t * 7919 + 3, stream = SL_STREAM_INIT + (t % 3), index = t * t * 1000003ULL, draw = t % 5;
-    philox4x64_ctr_t r    = Raw(seed, stream, index, draw);
-    double           u0   = ((double)(r.v[0] >> 12) + 0.5) * 0x1p-52, u1 = ((double)(r.v[1] >> 12) + 0.5) * 0x1p-52;
-    double           g    = sqrt(-2.0 * log(u0)) * cos(2.0 * PETSC_PI * u1);
+    philox4x64_ctr_t r  = Raw(seed, stream, index, draw);
+    double           u0 = ((double)(r.v[0] >> 12) + 0.5) * 0x1p-52, u1 = ((double)(r.v[1] >> 12) + 0.5) * 0x1p-52;
+    double           g = sqrt(-2.0 * log(u0)) * cos(2.0 * PETSC_PI * u1);
     double           U = SLRandomUniform01(seed, stream, index, draw), G = SLRandomNormal(seed, stream, index, draw);
 
     CHECK(U == u0, "uniform mapping at t=%" PRIu64 ": %.17g vs %.17g", t, U, u0);

@@ -8,12 +8,12 @@
 
 int main(int argc, char **argv)
 {
-  SLData        data;
-  SLNetwork     net;
-  SLTrainResult res;
-  PetscReal    *th0, *th1, drift_gd[2], dmove = 0;
+  SLData         data;
+  SLNetwork      net;
+  SLTrainResult  res;
+  PetscReal     *th0, *th1, drift_gd[2], dmove = 0;
   const PetscInt H = 12;
-  PetscInt      P;
+  PetscInt       P;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(TTSine(10, &data));

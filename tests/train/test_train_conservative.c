@@ -25,7 +25,8 @@ static PetscErrorCode CheckMonotone(const SLTrainResult *res, const char *name)
 {
   PetscFunctionBeginUser;
   TCHECK(res->ncurve >= 2, "%s: only %" PetscInt_FMT " curve points", name, res->ncurve);
-  for (PetscInt j = 1; j < res->ncurve; j++) TCHECK(res->curve_loss[j] <= res->curve_loss[j - 1] * (1 + 1e-12), "%s: loss increases at curve point %" PetscInt_FMT ": %.17g -> %.17g", name, j, (double)res->curve_loss[j - 1], (double)res->curve_loss[j]);
+  for (PetscInt j = 1; j < res->ncurve; j++)
+    TCHECK(res->curve_loss[j] <= res->curve_loss[j - 1] * (1 + 1e-12), "%s: loss increases at curve point %" PetscInt_FMT ": %.17g -> %.17g", name, j, (double)res->curve_loss[j - 1], (double)res->curve_loss[j]);
   PetscFunctionReturn(0);
 }
 
@@ -37,11 +38,11 @@ static PetscErrorCode TestDrift(void)
     PetscReal   scale, T;
     uint64_t    seed;
   } cases[] = {
-    {"sine", 8, 1.0, 50.0, 3},
-    {"fourpoint", 16, 0.3, 200.0, 5},
-    {"sine", 32, 0.1, 500.0, 11},
-    {"fourpoint", 64, 3.0, 20.0, 13},
-    {"sine", 24, 10.0, 2.0, 17},
+    {"sine",      8,  1.0,  50.0,  3 },
+    {"fourpoint", 16, 0.3,  200.0, 5 },
+    {"sine",      32, 0.1,  500.0, 11},
+    {"fourpoint", 64, 3.0,  20.0,  13},
+    {"sine",      24, 10.0, 2.0,   17},
   };
   PetscInt crossed = 0;
 
@@ -82,7 +83,8 @@ static PetscErrorCode TestDrift(void)
     PetscCall(SLNetworkSetParameters(net, th0));
     PetscCall(PetscSNPrintf(opts, sizeof(opts), "-sl_train_ts_rk_type 3bs -sl_train_rtol 1e-6 -sl_train_atol 1e-6 -sl_train_max_time %g -sl_train_loss_tol 1e-10", (double)cases[c].T));
     PetscCall(TTTrain(opts, net, data, &rk));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-26s: %3" PetscInt_FMT " crossings; conservative %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g | RK 3bs %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g\n", name, ncross, SLStopReasons[res.reason], res.steps, (double)res.final_loss, (double)res.q_drift, SLStopReasons[rk.reason], rk.steps, (double)rk.final_loss, (double)rk.q_drift));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-26s: %3" PetscInt_FMT " crossings; conservative %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g | RK 3bs %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g\n", name, ncross, SLStopReasons[res.reason],
+                          res.steps, (double)res.final_loss, (double)res.q_drift, SLStopReasons[rk.reason], rk.steps, (double)rk.final_loss, (double)rk.q_drift));
     TCHECK(res.q_drift <= 1e-10, "%s: conservative q drift %g > 1e-10", name, (double)res.q_drift);
     TCHECK(!rk.failed && rk.q_drift >= 100 * PetscMax(res.q_drift, 1e-14), "%s: RK 3bs q drift %g is not >> the conservative drift %g (the test could not fail)", name, (double)rk.q_drift, (double)res.q_drift);
     PetscCall(SLTrainResultReset(&res));
@@ -122,7 +124,8 @@ static PetscErrorCode TestAgreement(void)
   /* the shared stop logic: the step budget ends the run after exactly that many accepted steps */
   PetscCall(SLNetworkSetParameters(net, th0));
   PetscCall(TTTrain("-sl_train_conservative -sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5 -sl_train_max_steps 50", net, data, &res));
-  TCHECK(!res.failed && res.reason == SL_STOP_MAX_STEPS && res.steps == 50 && res.ncurve < res.M && res.final_time < 5, "step budget 50: reason %s, %" PetscInt_FMT " steps, %" PetscInt_FMT " of %" PetscInt_FMT " curve points", SLStopReasons[res.reason], res.steps, res.ncurve, res.M);
+  TCHECK(!res.failed && res.reason == SL_STOP_MAX_STEPS && res.steps == 50 && res.ncurve < res.M && res.final_time < 5, "step budget 50: reason %s, %" PetscInt_FMT " steps, %" PetscInt_FMT " of %" PetscInt_FMT " curve points", SLStopReasons[res.reason],
+         res.steps, res.ncurve, res.M);
   PetscCall(SLTrainResultReset(&res));
   PetscCall(SLNetworkSetParameters(net, th0));
   PetscCall(TTTrain("-sl_train_ts_rk_type 5dp -sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
@@ -170,7 +173,8 @@ static PetscErrorCode TestMPI(void)
     PetscCall(TTTrain(opts, seq, data, &sres));
     PetscCall(SLNetworkGatherParameters(seq, ths));
     for (PetscInt p = 0; p < P; p++) diff = PetscMax(diff, PetscAbsReal(thw[p] - ths[p]));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "MPI: %d ranks %s %" PetscInt_FMT " steps loss %.17g q drift %.3g; 1 rank %s %" PetscInt_FMT " steps loss %.17g q drift %.3g; max |dtheta| %g\n", size, SLStopReasons[res.reason], res.steps, (double)res.final_loss, (double)res.q_drift, SLStopReasons[sres.reason], sres.steps, (double)sres.final_loss, (double)sres.q_drift, (double)diff));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "MPI: %d ranks %s %" PetscInt_FMT " steps loss %.17g q drift %.3g; 1 rank %s %" PetscInt_FMT " steps loss %.17g q drift %.3g; max |dtheta| %g\n", size, SLStopReasons[res.reason], res.steps, (double)res.final_loss,
+                          (double)res.q_drift, SLStopReasons[sres.reason], sres.steps, (double)sres.final_loss, (double)sres.q_drift, (double)diff));
     TCHECK(!res.failed && !sres.failed && res.reason == sres.reason && res.ncurve == sres.ncurve, "runs end differently: %s vs %s", SLStopReasons[res.reason], SLStopReasons[sres.reason]);
     TCHECK(res.final_loss < 0.9 * res.init_loss, "training barely reduced the loss (%g -> %g)", (double)res.init_loss, (double)res.final_loss);
     TCHECK(PetscAbsReal(res.final_loss - sres.final_loss) <= 1e-7 * sres.final_loss, "final loss %.17g (%d ranks) vs %.17g (1 rank)", (double)res.final_loss, size, (double)sres.final_loss);

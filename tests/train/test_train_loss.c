@@ -4,13 +4,13 @@
 
 int main(int argc, char **argv)
 {
-  SLData         data;
-  SLNetwork      net;
-  SLTrainResult  res, res2;
-  PetscReal     *th0, *th, *g, *hand_loss, *thA;
-  const PetscInt H = 12, nsteps = 10;
+  SLData          data;
+  SLNetwork       net;
+  SLTrainResult   res, res2;
+  PetscReal      *th0, *th, *g, *hand_loss, *thA;
+  const PetscInt  H = 12, nsteps = 10;
   const PetscReal lr = 1e-2;
-  PetscInt       P;
+  PetscInt        P;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCall(TTSine(10, &data));
@@ -25,7 +25,8 @@ int main(int argc, char **argv)
   TCHECK(res.reason == SL_STOP_MAX_TIME && !res.failed && res.ncurve == res.M && res.nsnap == res.K, "RK run: %s (%s), %" PetscInt_FMT "/%" PetscInt_FMT " curve points", SLStopReasons[res.reason], res.message, res.ncurve, res.M);
   TCHECK(res.final_time == 20.0, "final time %.17g != 20", (double)res.final_time);
   TCHECK(res.curve_loss[0] == res.init_loss && res.curve_loss[res.M - 1] == res.final_loss, "curve end points differ from init/final loss");
-  for (PetscInt j = 1; j < res.M; j++) TCHECK(res.curve_loss[j] <= res.curve_loss[j - 1], "loss increased between t = %g (%.17g) and t = %g (%.17g)", (double)res.curve_time[j - 1], (double)res.curve_loss[j - 1], (double)res.curve_time[j], (double)res.curve_loss[j]);
+  for (PetscInt j = 1; j < res.M; j++)
+    TCHECK(res.curve_loss[j] <= res.curve_loss[j - 1], "loss increased between t = %g (%.17g) and t = %g (%.17g)", (double)res.curve_time[j - 1], (double)res.curve_loss[j - 1], (double)res.curve_time[j], (double)res.curve_loss[j]);
   TCHECK(res.final_loss < 1e-2 * res.init_loss, "final loss %g not well below initial %g", (double)res.final_loss, (double)res.init_loss);
   PetscCall(SLNetworkGetParameters(net, thA));
   PetscCall(SLNetworkSetParameters(net, th0));

@@ -13,8 +13,8 @@ int main(int argc, char **argv)
   PetscReal     *thw, *ths;
   PetscInt       P, Plocal;
   PetscMPIInt    size, rank;
-  SLNetwork      seq = NULL;
-  const PetscInt H = 3000;
+  SLNetwork      seq     = NULL;
+  const PetscInt H       = 3000;
   const char    *opts[2] = {"-sl_train_gd -sl_train_lr 1e-4 -sl_train_max_time 2e-2 -sl_train_t0 1e-4", "-sl_train_max_time 0.1"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -48,7 +48,8 @@ int main(int argc, char **argv)
     }
     PetscCall(TTTrain(opts[m], seq, data, &sres));
     PetscCall(SLNetworkGatherParameters(seq, ths));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %d ranks %s %" PetscInt_FMT " steps loss %.17g; 1 rank %s %" PetscInt_FMT " steps loss %.17g\n", m == 0 ? "GD" : "RK", size, SLStopReasons[res.reason], res.steps, (double)res.final_loss, SLStopReasons[sres.reason], sres.steps, (double)sres.final_loss));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s: %d ranks %s %" PetscInt_FMT " steps loss %.17g; 1 rank %s %" PetscInt_FMT " steps loss %.17g\n", m == 0 ? "GD" : "RK", size, SLStopReasons[res.reason], res.steps, (double)res.final_loss,
+                          SLStopReasons[sres.reason], sres.steps, (double)sres.final_loss));
     TCHECK(!res.failed && !sres.failed && res.reason == sres.reason && res.ncurve == sres.ncurve && res.nsnap == sres.nsnap, "%s: runs end differently: %s vs %s", m == 0 ? "GD" : "RK", SLStopReasons[res.reason], SLStopReasons[sres.reason]);
     TCHECK(res.final_loss < 0.9 * res.init_loss, "%s: training barely reduced the loss (%g -> %g)", m == 0 ? "GD" : "RK", (double)res.init_loss, (double)res.final_loss);
     TCHECK(res.q_drift == sres.q_drift || m == 1, "GD q drift differs: %g vs %g", (double)res.q_drift, (double)sres.q_drift);

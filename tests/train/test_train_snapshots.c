@@ -20,12 +20,12 @@ static PetscErrorCode CheckSnapshots(SLNetwork net, SLData data, SLLossType type
 
 int main(int argc, char **argv)
 {
-  SLData         data;
-  SLNetwork      net;
-  SLTrainResult  res;
-  PetscReal     *th0;
-  PetscInt       P, K, M;
-  const PetscInt Kc = 5, Mc = 20;
+  SLData          data;
+  SLNetwork       net;
+  SLTrainResult   res;
+  PetscReal      *th0;
+  PetscInt        P, K, M;
+  const PetscInt  Kc = 5, Mc = 20;
   const PetscReal t0 = 1e-2, T = 10.0, lr = 1e-2, t0g = 1e-3, Tg = 1.0;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -54,7 +54,8 @@ int main(int argc, char **argv)
 
   /* adaptive run, K = 5, M = 20, t0 = 1e-2, T = 10 */
   PetscCall(TTTrain("-sl_train_snapshots 5 -sl_train_curve 20 -sl_train_t0 1e-2 -sl_train_max_time 10", net, data, &res));
-  TCHECK(res.K == Kc && res.M == Mc && res.ncurve == Mc && res.nsnap == Kc && res.reason == SL_STOP_MAX_TIME, "K %" PetscInt_FMT " M %" PetscInt_FMT " ncurve %" PetscInt_FMT " nsnap %" PetscInt_FMT " reason %s", res.K, res.M, res.ncurve, res.nsnap, SLStopReasons[res.reason]);
+  TCHECK(res.K == Kc && res.M == Mc && res.ncurve == Mc && res.nsnap == Kc && res.reason == SL_STOP_MAX_TIME, "K %" PetscInt_FMT " M %" PetscInt_FMT " ncurve %" PetscInt_FMT " nsnap %" PetscInt_FMT " reason %s", res.K, res.M, res.ncurve, res.nsnap,
+         SLStopReasons[res.reason]);
   TCHECK(res.curve_time[0] == 0 && res.curve_time[1] == t0 && res.curve_time[Mc - 1] == T, "curve end times %g %g %g", (double)res.curve_time[0], (double)res.curve_time[1], (double)res.curve_time[Mc - 1]);
   for (PetscInt j = 1; j < Mc; j++) {
     const PetscReal expect = t0 * PetscPowReal(T / t0, (PetscReal)(j - 1) / (Mc - 2));
@@ -65,7 +66,9 @@ int main(int argc, char **argv)
     /* 1 + round((k-1)(M-2)/(K-2)) with (M-2)/(K-2) = 6: indices 0, 1, 7, 13, 19 */
     const PetscInt idx[5] = {0, 1, 7, 13, 19};
 
-    for (PetscInt k = 0; k < Kc; k++) TCHECK(res.snap_time[k] == res.curve_time[idx[k]] && res.snap_loss[k] == res.curve_loss[idx[k]], "snapshot %" PetscInt_FMT " at t = %g (loss %g), expected curve point %" PetscInt_FMT " (t = %g, loss %g)", k, (double)res.snap_time[k], (double)res.snap_loss[k], idx[k], (double)res.curve_time[idx[k]], (double)res.curve_loss[idx[k]]);
+    for (PetscInt k = 0; k < Kc; k++)
+      TCHECK(res.snap_time[k] == res.curve_time[idx[k]] && res.snap_loss[k] == res.curve_loss[idx[k]], "snapshot %" PetscInt_FMT " at t = %g (loss %g), expected curve point %" PetscInt_FMT " (t = %g, loss %g)", k, (double)res.snap_time[k],
+             (double)res.snap_loss[k], idx[k], (double)res.curve_time[idx[k]], (double)res.curve_loss[idx[k]]);
   }
   TCHECK(res.final_time == T, "final time %.17g", (double)res.final_time);
   TCHECK(!memcmp(res.snap_theta, th0, P * sizeof(PetscReal)), "snapshot 0 is not the initial parameters");
@@ -86,7 +89,8 @@ int main(int argc, char **argv)
   {
     const PetscInt idx[8] = {0, 1, 11, 22, 32, 42, 53, 63};
 
-    for (PetscInt k = 0; k < 8; k++) TCHECK(res.snap_time[k] == res.curve_time[idx[k]], "default snapshot %" PetscInt_FMT " at t = %g, expected curve point %" PetscInt_FMT " (t = %g)", k, (double)res.snap_time[k], idx[k], (double)res.curve_time[idx[k]]);
+    for (PetscInt k = 0; k < 8; k++)
+      TCHECK(res.snap_time[k] == res.curve_time[idx[k]], "default snapshot %" PetscInt_FMT " at t = %g, expected curve point %" PetscInt_FMT " (t = %g)", k, (double)res.snap_time[k], idx[k], (double)res.curve_time[idx[k]]);
   }
   PetscCall(CheckSnapshots(net, data, SL_LOSS_MEAN, &res));
   PetscCall(SLTrainResultReset(&res));

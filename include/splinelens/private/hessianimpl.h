@@ -58,28 +58,28 @@ PETSC_INTERN void SLModelBlockEigen(SLCoordinates coords, const PetscReal blk[2]
 #define SL_CLASS_AGG 10 /* per class: neuron count, then Q_{c,k} (Q00, Q01, Q11) for k < 3 */
 typedef struct _n_SLHessClass *SLHessClass;
 struct _n_SLHessClass {
-  SLModel       model;     /* referenced, or a private copy when own_model */
+  SLModel       model; /* referenced, or a private copy when own_model */
   PetscBool     own_model;
   SLModelInfo   info;
-  SLData        data;      /* referenced */
+  SLData        data; /* referenced */
   SLHessianPart part;
-  PetscReal     scale;     /* loss scale (1 or 1/N) */
-  PetscInt      N, nc;     /* data points; classes (2N + 3) */
-  PetscInt     *cls;       /* class of each local neuron */
-  PetscInt     *lo, *hi;   /* active set [lo_c, hi_c) of each class */
-  PetscReal    *blk;       /* residual block of each class, 2 numbers (SLModelResidualBlocks' convention) */
-  PetscReal    *ev, *q;    /* block eigen-decomposition of each class: ev[3c + k], q[9c + npn k + j] */
-  PetscReal    *agg;       /* global aggregates, SL_CLASS_AGG per class */
-  PetscInt     *count;     /* global number of neurons of each class */
+  PetscReal     scale;         /* loss scale (1 or 1/N) */
+  PetscInt      N, nc;         /* data points; classes (2N + 3) */
+  PetscInt     *cls;           /* class of each local neuron */
+  PetscInt     *lo, *hi;       /* active set [lo_c, hi_c) of each class */
+  PetscReal    *blk;           /* residual block of each class, 2 numbers (SLModelResidualBlocks' convention) */
+  PetscReal    *ev, *q;        /* block eigen-decomposition of each class: ev[3c + k], q[9c + npn k + j] */
+  PetscReal    *agg;           /* global aggregates, SL_CLASS_AGG per class */
+  PetscInt     *count;         /* global number of neurons of each class */
   PetscReal    *s1, *sx, *sxx; /* per class: number of active points, sum of x, sum of x^2 */
-  PetscReal     rnorm;     /* max block spectral radius over non-empty classes */
-  PetscReal     hscale;    /* max(rnorm, largest diagonal entry of scale J^T J) */
-  PetscReal     gtrace;    /* trace of scale J^T J (0 for the residual part) */
-  PetscReal    *t, *mu, *u; /* work: 2 nc, 2 nc, N */
+  PetscReal     rnorm;         /* max block spectral radius over non-empty classes */
+  PetscReal     hscale;        /* max(rnorm, largest diagonal entry of scale J^T J) */
+  PetscReal     gtrace;        /* trace of scale J^T J (0 for the residual part) */
+  PetscReal    *t, *mu, *u;    /* work: 2 nc, 2 nc, N */
   /* persistent buffers of SLHessClassReduce: per-block partials of the local blocks and of all blocks */
-  PetscInt      nblocks, nbloc, rcap, *rbcount; /* all blocks, local blocks, buffer width, blocks per rank */
-  PetscReal    *rpart, *rall;
-  PetscMPIInt  *rcounts, *rdispls;
+  PetscInt     nblocks, nbloc, rcap, *rbcount; /* all blocks, local blocks, buffer width, blocks per rank */
+  PetscReal   *rpart, *rall;
+  PetscMPIInt *rcounts, *rdispls;
 };
 
 /* Classes of the model's local neurons and the global aggregates (collective). copy: work on a private copy
@@ -104,7 +104,7 @@ static inline void SLHessClassCoef(SLHessClass cl, PetscInt i, PetscReal C[6])
 
     if (s == 0) { /* flat: dF/dbeta = 0, dF/dmu = 1 */
       C[0] = C[1] = C[2] = 0.0;
-      C[3] = 1.0;
+      C[3]               = 1.0;
     } else {
       C[0] = 0.0; /* dF/dbeta = -s mu 1 */
       C[1] = -(PetscReal)s * mu;
@@ -129,7 +129,7 @@ PETSC_INTERN PetscErrorCode SLHessianCreateShellFromClass(SLHessClass cl, Mat *H
 /* Exact eigenvalue counting (hessian_inertia.c): state prepared once (the class aggregates) and evaluated at
  * many lambdas in O(nc + N^3), independent of the width. */
 typedef struct _n_SLHessCount *SLHessCount;
-PETSC_INTERN PetscErrorCode SLHessCountCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, SLHessCount *hc);
+PETSC_INTERN PetscErrorCode    SLHessCountCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, SLHessCount *hc);
 /* The class object behind a count (owned by it). */
 PETSC_INTERN PetscErrorCode SLHessCountGetClass(SLHessCount hc, SLHessClass *cl);
 PETSC_INTERN PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count, PetscBool *ok);
@@ -144,4 +144,3 @@ PETSC_INTERN PetscErrorCode SLHessCountGetScale(SLHessCount hc, PetscReal *hscal
  * #{eig(Hess) < -thr} <= #{eig(R) < -thr} = this number (docs/theory.md section 4, with thr = zero_tol). */
 PETSC_INTERN PetscErrorCode SLHessCountBound(SLHessCount hc, PetscReal thr, PetscInt *nbound);
 PETSC_INTERN PetscErrorCode SLHessCountDestroy(SLHessCount *hc);
-
