@@ -27,11 +27,11 @@ static PetscErrorCode SLAxisValues(SLStudy s, SLSchemaId id, PetscInt *n, PetscI
     for (PetscInt i = 0; i < s->ndata; i++) sv[(*n)++] = s->data[i]->name;
     break;
   case SL_F_AXES_COORDS:
-    for (PetscInt c = 0; c < 2; c++)
+    for (PetscInt c = 0; c < SL_NCOORDS; c++)
       if (s->coords[c]) sv[(*n)++] = SLCoordinateNames[c];
     break;
   case SL_F_AXES_PARTS:
-    for (PetscInt p = 0; p < 3; p++)
+    for (PetscInt p = 0; p < SL_NPARTS; p++)
       if (s->parts[p]) sv[(*n)++] = SLHessianParts[p];
     break;
   case SL_F_AXES_STAGES:
@@ -238,8 +238,8 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
   /* spectra: at init and final one spectrum per run (scalars are run-table columns); at the snapshots K per run
    * (scalars become ragged arrays of K entries, the arrays K rows of the per-spectrum length) */
   for (PetscInt st = 0; st < SL_NSTAGES; st++)
-    for (PetscInt c = 0; c < 2; c++)
-      for (PetscInt p = 0; p < 3; p++) {
+    for (PetscInt c = 0; c < SL_NCOORDS; c++)
+      for (PetscInt p = 0; p < SL_NPARTS; p++) {
         const SLSchemaKey key = {NULL, st, (SLCoordinates)c, (SLHessianPart)p};
         if (!(s->stages[st] && s->coords[c] && s->parts[p])) continue;
         for (PetscInt id = 0; id < SL_NFIELDS; id++)

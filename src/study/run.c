@@ -80,6 +80,23 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
 /* Every selected spectrum at a stage; *ok becomes false if a check fails. row: 0 at init and final, k at snapshot
  * k (each stored piece then starts at row k of the run's slice: k scalars, k x the per-spectrum length).
  * Eigenvectors (-sl_eig_vectors) are stored at init and final only. */
+/* runs/reason holds the registry's string width less one: a longer failure message is cut, ending in "...", so
+ * that a long library message marks the run failed instead of failing the write. */
+static PetscErrorCode SLPutReason(SLOutput out, PetscInt id, const char msg[])
+{
+  const size_t width = (size_t)SLSchemaFields[SL_F_RUNS_REASON].strlen;
+  char         buf[256];
+  size_t       len;
+
+  PetscFunctionBeginUser;
+  PetscCheck(width >= 4 && width <= sizeof(buf), PETSC_COMM_SELF, PETSC_ERR_PLIB, "runs/reason width %zu out of range", width);
+  PetscCall(PetscStrncpy(buf, msg, width));
+  PetscCall(PetscStrlen(msg, &len));
+  if (len >= width) PetscCall(PetscStrcpy(buf + width - 4, "..."));
+  PetscCall(SLSchemaPutString(out, SL_F_RUNS_REASON, NULL, id, buf));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
 {
   PetscBool vectors;
@@ -87,8 +104,8 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
   PetscFunctionBeginUser;
   PetscCall(SLSpectrumSolverGetVectors(eig, &vectors));
   if (stage == SL_STAGE_SNAPSHOTS) vectors = PETSC_FALSE;
-  for (PetscInt c = 0; c < 2; c++)
-    for (PetscInt p = 0; p < 3; p++) {
+  for (PetscInt c = 0; c < SL_NCOORDS; c++)
+    for (PetscInt p = 0; p < SL_NPARTS; p++) {
       SLModel           model = {(SLCoordinates)c, net, sp};
       const SLSchemaKey key   = {NULL, stage, (SLCoordinates)c, (SLHessianPart)p};
       SLSpectrum        spec;
@@ -204,7 +221,7 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
   }
   if (leader) {
     PetscCall(SLSchemaPutString(out, SL_F_RUNS_STOP_REASON, NULL, id, SLStopReasons[res->reason]));
-    PetscCall(SLSchemaPutString(out, SL_F_RUNS_REASON, NULL, id, res->failed ? res->message : ""));
+    PetscCall(SLPutReason(out, id, res->failed ? res->message : ""));
   }
   PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_STEPS, id, res->steps));
   PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_FINAL_TIME, id, res->final_time));
@@ -281,7 +298,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     /* A failed run's end state is no critical point: its spectra would say nothing. */
     if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_FINAL, 0, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
     if (s->stages[SL_STAGE_SNAPSHOTS]) PetscCall(SLRecordSnapshotSpectra(s, out, id, leader, eig, tr, net, data, &res, &ok, failure, sizeof(failure)));
-    if (failure[0] && leader) PetscCall(SLSchemaPutString(out, SL_F_RUNS_REASON, NULL, id, failure)); /* replaces the "" written above */
+    if (failure[0] && leader) PetscCall(SLPutReason(out, id, failure)); /* replaces the "" written above */
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_CHECKS_OK, id, ok));
     PetscCall(SLPutRealCol(out, leader, SL_F_RUNINFO_WALL_TIME, id, MPI_Wtime() - t0));
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNINFO_RANK, id, wrank));
