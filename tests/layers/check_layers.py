@@ -20,7 +20,7 @@ import tempfile
 LAYERS = ["sys", "model", "hessian", "spectrum", "train", "output", "study", "app"]
 LAYER_OF_HEADER = {
     "sys": "sys", "rng": "sys", "slconfig": "sys", "private/packageimpl": "sys",
-    "data": "model", "network": "model", "spline": "model", "init": "model",
+    "data": "model", "network": "model", "spline": "model", "init": "model", "classeval": "model",
     "hessian": "hessian", "private/hessianimpl": "hessian",
     "spectrum": "spectrum", "train": "train", "output": "output", "study": "study",
     "splinelens": "app",  # the umbrella header: everything
