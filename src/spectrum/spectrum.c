@@ -37,13 +37,13 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
 {
   PetscFunctionBeginUser;
   PetscOptionsBegin(s->comm, s->prefix, "Hessian spectra", NULL);
-  PetscCall(PetscOptionsInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL));
-  PetscCall(PetscOptionsInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL));
+  PetscCall(SLOptionsBoundedInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL, 0, PETSC_MAX_INT));
+  PetscCall(SLOptionsBoundedInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL, 1, PETSC_MAX_INT));
   PetscCall(PetscOptionsReal("-tol", "Eigensolver tolerance", "SLSpectrumSolverSetFromOptions", s->tol, &s->tol, NULL));
   PetscCall(PetscOptionsReal("-zero_rtol", "|lambda| <= zero_rtol * max|lambda| counts as a zero eigenvalue", "SLSpectrumSolverSetFromOptions", s->zero_rtol, &s->zero_rtol, NULL));
-  PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
+  PetscCall(SLOptionsBoundedInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL, 0, PETSC_MAX_INT));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
-  PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
+  PetscCall(SLOptionsBoundedInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL, -1, PETSC_MAX_INT));
   PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverGetVectors", s->vectors, &s->vectors, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
