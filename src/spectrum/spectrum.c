@@ -4,6 +4,7 @@
  * most -sl_eig_reduced_max), counts, checks and the exact histogram in spectrum_counts.c, the Gram spectrum at
  * interpolating points in spectrum_gram.c, the eigenvectors of the extremes (-sl_eig_vectors: filled by each
  * method, normalized here with spectrum_vectors.c). One class object (hessian_class.c) serves all of them. */
+#include <slepceps.h>
 #include "spectrum_impl.h"
 
 const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_", NULL};
@@ -33,6 +34,23 @@ PetscErrorCode SLSpectrumSolverSetOptionsPrefix(SLSpectrumSolver s, const char p
   PetscFunctionReturn(0);
 }
 
+/* The Krylov EPS is created per solve (spectrum_eps.c); configure one now, as a solve would, so that its options
+ * (-<prefix>eps_*, st_*, bv_*, ds_*, rg_*, st_ksp_*) are read and the caller can refuse the ones nothing reads
+ * (misspellings). A bad value stays a failure of the runs that use it, as before: errors here are ignored. */
+static PetscErrorCode SLSpectrumSolverProbeEPSOptions(SLSpectrumSolver s)
+{
+  EPS eps;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  if (!EPSCreate(s->comm, &eps)) {
+    if (!EPSSetProblemType(eps, EPS_HEP) && !EPSSetType(eps, EPSKRYLOVSCHUR) && !EPSSetOptionsPrefix(eps, s->prefix)) (void)EPSSetFromOptions(eps);
+    (void)EPSDestroy(&eps);
+  }
+  PetscCall(PetscPopErrorHandler());
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
 {
   PetscFunctionBeginUser;
@@ -52,6 +70,7 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCheck(s->zero_rtol >= 0 && s->zero_rtol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_zero_rtol %g must be in [0, 1)", (double)s->zero_rtol);
   PetscCheck(s->hist_bins >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_hist_bins %" PetscInt_FMT " must be >= 0", s->hist_bins);
   PetscCheck(s->reduced_max >= -1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_reduced_max %" PetscInt_FMT " must be >= -1", s->reduced_max);
+  PetscCall(SLSpectrumSolverProbeEPSOptions(s));
   PetscFunctionReturn(0);
 }
 
