@@ -88,3 +88,11 @@ PETSC_EXTERN PetscErrorCode SLStringListDestroy(PetscInt n, char ***values);
 #define SLOptionsInt64List(opt, text, man, now, n, values, set)  SLOptionsInt64List_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
 #define SLOptionsRealList(opt, text, man, now, n, values, set)   SLOptionsRealList_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
 #define SLOptionsStringList(opt, text, man, now, n, values, set) SLOptionsStringList_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
+
+/* ---- options files (src/sys/options_file.c), checked before PETSc reads them ----
+ * A file given by -options_file (YAML when it ends in .yaml/.yml) or -options_file_yaml must be text (no NUL or
+ * control bytes, valid UTF-8); a YAML file must parse (a syntax error names file:line) and set no option twice
+ * (a duplicate key, also through nesting, names both lines). Nonzero and a one-line msg "file:line: what" on the
+ * first fault (also a file that cannot be opened). Plain C: callable before PetscInitialize. */
+PETSC_EXTERN int SLOptionsFileCheck(const char path[], int yaml, char msg[], size_t len);
+PETSC_EXTERN int SLOptionsFilesCheck(int argc, char **argv, char msg[], size_t len);

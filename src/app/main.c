@@ -50,6 +50,28 @@ static int SLEarlyFlags(int argc, char **argv)
   return 0;
 }
 
+/* MPI initialized here (before SlepcInitialize, which then leaves MPI_Finalize to us): the options files are
+ * checked on rank 0 before PETSc reads them. */
+static PetscBool SLOwnMPI = PETSC_FALSE;
+
+/* Options files that are not text, YAML that does not parse or sets an option twice: one line naming file:line
+ * (rank 0), exit 65 on every rank, before PETSc reads them. */
+static int SLCheckOptionsFiles(int *argc, char ***argv)
+{
+  char msg[1024] = "";
+  int  rank = 0, bad = 0;
+
+  if (MPI_Init(argc, argv) != MPI_SUCCESS) return SL_EXIT_INTERNAL;
+  SLOwnMPI = PETSC_TRUE;
+  (void)MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) bad = SLOptionsFilesCheck(*argc, *argv, msg, sizeof(msg));
+  (void)MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (!bad) return 0;
+  if (rank == 0) fprintf(stderr, "splinelens: error: %s\nsplinelens: hint: fix the options file (exit status %d: input error)\n", msg, SL_EXIT_INPUT);
+  (void)MPI_Finalize();
+  return SL_EXIT_INPUT;
+}
+
 /* An error that reached main: report it once (rank 0: set-up errors are collective, identical on every rank),
  * finalize, and return the exit status of its class. */
 static int SLFinish(PetscErrorCode ierr, int ok_code)
@@ -62,6 +84,7 @@ static int SLFinish(PetscErrorCode ierr, int ok_code)
   }
   if (!SLErrorsDebug()) (void)PetscPopErrorHandler();
   if (SlepcFinalize()) return SL_EXIT_INTERNAL;
+  if (SLOwnMPI && MPI_Finalize() != MPI_SUCCESS) return SL_EXIT_INTERNAL;
   return ierr ? SLExitCode(ierr) : ok_code;
 }
 
@@ -151,8 +174,15 @@ int main(int argc, char **argv)
   if (SLEarlyFlags(argc, argv)) return SL_EXIT_OK;
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "schema")) return SLSchemaMain(argc, argv);
+  {
+    int code = SLCheckOptionsFiles(&argc, &argv);
+    if (code) return code;
+  }
   ierr = SlepcInitialize(&argc, &argv, NULL, help);
-  if (ierr) return SLExitCode(ierr); /* e.g. an -options_file that cannot be read; PETSc has said why */
+  if (ierr) { /* e.g. an -options_file that cannot be read; PETSc has said why */
+    (void)MPI_Finalize();
+    return SLExitCode(ierr);
+  }
   if (!SLErrorsDebug()) {
     (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
     (void)SLOutputSetErrorPrinting(PETSC_FALSE);
