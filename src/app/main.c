@@ -1,6 +1,7 @@
 /* splinelens: run a study (the grid of widths x seeds x alphas x schemes x data sets) across MPI ranks into one
  * parallel HDF5 file, merge the slice files of a job array, or print the file's schema. */
 #include <dlfcn.h>
+#include <unistd.h>
 #include <slepcsys.h>
 #include <splinelens/splinelens.h>
 #include <splinelens/study.h>
@@ -83,6 +84,10 @@ static int SLFinish(PetscErrorCode ierr, int ok_code)
     if (rank == 0) SLErrorReport(stderr, ierr);
   }
   if (!SLErrorsDebug()) (void)PetscPopErrorHandler();
+  if (ierr && SLOutputHDF5Stuck()) { /* HDF5 would crash closing it again at finalize: end here */
+    fflush(NULL);
+    _exit(SLExitCode(ierr));
+  }
   if (SlepcFinalize()) return SL_EXIT_INTERNAL;
   if (SLOwnMPI && MPI_Finalize() != MPI_SUCCESS) return SL_EXIT_INTERNAL;
   return ierr ? SLExitCode(ierr) : ok_code;
