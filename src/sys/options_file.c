@@ -2,6 +2,7 @@
  * an options file without complaint, lets a repeated YAML key silently override the first, and reports a YAML
  * syntax error as "YAML parser loading error" without file or line. Plain C (no PETSc): it runs before
  * SlepcInitialize, on one rank. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ static int SLYAMLAdd(SLYAMLWalk *w, const char name[], size_t line)
  * starting with "$$" are ignored. */
 static int SLYAMLWalkMapping(SLYAMLWalk *w, yaml_node_t *node, const char prefix[], int depth)
 {
-  if (depth > 32) {
+  if (depth > 20) { /* PETSc's option prefix stack is shallow */
     snprintf(w->msg, w->len, "%s:%zu: YAML nested too deeply", w->path, (size_t)node->start_mark.line + 1);
     return 1;
   }
@@ -111,9 +112,21 @@ static int SLYAMLWalkMapping(SLYAMLWalk *w, yaml_node_t *node, const char prefix
     if (!strncmp(k, "$$", 2)) continue;
     if (!strcmp(k, "<<")) {
       if (val->type == YAML_SEQUENCE_NODE) {
-        for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top; it++)
-          if (SLYAMLWalkMapping(w, yaml_document_get_node(w->doc, *it), prefix, depth + 1)) return 1;
-      } else if (SLYAMLWalkMapping(w, val, prefix, depth + 1)) return 1;
+        for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top; it++) {
+          yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+
+          if (!item || item->type != YAML_MAPPING_NODE) {
+            snprintf(w->msg, w->len, "%s:%zu: the merge key << takes a mapping or a list of mappings", w->path, line);
+            return 1;
+          }
+          if (SLYAMLWalkMapping(w, item, prefix, depth + 1)) return 1;
+        }
+      } else if (val->type == YAML_MAPPING_NODE) {
+        if (SLYAMLWalkMapping(w, val, prefix, depth + 1)) return 1;
+      } else {
+        snprintf(w->msg, w->len, "%s:%zu: the merge key << takes a mapping or a list of mappings", w->path, line);
+        return 1;
+      }
       continue;
     }
     if (snprintf(name, sizeof(name), "%s%s", prefix, k) >= (int)sizeof(name)) {
@@ -123,41 +136,86 @@ static int SLYAMLWalkMapping(SLYAMLWalk *w, yaml_node_t *node, const char prefix
     if (val->type == YAML_MAPPING_NODE) {
       char sub[520];
 
+      if (!(isalpha((unsigned char)k[0]) || (prefix[0] && isdigit((unsigned char)k[0])))) { /* PetscOptionsPrefixPush */
+        snprintf(w->msg, w->len, "%s:%zu: key '%s' of a nested mapping must start with a letter", w->path, line, k);
+        return 1;
+      }
       snprintf(sub, sizeof(sub), "%s_", name);
       if (SLYAMLWalkMapping(w, val, sub, depth + 1)) return 1;
-    } else if (SLYAMLAdd(w, name, line)) return 1;
+      continue;
+    }
+    if (val->type == YAML_SEQUENCE_NODE) { /* a list: scalars, or one-pair mappings (each also a prefix) */
+      for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top; it++) {
+        yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+        size_t       iline;
+
+        if (!item) {
+          snprintf(w->msg, w->len, "%s: corrupt YAML document", w->path);
+          return 1;
+        }
+        iline = (size_t)item->start_mark.line + 1;
+        if (item->type == YAML_SCALAR_NODE) continue;
+        if (item->type != YAML_MAPPING_NODE) {
+          snprintf(w->msg, w->len, "%s:%zu: an item of the list %s must be a value or one key: value pair", w->path, iline, k);
+          return 1;
+        }
+        if (item->data.mapping.pairs.top - item->data.mapping.pairs.start > 1) {
+          snprintf(w->msg, w->len, "%s:%zu: an item of the list %s holds more than one key: value pair", w->path, iline, k);
+          return 1;
+        }
+        if (item->data.mapping.pairs.top > item->data.mapping.pairs.start) {
+          yaml_node_t *ik = yaml_document_get_node(w->doc, item->data.mapping.pairs.start->key);
+          char         sub[520];
+
+          if (!ik || ik->type != YAML_SCALAR_NODE || !strcmp((const char *)ik->data.scalar.value, "<<")) {
+            snprintf(w->msg, w->len, "%s:%zu: an item of the list %s must be a value or one key: value pair", w->path, iline, k);
+            return 1;
+          }
+          snprintf(sub, sizeof(sub), "%s_", name);
+          if (SLYAMLWalkMapping(w, item, sub, depth + 1)) return 1;
+        }
+      }
+    } else if (val->type != YAML_SCALAR_NODE) {
+      snprintf(w->msg, w->len, "%s:%zu: unsupported YAML value of %s", w->path, line, k);
+      return 1;
+    }
+    if (SLYAMLAdd(w, name, line)) return 1;
   }
   return 0;
 }
 
+/* Every document of the file, as PETSc reads them (until a document without a root). */
 static int SLCheckYAML(const char path[], const unsigned char *b, size_t n, char msg[], size_t len)
 {
-  yaml_parser_t   parser;
-  yaml_document_t doc;
-  int             err = 0;
+  yaml_parser_t parser;
+  SLYAMLWalk    w   = {path, NULL, NULL, 0, 0, msg, len};
+  int           err = 0;
 
   if (!yaml_parser_initialize(&parser)) {
     snprintf(msg, len, "%s: cannot initialize the YAML parser", path);
     return 1;
   }
   yaml_parser_set_input_string(&parser, b, n);
-  if (!yaml_parser_load(&parser, &doc)) {
-    size_t line = (size_t)parser.problem_mark.line + 1;
+  while (!err) {
+    yaml_document_t doc;
+    yaml_node_t    *root;
 
-    if (parser.context) snprintf(msg, len, "%s:%zu: YAML syntax error: %s (%s, line %zu)", path, line, parser.problem ? parser.problem : "unknown problem", parser.context, (size_t)parser.context_mark.line + 1);
-    else snprintf(msg, len, "%s:%zu: YAML syntax error: %s", path, line, parser.problem ? parser.problem : "unknown problem");
-    yaml_parser_delete(&parser);
-    return 1;
-  }
-  {
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    SLYAMLWalk   w    = {path, &doc, NULL, 0, 0, msg, len};
+    if (!yaml_parser_load(&parser, &doc)) {
+      size_t line = (size_t)parser.problem_mark.line + 1;
 
+      if (parser.context) snprintf(msg, len, "%s:%zu: YAML syntax error: %s (%s, line %zu)", path, line, parser.problem ? parser.problem : "unknown problem", parser.context, (size_t)parser.context_mark.line + 1);
+      else snprintf(msg, len, "%s:%zu: YAML syntax error: %s", path, line, parser.problem ? parser.problem : "unknown problem");
+      err = 1;
+      break;
+    }
+    root  = yaml_document_get_root_node(&doc);
+    w.doc = &doc;
     if (root) err = SLYAMLWalkMapping(&w, root, "", 0);
-    for (size_t i = 0; i < w.n; i++) free(w.opt[i].name);
-    free(w.opt);
+    yaml_document_delete(&doc);
+    if (!root) break;
   }
-  yaml_document_delete(&doc);
+  for (size_t i = 0; i < w.n; i++) free(w.opt[i].name);
+  free(w.opt);
   yaml_parser_delete(&parser);
   return err;
 }
