@@ -21,6 +21,7 @@ static const char help[] = "splinelens: shallow univariate ReLU networks through
                            "  71  resource error: out of memory, disk full, file too large\n"
                            "  70  internal error\n"
                            "An error prints one line \"splinelens: error: ...\" (and maybe a hint); -sl_debug adds the full PETSc trace.\n"
+                           "Every option nothing uses is an error (misspellings, options without the -sl_ prefix); integers are 64-bit, range-checked.\n"
                            "Options (every one is listed below with -help; the file layout is described in analysis/FORMAT.md):\n";
 
 /* One BLAS thread per MPI rank: threaded OpenBLAS oversubscribes the cores MPI already uses, and its dynamic
