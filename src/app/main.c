@@ -104,20 +104,24 @@ static PetscErrorCode SLMergeRun(const char outfile[], int nin, const char *inpu
 
 static int SLMergeMain(int argc, char **argv)
 {
-  const char *outfile = NULL;
-  const char *inputs[4096];
-  int         nin = 0, pargc = 1;
-  PetscBool   allow_missing = PETSC_FALSE;
-  char       *pargv[2]      = {argv[0], NULL};
-  char      **pa            = pargv;
+  const char  *outfile = NULL;
+  const char **inputs  = (const char **)malloc(sizeof(char *) * (size_t)argc); /* every argument at most */
+  int          nin = 0, pargc = 1;
+  PetscBool    allow_missing = PETSC_FALSE;
+  char        *pargv[2]      = {argv[0], NULL};
+  char       **pa            = pargv;
 
+  if (!inputs) {
+    fprintf(stderr, "splinelens: error: merge: out of memory\n");
+    return SL_EXIT_RESOURCE;
+  }
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) outfile = argv[++i];
     else if (!strcmp(argv[i], "-allow_missing")) allow_missing = PETSC_TRUE;
     else if (argv[i][0] == '-') {
       fprintf(stderr, "splinelens: error: merge: unknown option %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", argv[i]);
       return SL_EXIT_USAGE;
-    } else if (nin < 4096) inputs[nin++] = argv[i];
+    } else inputs[nin++] = argv[i];
   }
   if (!outfile || nin < 1) {
     fprintf(stderr, "splinelens: error: merge: %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", outfile ? "no input file" : "no output file (-o out.h5)");
@@ -128,7 +132,12 @@ static int SLMergeMain(int argc, char **argv)
     (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
     (void)SLOutputSetErrorPrinting(PETSC_FALSE);
   }
-  return SLFinish(SLMergeRun(outfile, nin, inputs, allow_missing), 0);
+  {
+    int rc = SLFinish(SLMergeRun(outfile, nin, inputs, allow_missing), 0);
+
+    free(inputs);
+    return rc;
+  }
 }
 
 /* The study: set up (collective; errors are identical on every rank), then run (SLStudyRun ends every rank with
