@@ -78,3 +78,6 @@ PETSC_EXTERN PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], P
 /* HDF5's own error-stack printing (default on): splinelens turns it off unless -sl_debug, since every failure
  * is reported as one PETSc error naming the file (and "no space left on device" when that is the cause). */
 PETSC_EXTERN PetscErrorCode SLOutputSetErrorPrinting(PetscBool on);
+/* True when HDF5 still holds a file this process could not close (a write failed: disk full). HDF5 would close
+ * it again when the library terminates (MPI_Finalize, exit) and crash: the caller ends with _exit instead. */
+PETSC_EXTERN PetscBool SLOutputHDF5Stuck(void);

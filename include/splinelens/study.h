@@ -5,8 +5,8 @@
  *   -sl_study_name NAME         name of the study (default "study"); output <output_dir>/<name>.h5
  *   -sl_output FILE             output file (overrides the default name)
  *   -sl_output_dir DIR          directory of the default output file (default "results")
- *   -sl_widths H1,H2,...        widths axis (default 16)
- *   -sl_seeds S1,S2,...         seeds axis (default 0); ranges "a-b" mean a..b-1 (PETSc)
+ *   -sl_widths H1,H2,...        widths axis (default 16); axes have any length (lists parsed by src/sys/options.c)
+ *   -sl_seeds S1,S2,...         seeds axis (default 0); integer ranges "a-b" mean a..b-1 (as PETSc's arrays)
  *   -sl_alphas A1,A2,...        initialization scales axis (default 1)
  *   -sl_schemes NAME,...        init schemes axis (default lecun_normal)
  *   -sl_datasets NAME,...       data sets axis (default sine); each configured by -sl_data_<name>_*

@@ -66,3 +66,33 @@ PETSC_EXTERN PetscErrorCode SLFinalizePackage(void);
 PETSC_EXTERN PetscErrorCode SLEnumFind(MPI_Comm comm, const char option[], const char *const list[], const char value[], PetscInt *idx);
 /* If -<prefix><name+1> is set, check its value with SLEnumFind (before PetscOptionsEnum reads it). */
 PETSC_EXTERN PetscErrorCode SLOptionsCheckEnum(const char prefix[], const char name[], const char *const list[]);
+
+/* 64-bit integer options (use inside PetscOptionsBegin/End, like PetscOptionsInt): the value is parsed with
+ * strtoll (overflow detected, no silent 32-bit wrap), then refused unless min <= value <= max, with a message
+ * naming the option and its valid range. -help shows the range. */
+#define SL_MAX_LIST 100000000 /* most values of one list option (the grid limit of a study) */
+PETSC_EXTERN PetscErrorCode SLParseInt64(const char option[], const char str[], PetscInt64 *value);
+PETSC_EXTERN PetscErrorCode SLCheckRange(const char option[], PetscInt64 value, PetscInt64 min, PetscInt64 max);
+PETSC_EXTERN PetscErrorCode SLOptionsInt64_Private(PetscOptionItems *, const char opt[], const char text[], const char man[], PetscInt64 current, PetscInt64 *value, PetscBool *set, PetscInt64 min, PetscInt64 max);
+/* The same for a PetscInt: the range is also clipped to what a PetscInt holds. */
+PETSC_EXTERN PetscErrorCode SLOptionsBoundedInt_Private(PetscOptionItems *, const char opt[], const char text[], const char man[], PetscInt current, PetscInt *value, PetscBool *set, PetscInt64 min, PetscInt64 max);
+#define SLOptionsInt64(opt, text, man, cur, value, set, min, max)      SLOptionsInt64_Private(PetscOptionsObject, opt, text, man, cur, value, set, min, max)
+#define SLOptionsBoundedInt(opt, text, man, cur, value, set, min, max) SLOptionsBoundedInt_Private(PetscOptionsObject, opt, text, man, cur, value, set, min, max)
+/* List options of any length (axes), allocated (PetscFree; strings: SLStringListDestroy); `now` is the default
+ * shown by -help. Items are comma-separated; integer items may be ranges "a-b" meaning a, a+1, ..., b-1. An
+ * option given with no value is an error ("empty axis"); *set is false when the option is absent. */
+PETSC_EXTERN PetscErrorCode SLOptionsInt64List_Private(PetscOptionItems *, const char opt[], const char text[], const char man[], const char now[], PetscInt *n, PetscInt64 **values, PetscBool *set);
+PETSC_EXTERN PetscErrorCode SLOptionsRealList_Private(PetscOptionItems *, const char opt[], const char text[], const char man[], const char now[], PetscInt *n, PetscReal **values, PetscBool *set);
+PETSC_EXTERN PetscErrorCode SLOptionsStringList_Private(PetscOptionItems *, const char opt[], const char text[], const char man[], const char now[], PetscInt *n, char ***values, PetscBool *set);
+PETSC_EXTERN PetscErrorCode SLStringListDestroy(PetscInt n, char ***values);
+#define SLOptionsInt64List(opt, text, man, now, n, values, set)  SLOptionsInt64List_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
+#define SLOptionsRealList(opt, text, man, now, n, values, set)   SLOptionsRealList_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
+#define SLOptionsStringList(opt, text, man, now, n, values, set) SLOptionsStringList_Private(PetscOptionsObject, opt, text, man, now, n, values, set)
+
+/* ---- options files (src/sys/options_file.c), checked before PETSc reads them ----
+ * A file given by -options_file (YAML when it ends in .yaml/.yml) or -options_file_yaml must be text (no NUL or
+ * control bytes, valid UTF-8); a YAML file must parse (a syntax error names file:line) and set no option twice
+ * (a duplicate key, also through nesting, names both lines). Nonzero and a one-line msg "file:line: what" on the
+ * first fault (also a file that cannot be opened). Plain C: callable before PetscInitialize. */
+PETSC_EXTERN int SLOptionsFileCheck(const char path[], int yaml, char msg[], size_t len);
+PETSC_EXTERN int SLOptionsFilesCheck(int argc, char **argv, char msg[], size_t len);

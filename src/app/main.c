@@ -1,6 +1,7 @@
 /* splinelens: run a study (the grid of widths x seeds x alphas x schemes x data sets) across MPI ranks into one
  * parallel HDF5 file, merge the slice files of a job array, or print the file's schema. */
 #include <dlfcn.h>
+#include <unistd.h>
 #include <slepcsys.h>
 #include <splinelens/splinelens.h>
 #include <splinelens/study.h>
@@ -20,6 +21,7 @@ static const char help[] = "splinelens: shallow univariate ReLU networks through
                            "  71  resource error: out of memory, disk full, file too large\n"
                            "  70  internal error\n"
                            "An error prints one line \"splinelens: error: ...\" (and maybe a hint); -sl_debug adds the full PETSc trace.\n"
+                           "Every option nothing uses is an error (misspellings, options without the -sl_ prefix); integers are 64-bit, range-checked.\n"
                            "Options (every one is listed below with -help; the file layout is described in analysis/FORMAT.md):\n";
 
 /* One BLAS thread per MPI rank: threaded OpenBLAS oversubscribes the cores MPI already uses, and its dynamic
@@ -50,6 +52,28 @@ static int SLEarlyFlags(int argc, char **argv)
   return 0;
 }
 
+/* MPI initialized here (before SlepcInitialize, which then leaves MPI_Finalize to us): the options files are
+ * checked on rank 0 before PETSc reads them. */
+static PetscBool SLOwnMPI = PETSC_FALSE;
+
+/* Options files that are not text, YAML that does not parse or sets an option twice: one line naming file:line
+ * (rank 0), exit 65 on every rank, before PETSc reads them. */
+static int SLCheckOptionsFiles(int *argc, char ***argv)
+{
+  char msg[1024] = "";
+  int  rank = 0, bad = 0;
+
+  if (MPI_Init(argc, argv) != MPI_SUCCESS) return SL_EXIT_INTERNAL;
+  SLOwnMPI = PETSC_TRUE;
+  (void)MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (rank == 0) bad = SLOptionsFilesCheck(*argc, *argv, msg, sizeof(msg));
+  (void)MPI_Bcast(&bad, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (!bad) return 0;
+  if (rank == 0) fprintf(stderr, "splinelens: error: %s\nsplinelens: hint: fix the options file (exit status %d: input error)\n", msg, SL_EXIT_INPUT);
+  (void)MPI_Finalize();
+  return SL_EXIT_INPUT;
+}
+
 /* An error that reached main: report it once (rank 0: set-up errors are collective, identical on every rank),
  * finalize, and return the exit status of its class. */
 static int SLFinish(PetscErrorCode ierr, int ok_code)
@@ -61,7 +85,12 @@ static int SLFinish(PetscErrorCode ierr, int ok_code)
     if (rank == 0) SLErrorReport(stderr, ierr);
   }
   if (!SLErrorsDebug()) (void)PetscPopErrorHandler();
+  if (ierr && SLOutputHDF5Stuck()) { /* HDF5 would crash closing it again at finalize: end here */
+    fflush(NULL);
+    _exit(SLExitCode(ierr));
+  }
   if (SlepcFinalize()) return SL_EXIT_INTERNAL;
+  if (SLOwnMPI && MPI_Finalize() != MPI_SUCCESS) return SL_EXIT_INTERNAL;
   return ierr ? SLExitCode(ierr) : ok_code;
 }
 
@@ -75,20 +104,24 @@ static PetscErrorCode SLMergeRun(const char outfile[], int nin, const char *inpu
 
 static int SLMergeMain(int argc, char **argv)
 {
-  const char *outfile = NULL;
-  const char *inputs[4096];
-  int         nin = 0, pargc = 1;
-  PetscBool   allow_missing = PETSC_FALSE;
-  char       *pargv[2]      = {argv[0], NULL};
-  char      **pa            = pargv;
+  const char  *outfile = NULL;
+  const char **inputs  = (const char **)malloc(sizeof(char *) * (size_t)argc); /* every argument at most */
+  int          nin = 0, pargc = 1;
+  PetscBool    allow_missing = PETSC_FALSE;
+  char        *pargv[2]      = {argv[0], NULL};
+  char       **pa            = pargv;
 
+  if (!inputs) {
+    fprintf(stderr, "splinelens: error: merge: out of memory\n");
+    return SL_EXIT_RESOURCE;
+  }
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) outfile = argv[++i];
     else if (!strcmp(argv[i], "-allow_missing")) allow_missing = PETSC_TRUE;
     else if (argv[i][0] == '-') {
       fprintf(stderr, "splinelens: error: merge: unknown option %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", argv[i]);
       return SL_EXIT_USAGE;
-    } else if (nin < 4096) inputs[nin++] = argv[i];
+    } else inputs[nin++] = argv[i];
   }
   if (!outfile || nin < 1) {
     fprintf(stderr, "splinelens: error: merge: %s\nusage: splinelens merge -o out.h5 [-allow_missing] in1.h5 in2.h5 ...\n", outfile ? "no input file" : "no output file (-o out.h5)");
@@ -99,7 +132,12 @@ static int SLMergeMain(int argc, char **argv)
     (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
     (void)SLOutputSetErrorPrinting(PETSC_FALSE);
   }
-  return SLFinish(SLMergeRun(outfile, nin, inputs, allow_missing), 0);
+  {
+    int rc = SLFinish(SLMergeRun(outfile, nin, inputs, allow_missing), 0);
+
+    free(inputs);
+    return rc;
+  }
 }
 
 /* The study: set up (collective; errors are identical on every rank), then run (SLStudyRun ends every rank with
@@ -151,8 +189,15 @@ int main(int argc, char **argv)
   if (SLEarlyFlags(argc, argv)) return SL_EXIT_OK;
   if (argc > 1 && !strcmp(argv[1], "merge")) return SLMergeMain(argc, argv);
   if (argc > 1 && !strcmp(argv[1], "schema")) return SLSchemaMain(argc, argv);
+  {
+    int code = SLCheckOptionsFiles(&argc, &argv);
+    if (code) return code;
+  }
   ierr = SlepcInitialize(&argc, &argv, NULL, help);
-  if (ierr) return SLExitCode(ierr); /* e.g. an -options_file that cannot be read; PETSc has said why */
+  if (ierr) { /* e.g. an -options_file that cannot be read; PETSc has said why */
+    (void)MPI_Finalize();
+    return SLExitCode(ierr);
+  }
   if (!SLErrorsDebug()) {
     (void)PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
     (void)SLOutputSetErrorPrinting(PETSC_FALSE);

@@ -15,11 +15,11 @@ PetscErrorCode SLDataSetFromOptions(SLData data)
   PetscCall(SLOptionsCheckEnum(pre, "-sampling", SLSamplings));
   PetscOptionsBegin(PETSC_COMM_WORLD, pre, title, NULL);
   PetscCall(PetscOptionsEnum("-type", "Data type (default: the data set's name, when it is a generator type)", "SLDataSetFromOptions", SLDataTypes, (PetscEnum)data->type, (PetscEnum *)&data->type, &typeset));
-  PetscCall(PetscOptionsInt("-n", "Number of points N >= 1 (fourpoint: always 4; square10: always 10; csv: the file's rows)", "SLDataSetFromOptions", data->N, &data->N, &nset));
+  PetscCall(SLOptionsBoundedInt("-n", "Number of points N >= 1 (fourpoint: always 4; square10: always 10; csv: the file's rows)", "SLDataSetFromOptions", data->N, &data->N, &nset, 1, PETSC_MAX_INT));
   PetscCall(PetscOptionsReal("-xmin", "Left end of the x range (generators)", "SLDataSetFromOptions", data->xmin, &data->xmin, NULL));
   PetscCall(PetscOptionsReal("-xmax", "Right end of the x range (generators)", "SLDataSetFromOptions", data->xmax, &data->xmax, NULL));
   PetscCall(PetscOptionsReal("-noise", "Std of additive Gaussian label noise y += noise N(0,1)", "SLDataSetFromOptions", data->noise, &data->noise, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of random x, random targets and noise (>= 0)", "SLDataSetFromOptions", data->seed, &data->seed, NULL));
+  PetscCall(SLOptionsBoundedInt("-seed", "Seed of random x, random targets and noise", "SLDataSetFromOptions", data->seed, &data->seed, NULL, 0, PETSC_MAX_INT));
   PetscCall(PetscOptionsEnum("-sampling", "x positions: grid (linspace, both ends) or random (uniform, sorted)", "SLDataSetFromOptions", SLSamplings, (PetscEnum)data->sampling, (PetscEnum *)&data->sampling, NULL));
   PetscCall(PetscOptionsReal("-amplitude", "zigzag: targets y_n = amplitude (-1)^n (> 0)", "SLDataSetFromOptions", data->amplitude, &data->amplitude, &ampset));
   PetscCall(PetscOptionsString("-file", "CSV file of x,y rows (type csv)", "SLDataSetFromOptions", data->file, data->file, sizeof(data->file), &fileset));

@@ -36,7 +36,7 @@ PetscErrorCode SLInitParamsSetFromOptions(SLInitParams *p, const char prefix[])
   PetscCall(PetscOptionsReal("-alpha_in", "Extra scale of the first layer w, b (> 0)", "SLInitParamsSetFromOptions", p->alpha_in, &p->alpha_in, NULL));
   PetscCall(PetscOptionsReal("-alpha_out", "Extra scale of the second layer v, c (> 0)", "SLInitParamsSetFromOptions", p->alpha_out, &p->alpha_out, NULL));
   PetscCall(PetscOptionsBool("-symmetric", "Neurons H/2..H-1 mirror 0..H/2-1 with v negated and c = 0, so f_0 = 0 (H even)", "SLInitParamsSetFromOptions", p->symmetric, &p->symmetric, NULL));
-  PetscCall(PetscOptionsInt("-seed", "Seed of the counter-based generator (>= 0)", "SLInitParamsSetFromOptions", p->seed, &p->seed, NULL));
+  PetscCall(SLOptionsBoundedInt("-seed", "Seed of the counter-based generator", "SLInitParamsSetFromOptions", p->seed, &p->seed, NULL, 0, PETSC_MAX_INT));
   PetscOptionsEnd();
   PetscCall(SLInitParamsCheck(p, prefix));
   PetscFunctionReturn(0);

@@ -245,3 +245,8 @@ void SLCanonicalDiff(const char a[], const char b[], char diff[], size_t len)
     b += lb + (b[lb] ? 1 : 0);
   }
 }
+
+PetscBool SLOutputHDF5Stuck(void)
+{
+  return (PetscBool)(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) > 0);
+}

@@ -143,27 +143,12 @@ done:
   PetscFunctionReturn(0);
 }
 
-/* Collective write of a constant dataset: rank 0 writes everything, the others take part selecting nothing. */
-static PetscErrorCode SLOutputWriteWhole(SLOutput out, hid_t dset, hid_t mtype, hsize_t len, const void *data)
+/* Write of a constant dataset by the one process that creates the layout (SLOutputOpen). */
+static PetscErrorCode SLOutputWriteWhole(hid_t dset, hid_t mtype, hsize_t len, const void *data)
 {
-  PetscMPIInt rank;
-  hid_t       fspace, mspace, dxpl;
-  hsize_t     one = 1, total, start = 0;
-  char        dummy = 0;
-
   PetscFunctionBeginUser;
-  if (!len) PetscFunctionReturn(0); /* an empty dataset has no storage to write to (the same on every rank) */
-  PetscCallMPI(MPI_Comm_rank(out->comm, &rank));
-  SLH5Call(fspace = H5Dget_space(dset));
-  PetscCall(SLH5SelectRanges(fspace, rank == 0 ? 1 : 0, &start, &len, &total));
-  SLH5Call(mspace = H5Screate_simple(1, total ? &total : &one, NULL));
-  if (!total) SLH5Call(H5Sselect_none(mspace));
-  SLH5Call(dxpl = H5Pcreate(H5P_DATASET_XFER));
-  SLH5Call(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE));
-  SLH5Call(H5Dwrite(dset, mtype, mspace, fspace, dxpl, total ? data : (const void *)&dummy));
-  SLH5Call(H5Pclose(dxpl));
-  SLH5Call(H5Sclose(mspace));
-  SLH5Call(H5Sclose(fspace));
+  if (!len) PetscFunctionReturn(0); /* an empty dataset has no storage to write to */
+  SLH5Call(H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data));
   PetscFunctionReturn(0);
 }
 
@@ -188,7 +173,7 @@ static PetscErrorCode SLOutputCreateDataset(hid_t file, hid_t lcpl, const char p
   PetscFunctionReturn(0);
 }
 
-/* Collectively create out->filename with the whole layout; leaves out->file open. */
+/* Create the whole layout in out->file (one process, serial driver); leaves it open. */
 static PetscErrorCode SLOutputCreateLayout(SLOutput out, const char fingerprint[])
 {
   const char *fname = out->filename;
@@ -249,10 +234,10 @@ static PetscErrorCode SLOutputCreateLayout(SLOutput out, const char fingerprint[
 
     if (f->kind == SL_KIND_CONST) {
       PetscCall(SLOutputFieldTypes_Private(f, &ftype, &mtype));
-      PetscCall(SLOutputWriteWhole(out, f->dset, mtype, f->len, f->cdata));
+      PetscCall(SLOutputWriteWhole(f->dset, mtype, f->len, f->cdata));
       SLH5Call(H5Tclose(ftype));
       SLH5Call(H5Tclose(mtype));
-    } else if (f->kind == SL_KIND_RAGGED) PetscCall(SLOutputWriteWhole(out, f->doff, H5T_NATIVE_INT64, (hsize_t)out->nruns + 1, f->offset));
+    } else if (f->kind == SL_KIND_RAGGED) PetscCall(SLOutputWriteWhole(f->doff, H5T_NATIVE_INT64, (hsize_t)out->nruns + 1, f->offset));
   }
   SLH5Call(H5Pclose(lcpl));
   SLH5CallFile(fname, H5Fflush(out->file, H5F_SCOPE_GLOBAL));
@@ -296,7 +281,7 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
   PetscMPIInt    rank;
   PetscErrorCode code = 0, ierr;
   char           msg[SL_OUTPUT_MSGLEN], tmp[PETSC_MAX_PATH_LEN];
-  int            exists = 0, failed;
+  int            exists = 0;
   hid_t          fapl;
 
   PetscFunctionBeginUser;
@@ -361,6 +346,8 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     if (resumed) *resumed = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
+  /* The layout is created by rank 0 alone, with the serial driver, then reopened by every rank: a failure
+   * (disk full) then cannot leave the other ranks waiting inside a collective HDF5 call (H5Dcreate's fill). */
   if (rank == 0) {
     int fd;
 
@@ -369,40 +356,39 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     if (fd < 0) {
       code = errno == ENOSPC ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN;
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: cannot create a temporary file %s next to %s: %s", tmp, filename, errno == ENOSPC ? "no space left on device" : strerror(errno)));
-    } else (void)close(fd);
-  }
-  PetscCallMPI(MPI_Bcast(tmp, sizeof(tmp), MPI_CHAR, 0, out->comm));
-  PetscCall(SLVerdictBcast(out->comm, &code, msg));
-  if (code) PetscCall(SLOutputUnlock(out));
-  PetscCheck(!code, out->comm, code, "%s", msg);
-  out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  failed    = out->file < 0;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, out->comm));
-  if (failed) {
-    if (out->file >= 0) H5Fclose(out->file);
-    out->file = -1;
-    PetscCallMPI(MPI_Barrier(out->comm));
-    if (rank == 0) (void)unlink(tmp);
-    PetscCall(SLOutputUnlock(out));
-    SETERRQ(out->comm, SLH5NoSpace_Private() ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN, "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device (or file too large)" : "");
-  }
-  /* Never leave a half-created file: on failure every rank closes it and rank 0 removes it. */
-  SLOutputTry(ierr, SLOutputCreateLayout(out, fingerprint));
-  if (!ierr) SLOutputTry(ierr, SLOutputCloseHandles_Private(out, PETSC_TRUE));
-  failed = ierr ? 1 : 0;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, out->comm));
-  if (failed) {
-    H5E_auto2_t efunc;
-    void       *edata;
+    } else {
+      (void)close(fd);
+      out->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+      if (out->file < 0) {
+        code = SLH5NoSpace_Private() ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device (or file too large)" : ""));
+      } else {
+        SLOutputTry(ierr, SLOutputCreateLayout(out, fingerprint));
+        if (!ierr) SLOutputTry(ierr, SLOutputCloseHandles_Private(out, PETSC_TRUE));
+        if (ierr) {
+          code = PETSC_ERR_FILE_WRITE;
+          PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: creating the layout of %s failed (%s); the partial file was removed", filename, SLErrorText(ierr)));
+        }
+      }
+      if (code) { /* never leave a half-created file */
+        H5E_auto2_t efunc;
+        void       *edata;
 
-    PetscCall(SLH5QuietBegin(&efunc, &edata));
-    PetscCall(SLOutputCloseHandles_Private(out, PETSC_FALSE));
-    PetscCall(SLH5QuietEnd(efunc, edata));
-    PetscCallMPI(MPI_Barrier(out->comm));
-    if (rank == 0) (void)unlink(tmp);
-    PetscCall(SLOutputUnlock(out));
-    SETERRQ(out->comm, PETSC_ERR_FILE_WRITE, "SLOutput: creating the layout of %s failed (%s); the partial file was removed", filename, ierr ? SLErrorText(ierr) : "on another rank");
+        if (truncate(tmp, 0)) { /* frees the space, so that HDF5 can flush and close what it holds */
+        }
+        PetscCall(SLH5QuietBegin(&efunc, &edata));
+        PetscCall(SLOutputCloseHandles_Private(out, PETSC_FALSE));
+        PetscCall(SLH5QuietEnd(efunc, edata));
+        (void)unlink(tmp);
+      }
+    }
   }
+  PetscCall(SLVerdictBcast(out->comm, &code, msg));
+  if (code) {
+    SLH5Call(H5Pclose(fapl));
+    PetscCall(SLOutputUnlock(out));
+  }
+  PetscCheck(!code, out->comm, code, "%s", msg);
   /* The complete layout gets its name: rank 0, once every rank has closed the file. */
   PetscCallMPI(MPI_Barrier(out->comm));
   if (rank == 0 && rename(tmp, filename) != 0) {

@@ -4,6 +4,7 @@
  * most -sl_eig_reduced_max), counts, checks and the exact histogram in spectrum_counts.c, the Gram spectrum at
  * interpolating points in spectrum_gram.c, the eigenvectors of the extremes (-sl_eig_vectors: filled by each
  * method, normalized here with spectrum_vectors.c). One class object (hessian_class.c) serves all of them. */
+#include <slepceps.h>
 #include "spectrum_impl.h"
 
 const char *const SLEigMethods[] = {"dense", "krylov", "SLEigMethod", "SL_EIG_", NULL};
@@ -33,17 +34,34 @@ PetscErrorCode SLSpectrumSolverSetOptionsPrefix(SLSpectrumSolver s, const char p
   PetscFunctionReturn(0);
 }
 
+/* The Krylov EPS is created per solve (spectrum_eps.c); configure one now, as a solve would, so that its options
+ * (-<prefix>eps_*, st_*, bv_*, ds_*, rg_*, st_ksp_*) are read and the caller can refuse the ones nothing reads
+ * (misspellings). A bad value stays a failure of the runs that use it, as before: errors here are ignored. */
+static PetscErrorCode SLSpectrumSolverProbeEPSOptions(SLSpectrumSolver s)
+{
+  EPS eps;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  if (!EPSCreate(s->comm, &eps)) {
+    if (!EPSSetProblemType(eps, EPS_HEP) && !EPSSetType(eps, EPSKRYLOVSCHUR) && !EPSSetOptionsPrefix(eps, s->prefix)) (void)EPSSetFromOptions(eps);
+    (void)EPSDestroy(&eps);
+  }
+  PetscCall(PetscPopErrorHandler());
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
 {
   PetscFunctionBeginUser;
   PetscOptionsBegin(s->comm, s->prefix, "Hessian spectra", NULL);
-  PetscCall(PetscOptionsInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL));
-  PetscCall(PetscOptionsInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL));
+  PetscCall(SLOptionsBoundedInt("-dense_max", "Largest operator size P solved densely (all eigenvalues, one rank only)", "SLSpectrumSolverSetFromOptions", s->dense_max, &s->dense_max, NULL, 0, PETSC_MAX_INT));
+  PetscCall(SLOptionsBoundedInt("-nev", "Krylov: number k of smallest and of largest eigenvalues", "SLSpectrumSolverSetFromOptions", s->nev, &s->nev, NULL, 1, PETSC_MAX_INT));
   PetscCall(PetscOptionsReal("-tol", "Eigensolver tolerance", "SLSpectrumSolverSetFromOptions", s->tol, &s->tol, NULL));
   PetscCall(PetscOptionsReal("-zero_rtol", "|lambda| <= zero_rtol * max|lambda| counts as a zero eigenvalue", "SLSpectrumSolverSetFromOptions", s->zero_rtol, &s->zero_rtol, NULL));
-  PetscCall(PetscOptionsInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL));
+  PetscCall(SLOptionsBoundedInt("-hist_bins", "Bins of the exact spectral histogram (0: none)", "SLSpectrumSolverSetFromOptions", s->hist_bins, &s->hist_bins, NULL, 0, PETSC_MAX_INT));
   PetscCall(PetscOptionsBool("-exact_counts", "Inertia (exact) counts also when the dense spectrum is complete", "SLSpectrumSolverSetFromOptions", s->exact_counts, &s->exact_counts, NULL));
-  PetscCall(PetscOptionsInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL));
+  PetscCall(SLOptionsBoundedInt("-reduced_max", "Krylov method: largest class-reduced eigenproblem solved densely for the exact extremes (-1: always Krylov-Schur)", "SLSpectrumSolverSetFromOptions", s->reduced_max, &s->reduced_max, NULL, -1, PETSC_MAX_INT));
   PetscCall(PetscOptionsBool("-vectors", "Also the unit eigenvectors of the k smallest and k largest eigenvalues (every method)", "SLSpectrumSolverGetVectors", s->vectors, &s->vectors, NULL));
   PetscOptionsEnd();
   PetscCheck(s->dense_max >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_dense_max %" PetscInt_FMT " must be >= 0", s->dense_max);
@@ -52,6 +70,7 @@ PetscErrorCode SLSpectrumSolverSetFromOptions(SLSpectrumSolver s)
   PetscCheck(s->zero_rtol >= 0 && s->zero_rtol < 1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_zero_rtol %g must be in [0, 1)", (double)s->zero_rtol);
   PetscCheck(s->hist_bins >= 0, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_hist_bins %" PetscInt_FMT " must be >= 0", s->hist_bins);
   PetscCheck(s->reduced_max >= -1, s->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_eig_reduced_max %" PetscInt_FMT " must be >= -1", s->reduced_max);
+  PetscCall(SLSpectrumSolverProbeEPSOptions(s));
   PetscFunctionReturn(0);
 }
 

@@ -47,18 +47,20 @@ static PetscErrorCode SLAxisValues(SLStudy s, SLSchemaId id, PetscInt *n, PetscI
 static PetscErrorCode SLDeclareAxis(SLStudy s, SLOutput out, SLSchemaId id)
 {
   const SLSchemaField *f = &SLSchemaFields[id];
-  PetscInt64           iv[SL_MAX_AXIS];
+  PetscInt64          *iv;
   const PetscReal     *rv = NULL;
-  const char          *sv[SL_MAX_AXIS];
-  PetscInt             n;
+  const char         **sv;
+  PetscInt             n, cap = PetscMax(PetscMax(PetscMax(s->nwidth, s->nseed), PetscMax(s->nscheme, s->ndata)), SL_NCOORDS + SL_NPARTS + SL_NSTAGES);
   char                 path[PETSC_MAX_PATH_LEN];
 
   PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(cap, &iv, cap, &sv));
   PetscCall(SLAxisValues(s, id, &n, iv, &rv, sv));
   PetscCall(SLSchemaPath(id, NULL, path, sizeof(path)));
   if (f->type == SL_SCHEMA_INT64) PetscCall(SLOutputDeclareConstInt(out, path, n, iv, f->description, f->units));
   else if (f->type == SL_SCHEMA_FLOAT64) PetscCall(SLOutputDeclareConstReal(out, path, n, rv, f->description, f->units));
   else PetscCall(SLOutputDeclareConstStrings(out, path, n, sv, f->description));
+  PetscCall(PetscFree2(iv, sv));
   PetscFunctionReturn(0);
 }
 

@@ -5,8 +5,6 @@
 #include <splinelens/study.h>
 #include <splinelens/output.h>
 
-#define SL_MAX_AXIS 256
-
 /* Spectrum stages: init and final (one spectrum per run: columns of length R), snapshots (one per parameter
  * snapshot: the per-spectrum values become ragged arrays of K entries per run, row k = snapshot k). */
 typedef enum {
@@ -30,10 +28,10 @@ struct _n_SLStudy {
   char             name[128];
   char             output[PETSC_MAX_PATH_LEN];
   PetscInt         nwidth, nseed, nalpha, nscheme, ndata, nruns;
-  PetscInt         widths[SL_MAX_AXIS], seeds[SL_MAX_AXIS];
-  PetscReal        alphas[SL_MAX_AXIS];
-  SLInitScheme     schemes[SL_MAX_AXIS];
-  SLData           data[SL_MAX_AXIS];
+  PetscInt        *widths, *seeds; /* the axes, of any length (allocated)   */
+  PetscReal       *alphas;
+  SLInitScheme    *schemes;
+  SLData          *data;
   PetscBool        output_bias;
   PetscBool        coords[SL_NCOORDS]; /* indexed by SLCoordinates */
   PetscBool        parts[SL_NPARTS];   /* indexed by SLHessianPart */

@@ -48,14 +48,14 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(SLOptionsCheckEnum(tr->prefix, "-loss", SLLossTypes));
   PetscOptionsBegin(tr->comm, tr->prefix, "Gradient-flow training", NULL);
   PetscCall(PetscOptionsReal("-max_time", "Training time horizon T (gradient flow time; GD: steps x lr)", "SLTrainerSetFromOptions", tr->max_time, &tr->max_time, NULL));
-  PetscCall(PetscOptionsInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL));
+  PetscCall(SLOptionsBoundedInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL, 1, PETSC_MAX_INT));
   PetscCall(PetscOptionsReal("-loss_tol", "Stop when the loss is <= this", "SLTrainerSetFromOptions", tr->loss_tol, &tr->loss_tol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
   PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow: implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, NULL));
   PetscCall(PetscOptionsReal("-lr", "Gradient-descent learning rate (Euler step)", "SLTrainerSetFromOptions", tr->lr, &tr->lr, NULL));
-  PetscCall(PetscOptionsInt("-snapshots", "Number K of parameter snapshots (t = 0, then log-spaced up to max_time)", "SLTrainerSetFromOptions", tr->K, &tr->K, NULL));
-  PetscCall(PetscOptionsInt("-curve", "Number M of loss-curve points (t = 0, then log-spaced from t0 to max_time)", "SLTrainerSetFromOptions", tr->M, &tr->M, NULL));
+  PetscCall(SLOptionsBoundedInt("-snapshots", "Number K of parameter snapshots (t = 0, then log-spaced up to max_time)", "SLTrainerSetFromOptions", tr->K, &tr->K, NULL, 2, PETSC_MAX_INT));
+  PetscCall(SLOptionsBoundedInt("-curve", "Number M of loss-curve points (t = 0, then log-spaced from t0 to max_time)", "SLTrainerSetFromOptions", tr->M, &tr->M, NULL, 2, PETSC_MAX_INT));
   PetscCall(PetscOptionsReal("-t0", "First positive output time", "SLTrainerSetFromOptions", tr->t0, &tr->t0, NULL));
   PetscCall(PetscOptionsEnum("-loss", "Loss normalisation", "SLTrainerSetFromOptions", SLLossTypes, (PetscEnum)tr->loss, (PetscEnum *)&tr->loss, NULL));
   PetscCall(PetscOptionsReal("-rtol", "Relative tolerance of the adaptive time stepper (TSSetTolerances)", "SLTrainerSetFromOptions", tr->rtol, &tr->rtol, NULL));

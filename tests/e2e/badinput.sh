@@ -1,8 +1,9 @@
 #!/bin/bash
 # Bad input stops with the exit status of its class (README "Exit status": 64 usage, 65 input, 71 resource), a
 # message naming the culprit, and no result file created or changed (checksums of the whole output directory
-# before and after). Part 1 (this script, ctest e2e_badinput): options, data files, existing outputs, the flags
-# that start nothing. Locks, changed data on resume, merge symlinks, disk full and kill -9 during creation are not covered yet.
+# before and after). This script (ctest e2e_badinput): options (64-bit ranges, unused options), options files,
+# data files, existing outputs, the flags that start nothing, merge usage. Locks, changed data on resume, merge
+# symlinks, disk full and kill -9 during creation: tests/e2e/trust.sh; mutated inputs: tests/e2e/fuzz.sh.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
 R="$WORK/res" # every output of this script lives here: its checksum list must not change on a refusal
@@ -38,8 +39,40 @@ expect 64 "Option -sl_seeds: seeds must be >= 0" "$X" -sl_seeds -1
 expect 64 "Option -sl_slice_index must be in \[0, 2\)" "$X" -sl_slice_count 2 -sl_slice_index 2
 expect 64 "Option -sl_datasets: data set \"fourpoint\" appears twice" "$X" -sl_datasets fourpoint,fourpoint
 expect 64 "Option -sl_wide_threshold must be > 0" "$X" -sl_wide_threshold 0
-expect 64 "Option -sl_output_max_snapshot_params must be >= 0" "$X" -sl_output_max_snapshot_params -1
+expect 64 "Option -sl_output_max_snapshot_params must be in \[0, 2147483647\], got -1" "$X" -sl_output_max_snapshot_params -1
 expect 64 "Option -sl_wide_ranks must be >= 1" "$X" -sl_wide_ranks 0
+# ---- 64: integers are parsed as 64-bit and range-checked (no silent 32-bit wrap), axes of any length
+expect 64 "Option -sl_widths: width 4294967300 is out of range \[1, 715827882\]" "$X" -sl_widths 4294967300
+expect 64 "Option -sl_seeds: seed 4294967296 is out of range \[0, 2147483647\]" "$X" -sl_seeds 4294967296
+expect 64 "Option -sl_train_max_steps must be in \[1, 2147483647\], got 99999999999" "$X" -sl_train_max_steps 99999999999
+expect 64 "Option -sl_widths: width 2147483648 is out of range" "$X" -sl_widths 2147483648
+expect 64 "Option -sl_widths: 99999999999999999999 is out of the 64-bit integer range" "$X" -sl_widths 4,99999999999999999999
+expect 64 "Option -sl_eig_hist_bins: '1e8' is not an integer" "$X" -sl_eig_hist_bins 1e8
+expect 64 "Option -sl_train_curve must be in \[2, 2147483647\], got 200000000000" "$X" -sl_train_curve 200000000000
+expect 64 "Option -sl_data_fourpoint_seed must be in \[0, 2147483647\], got -3" "$X" -sl_data_fourpoint_seed -3
+expect 64 "Option -sl_eig_nev must be in \[1, 2147483647\], got 0" "$X" -sl_eig_nev 0
+expect 64 "Option -sl_slice_count must be in \[1, 2147483647\], got 0" "$X" -sl_slice_count 0
+expect 64 "Option -sl_seeds: range 5-5 is empty" "$X" -sl_seeds 5-5
+expect 64 "Option -sl_seeds: the range 0-99999999999 makes the list longer than 100000000 values" "$X" -sl_seeds 0-99999999999
+expect 64 "Option -sl_seeds: value 3\.? appears twice" "$X" -sl_seeds 0-5,3
+expect 64 "Option -sl_widths: empty entry 2" "$X" -sl_widths 4,,16
+expect 64 "Option -sl_alphas: 'x' is not a number" "$X" -sl_alphas 1,x
+# ---- 64: every unused option is an error, prefixes and PETSc sub-options included
+expect 64 "Unknown option -widths: every splinelens option starts with -sl_" "$X" -widths 3
+expect 64 "Unknown option -sl_train_ts_tpye" "$X" -sl_train_ts_tpye rk
+expect 64 "Unknown option -sl_eig_eps_tpye" "$X" -sl_eig_eps_tpye krylovschur
+expect 64 "Unknown option -sl_data_sine_n" "$X" -sl_data_sine_n 5
+# ---- 65: options files (checked before PETSc reads them): not text, YAML syntax, duplicate keys, missing
+optfile() { # optfile REGEX NAME CONTENT(printf format)
+  printf -- "$3" >"$WORK/$2"
+  expect 65 "$1" "$X" -options_file "$WORK/$2"
+}
+optfile "dup.yaml:3: duplicate key: option -sl_study_name is already set at line 1" dup.yaml 'sl_study_name: a\nsl_view: 0\nsl_study_name: b\n'
+optfile "nest.yaml:3: duplicate key: option -sl_train_max_steps is already set at line 2" nest.yaml 'sl_train:\n  max_steps: 5\nsl_train_max_steps: 6\n'
+optfile "syntax.yaml:2: YAML syntax error: did not find expected ',' or ']'" syntax.yaml 'sl_widths: [4, 16\nsl_seeds: [0]\n'
+optfile "binary.yaml:1: not a text file" binary.yaml '\177ELF\002\001\001\000\000\000'
+optfile "binary.opts:2: not a text file \(byte 0x00" binary.opts '-sl_widths 4\n\000\001\002\003'
+expect 65 "cannot open options file .*nofile.yaml" "$X" -options_file "$WORK/nofile.yaml"
 # ---- 65: data files
 csv() { expect 65 "$1" "$X" -sl_datasets mydata -sl_data_mydata_type csv -sl_data_mydata_file "$2"; }
 printf 'x,y\n1,2\n1,3\n' >"$WORK/dup.csv";   csv "dup.csv:3: duplicate x" "$WORK/dup.csv"
