@@ -455,7 +455,7 @@ PetscErrorCode SLOutputPeekString(SLOutput out, const char path[], PetscInt run,
 
 /* HDF5 metadata per dataset (object header, dimension-scale reference, description and units attributes, B-tree
  * and chunk index of chunked datasets): an estimate, checked against real files by tests/e2e/plan.sh. */
-#define SL_OUTPUT_META_PER_DATASET 2048.0
+#define SL_OUTPUT_META_PER_DATASET 1024.0
 
 PetscErrorCode SLOutputGetLayoutSize(SLOutput out, PetscReal *bytes, PetscInt *ndatasets)
 {

@@ -5,7 +5,7 @@
  * Estimates. The file size is exact for the data (every dataset is laid out, contiguous and allocated, at
  * creation, and its length follows from the grid) plus SLOutputGetLayoutSize's estimate of HDF5 metadata. A run's
  * peak memory is its results (held once by the run and once in the commit buffer) plus its working set: the dense
- * Hessian (P x P, three copies: the matrix, LAPACK's copy and workspace) when the spectrum is dense, else the
+ * Hessian (SL_PLAN_DENSE_COPIES arrays of P x P, measured with getrusage on widths 300 and 700) when the spectrum is dense, else the
  * Krylov basis and the class-reduced problem; the Jacobian (N x P); the trainer's state; plus the process itself
  * (PETSc, MPI, HDF5: SL_PLAN_BASE_BYTES). Times come from the cost model (cost.c) through a calibration
  * rank-seconds = a x cost + b, by default the one measured on the reference machine, or -sl_plan_calibration a,b
@@ -17,6 +17,7 @@
 #include "study_impl.h"
 
 #define SL_PLAN_BASE_BYTES   (64.0 * 1048576.0) /* a rank's footprint before any run (PETSc, MPI, HDF5, code) */
+#define SL_PLAN_DENSE_COPIES 10.0               /* P x P arrays alive in a dense spectrum (measured: Hessians, LAPACK copies, workspace) */
 #define SL_PLAN_EFFICIENCY   0.8                /* share of a slice's wall time spent in runs (set-up, imbalance, margin) */
 #define SL_PLAN_DEFAULT_A    2.0e-9             /* rank-seconds per cost unit, reference machine               */
 #define SL_PLAN_DEFAULT_B    1.0e-3             /* rank-seconds per run (fixed overhead), reference machine     */
@@ -136,7 +137,7 @@ static PetscErrorCode SLPlanRunWork(SLStudy s, const SLRunSpec *r, PetscReal *by
   nev         = PetscMax(1, nvals / 2);
   *dense_part = 0;
   if (spectra) {
-    if (method == SL_EIG_DENSE) *dense_part = 3.0 * 8.0 * (PetscReal)P * (PetscReal)P;
+    if (method == SL_EIG_DENSE) *dense_part = SL_PLAN_DENSE_COPIES * 8.0 * (PetscReal)P * (PetscReal)P;
     else b += 8.0 * (PetscReal)P * (2.0 * nev + 30.0) + 8.0 * 144.0 * (PetscReal)N * (PetscReal)N;
     b += 2.0 * 8.0 * ((PetscReal)nbins + 1.0) + 8.0 * (PetscReal)N * (PetscReal)N;
   }

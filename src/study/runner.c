@@ -351,19 +351,19 @@ static PetscErrorCode SLRunRounds(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SL
 static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOutput out, SLLocalWork *w, SLProgressState *p, SLReasonTally *tally, PetscLogDouble *last, PetscBool *stop)
 {
   PetscMPIInt rank;
-  PetscInt    next     = 0;
+  PetscInt    next = 0, nmine = 0; /* this rank's runs: run[0 .. nmine) (the rest of the rounds are -1) */
   PetscBool   lockstep = (PetscBool)(s->flush_interval <= 0 || s->stop_after >= 0), alldone = PETSC_FALSE, halted = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(ctl, &rank));
-  while (next < ph->nrounds && ph->run[next] < 0) next++;
+  while (nmine < ph->nrounds && ph->run[nmine] >= 0) nmine++;
   while (!*stop && !alldone) {
     MPI_Request req   = MPI_REQUEST_NULL;
     int         token = 0, arrived = 0;
     PetscInt    ran = 0;
     if (rank == 0) {
       /* run until the interval has elapsed (lockstep: one run), then announce the commit */
-      while (next < ph->nrounds && !halted) {
+      while (next < nmine && !halted) {
         if (ran > 0 && (lockstep || MPI_Wtime() - *last >= s->flush_interval)) break;
         PetscCall(SLRunOne(s, ph, ph->run[next], out, w, tally, &halted));
         if (!halted) next++;
@@ -378,7 +378,7 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
       for (;;) {
         PetscCallMPI(MPI_Test(&req, &arrived, MPI_STATUS_IGNORE));
         if (arrived) break;
-        if (next >= ph->nrounds || halted || (lockstep && ran > 0)) {
+        if (next >= nmine || halted || (lockstep && ran > 0)) {
           PetscCall(SLWaitPolite(&req));
           break;
         }
@@ -388,7 +388,7 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
         if (SLInterrupt) halted = PETSC_TRUE;
       }
     }
-    w->remaining = halted ? 0 : ph->nrounds - next;
+    w->remaining = halted ? 0 : nmine - next;
     PetscCall(SLCommit(s, ctl, out, w, p, tally, stop, &alldone));
     *last = MPI_Wtime();
   }
@@ -480,6 +480,14 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   if (prog.ncommits == 0) PetscCall(SLProgressPrint(s, &prog, &tally)); /* nothing was left to do */
   PetscCall(SLProgressSliceLine(s, &prog));
   if (prog.fit[0] > 0) PetscCall(SLStudyPlanCalibration(s, prog.fit));
+  { /* the measured peak, to hold against the plan's estimate (-sl_dry_run) */
+    struct rusage ru;
+    PetscReal     peak;
+    PetscCheck(!getrusage(RUSAGE_SELF, &ru), PETSC_COMM_SELF, PETSC_ERR_SYS, "getrusage failed");
+    peak = (PetscReal)ru.ru_maxrss * 1024.0;
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &peak, 1, MPIU_REAL, MPI_MAX, s->comm));
+    PetscCall(PetscPrintf(s->comm, "[splinelens] peak memory per rank: %.4g bytes (getrusage maximum resident set, largest rank)\n", (double)peak));
+  }
   PetscCall(SLErrorsAbortOnError(PETSC_FALSE));
   *interrupted = (PetscBool)!complete;
   PetscCallMPI(MPI_Comm_free(&ctl));
