@@ -347,15 +347,37 @@ static PetscErrorCode SLRunRounds(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SL
   PetscFunctionReturn(0);
 }
 
-/* Phase 1: runs on one rank each, no synchronisation between commits (see the top of the file). */
+/* Phase 1 messages to rank 0: a rank has no run left (0) or was stopped by a signal (1); each rank sends one. */
+#define SL_TAG_IDLE 7501
+
+static PetscErrorCode SLPollIdle(MPI_Comm ctl, PetscInt *nidle, PetscBool *remote_stop)
+{
+  PetscFunctionBeginUser;
+  for (;;) {
+    int        flag, msg;
+    MPI_Status st;
+    PetscCallMPI(MPI_Iprobe(MPI_ANY_SOURCE, SL_TAG_IDLE, ctl, &flag, &st));
+    if (!flag) break;
+    PetscCallMPI(MPI_Recv(&msg, 1, MPI_INT, st.MPI_SOURCE, SL_TAG_IDLE, ctl, MPI_STATUS_IGNORE));
+    (*nidle)++;
+    if (msg) *remote_stop = PETSC_TRUE;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Phase 1: runs on one rank each, no synchronisation between commits (see the top of the file). Rank 0 commits
+ * when the interval has elapsed at the end of one of its runs; once it has no run left, when the interval has
+ * elapsed or every other rank has told it that it has none left either (or was stopped). */
 static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOutput out, SLLocalWork *w, SLProgressState *p, SLReasonTally *tally, PetscLogDouble *last, PetscBool *stop)
 {
-  PetscMPIInt rank;
-  PetscInt    next = 0, nmine = 0; /* this rank's runs: run[0 .. nmine) (the rest of the rounds are -1) */
-  PetscBool   lockstep = (PetscBool)(s->flush_interval <= 0 || s->stop_after >= 0), alldone = PETSC_FALSE, halted = PETSC_FALSE;
+  PetscMPIInt     rank, size;
+  PetscInt        next = 0, nmine = 0, nidle = 0; /* this rank's runs: run[0 .. nmine) (the rest of the rounds are -1) */
+  PetscBool       lockstep = (PetscBool)(s->flush_interval <= 0 || s->stop_after >= 0), alldone = PETSC_FALSE, halted = PETSC_FALSE, sent = PETSC_FALSE, remote_stop = PETSC_FALSE;
+  struct timespec ts = {0, 500000}; /* 0.5 ms */
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(ctl, &rank));
+  PetscCallMPI(MPI_Comm_size(ctl, &size));
   while (nmine < ph->nrounds && ph->run[nmine] >= 0) nmine++;
   while (!*stop && !alldone) {
     MPI_Request req   = MPI_REQUEST_NULL;
@@ -369,6 +391,14 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
         if (!halted) next++;
         ran++;
         if (SLInterrupt) halted = PETSC_TRUE;
+        PetscCall(SLPollIdle(ctl, &nidle, &remote_stop));
+        if (remote_stop) halted = PETSC_TRUE;
+      }
+      if (!lockstep && !halted && next >= nmine) { /* idle: wait for the interval or for the others to finish */
+        while (nidle < size - 1 && !remote_stop && !SLInterrupt && MPI_Wtime() - *last < s->flush_interval) {
+          PetscCall(SLPollIdle(ctl, &nidle, &remote_stop));
+          nanosleep(&ts, NULL);
+        }
       }
       token = 1;
       PetscCallMPI(MPI_Ibcast(&token, 1, MPI_INT, 0, ctl, &req));
@@ -379,6 +409,11 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
         PetscCallMPI(MPI_Test(&req, &arrived, MPI_STATUS_IGNORE));
         if (arrived) break;
         if (next >= nmine || halted || (lockstep && ran > 0)) {
+          if ((next >= nmine || halted) && !sent) {
+            int msg = halted ? 1 : 0;
+            PetscCallMPI(MPI_Send(&msg, 1, MPI_INT, 0, SL_TAG_IDLE, ctl));
+            sent = PETSC_TRUE;
+          }
           PetscCall(SLWaitPolite(&req));
           break;
         }
@@ -392,6 +427,16 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
     PetscCall(SLCommit(s, ctl, out, w, p, tally, stop, &alldone));
     *last = MPI_Wtime();
   }
+  /* every rank other than 0 sends exactly one message in the phase: match them all */
+  if (rank > 0 && !sent) {
+    int msg = 1;
+    PetscCallMPI(MPI_Send(&msg, 1, MPI_INT, 0, SL_TAG_IDLE, ctl));
+  }
+  if (rank == 0)
+    for (; nidle < size - 1; nidle++) {
+      int msg;
+      PetscCallMPI(MPI_Recv(&msg, 1, MPI_INT, MPI_ANY_SOURCE, SL_TAG_IDLE, ctl, MPI_STATUS_IGNORE));
+    }
   PetscFunctionReturn(0);
 }
 
