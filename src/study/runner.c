@@ -7,8 +7,10 @@
  * Runs on one rank each (phase 1) are executed without any synchronisation between ranks: rank 0 keeps the commit
  * clock and, at the first end of one of its runs after the interval has elapsed (or at once when it has no run
  * left or a stop was requested), announces a commit with a non-blocking broadcast; the other ranks test for it
- * after each of their runs and join. A rank without work waits for the announcement sleeping between tests, so
- * an idle rank does not take the CPU from a busy one on a loaded machine. Wide runs (phase 0, groups of ranks)
+ * after each of their runs and join. A rank without work left tells rank 0 so (one message), and waits for the
+ * announcement sleeping between tests, so that an idle rank does not take the CPU from a busy one on a loaded
+ * machine; rank 0, once idle itself, commits when the interval has elapsed or every rank is idle. The interval is
+ * thus exceeded by at most one of rank 0's runs. Wide runs (phase 0, groups of ranks)
  * proceed in rounds as before, with the commit decision taken by rank 0's clock at the end of each round. With a
  * flush interval of 0 (and always with -sl_stop_after) every run (every round) is committed. */
 #include <signal.h>
@@ -95,6 +97,8 @@ typedef struct {
   PetscLogDouble  t0, last_print;
   PetscInt        ncommits;
   const PetscInt *slice_of; /* the slice of every run */
+  const SLPhase  *phase1;   /* the single-rank phase (its runs remain while phase 0 runs) */
+  PetscReal       eta;      /* seconds, -1 if unknown */
 } SLProgressState;
 
 /* Failure reasons of this rank's runs since the last commit, tallied by class (the text before the first ':'). */
@@ -131,25 +135,25 @@ static void SLReasonAdd(SLReasonTally *t, const char reason[], PetscInt count)
   t->count[t->n++] = count;
 }
 
-/* The expected rank-seconds of the runs still to do: a least-squares fit t = a c + b over the runs finished in
- * this session (c their cost-model estimate, t their measured rank-seconds), so that a per-run overhead the cost
- * model does not know about is calibrated too; proportional (b = 0) while the fit is not determined. */
-static PetscReal SLProgressRemaining(const SLProgressState *p)
+/* The calibration of the cost model on the runs finished in this session: a least-squares fit t = a c + b (c their
+ * cost-model estimate, t their measured rank-seconds), so that a per-run overhead the model does not know about is
+ * learnt too; proportional (b = 0) while the fit is not determined. False before the first finished run. */
+static PetscBool SLProgressFit(const SLProgressState *p, PetscReal *a, PetscReal *b)
 {
   const PetscReal n = p->fit[0], sc = p->fit[1], st = p->fit[2], scc = p->fit[3], sct = p->fit[4];
-  const PetscReal crem = PetscMax(0.0, p->cost_total - p->cost_done), nrem = (PetscReal)(p->todo - p->session);
-  PetscReal       a = 0, b = 0, det = n * scc - sc * sc;
+  PetscReal       det = n * scc - sc * sc;
 
-  if (n <= 0) return -1;
+  *a = *b = 0;
+  if (n <= 0) return PETSC_FALSE;
   if (n >= 2 && det > 1e-12 * n * scc) {
-    a = (n * sct - sc * st) / det;
-    b = (st - a * sc) / n;
+    *a = (n * sct - sc * st) / det;
+    *b = (st - *a * sc) / n;
   }
-  if (!(a > 0 && b >= 0)) { /* undetermined or unphysical: mean time per unit of cost, or per run */
-    a = sc > 0 ? st / sc : 0;
-    b = sc > 0 ? 0 : st / n;
+  if (!(*a > 0 && *b >= 0)) { /* undetermined or unphysical: mean time per unit of cost, or per run */
+    *a = sc > 0 ? st / sc : 0;
+    *b = sc > 0 ? 0 : st / n;
   }
-  return a * crem + b * nrem;
+  return PETSC_TRUE;
 }
 
 static PetscErrorCode SLProgressPrint(SLStudy s, const SLProgressState *p, const SLReasonTally *tally)
@@ -159,19 +163,19 @@ static PetscErrorCode SLProgressPrint(SLStudy s, const SLProgressState *p, const
   struct tm      tmv;
   PetscMPIInt    size;
   PetscLogDouble el  = MPI_Wtime() - p->t0;
-  PetscReal      rem = SLProgressRemaining(p);
+  PetscReal      rem = p->eta;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_size(s->comm, &size));
   gmtime_r(&now, &tmv);
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tmv);
   if (p->session < p->todo && rem >= 0) {
-    time_t    at = now + (time_t)(rem / size + 0.5);
+    time_t    at = now + (time_t)(rem + 0.5);
     struct tm tma;
     char      atb[16];
     gmtime_r(&at, &tma);
     strftime(atb, sizeof(atb), "%H:%M:%S", &tma);
-    PetscCall(PetscSNPrintf(eta, sizeof(eta), ", ETA %.0f s (%s)", (double)(rem / size), atb));
+    PetscCall(PetscSNPrintf(eta, sizeof(eta), ", ETA %.0f s (%s)", (double)rem, atb));
   }
   if (tally->n) {
     size_t l = 0;
@@ -205,14 +209,31 @@ typedef struct {
   PetscReal cost;     /* their cost, this rank's share                            */
   PetscReal fit[5];   /* their calibration sums                                   */
   PetscInt  remaining;
+  PetscReal rem_c, rem_n; /* cost and count of this rank's runs still to do, each weighted by 1 / its group size */
 } SLLocalWork;
+
+/* Add the runs ph->run[from .. upto) (skipping -1) to this rank's remaining work. */
+static PetscErrorCode SLMineRemaining(SLStudy s, const SLPhase *ph, PetscInt from, PetscInt upto, SLLocalWork *w)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt r = from; r < upto; r++) {
+    SLRunSpec spec;
+    PetscReal c;
+    if (ph->run[r] < 0) continue;
+    PetscCall(SLStudyGetRun(s, ph->run[r], &spec));
+    PetscCall(SLStudyRunCost(s, &spec, &c));
+    w->rem_c += c / ph->group_size;
+    w->rem_n += 1.0 / ph->group_size;
+  }
+  PetscFunctionReturn(0);
+}
 
 /* One collective commit of everything buffered, with the global bookkeeping; *stop when a stop request reached
  * any rank or -sl_stop_after is reached, *alldone when no rank has runs left. */
 static PetscErrorCode SLCommit(SLStudy s, MPI_Comm ctl, SLOutput out, SLLocalWork *w, SLProgressState *p, SLReasonTally *tally, PetscBool *stop, PetscBool *alldone)
 {
   MPI_Request req;
-  PetscReal   v[9];
+  PetscReal   v[8];
   PetscInt    iv[1];
   int         sig = (int)SLInterrupt;
   PetscBool   print;
@@ -227,8 +248,7 @@ static PetscErrorCode SLCommit(SLStudy s, MPI_Comm ctl, SLOutput out, SLLocalWor
   v[1] = w->cost;
   for (int k = 0; k < 5; k++) v[2 + k] = w->fit[k];
   v[7] = (PetscReal)w->remaining;
-  v[8] = 0;
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, v, 9, MPIU_REAL, MPI_SUM, ctl));
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, v, 8, MPIU_REAL, MPI_SUM, ctl));
   iv[0] = sig;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, iv, 1, MPIU_INT, MPI_MAX, ctl));
   PetscCall(SLOutputFlush(out));
@@ -237,10 +257,24 @@ static PetscErrorCode SLCommit(SLStudy s, MPI_Comm ctl, SLOutput out, SLLocalWor
   p->cost_done += v[1];
   for (int k = 0; k < 5; k++) p->fit[k] += v[2 + k];
   p->ncommits++;
+  { /* ETA: the slowest rank's own remaining runs at the calibrated speed (a rank's runs are fixed by the
+     * schedule), at least the remaining total over all ranks */
+    PetscReal   a, b, eta[2] = {-1, -1};
+    PetscMPIInt size;
+    PetscCallMPI(MPI_Comm_size(ctl, &size));
+    if (SLProgressFit(p, &a, &b)) {
+      eta[0] = a * w->rem_c + b * w->rem_n;
+      eta[1] = (a * PetscMax(0.0, p->cost_total - p->cost_done) + b * (PetscReal)(p->todo - p->session)) / size;
+    }
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, eta, 2, MPIU_REAL, MPI_MAX, ctl));
+    p->eta = eta[1] < 0 ? -1 : PetscMax(eta[0], eta[1]);
+  }
+  w->rem_c = w->rem_n = 0;
   PetscCall(PetscMemzero(w->fit, sizeof(w->fit)));
   w->finished = 0;
   w->cost     = 0;
-  /* failures by reason, over the whole slice (gathered at rank 0 of the tallies; printed by rank 0) */
+  /* failures: counted over the slice (the replicated status); by reason over this session (every rank's tally
+   * gathered at rank 0, which prints it) */
   {
     const PetscInt *status;
     PetscInt        failed = 0;
@@ -340,6 +374,8 @@ static PetscErrorCode SLRunRounds(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SL
     PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, want, 2, MPI_INT, MPI_MAX, ctl));
     if (want[0] || want[1]) {
       w->remaining = ph->nrounds - 1 - r; /* the phase goes on while any round is left */
+      PetscCall(SLMineRemaining(s, ph, r + 1, ph->nrounds, w));
+      if (p->phase1) PetscCall(SLMineRemaining(s, p->phase1, 0, p->phase1->nrounds, w));
       PetscCall(SLCommit(s, ctl, out, w, p, tally, stop, &alldone));
       *last = MPI_Wtime();
     }
@@ -424,6 +460,7 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
       }
     }
     w->remaining = halted ? 0 : nmine - next;
+    if (!halted) PetscCall(SLMineRemaining(s, ph, next, nmine, w));
     PetscCall(SLCommit(s, ctl, out, w, p, tally, stop, &alldone));
     *last = MPI_Wtime();
   }
@@ -484,6 +521,8 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   PetscCall(SLScheduleSlices(s, slice_of));
   PetscCall(SLScheduleCreate(s, status, phase));
   prog.slice_of = slice_of;
+  prog.phase1   = &phase[1];
+  prog.eta      = -1;
   for (PetscInt i = 0; i < s->nruns; i++) {
     if (slice_of[i] != s->slice_index) continue;
     prog.nslice++;
