@@ -337,7 +337,7 @@ PetscErrorCode SLStudyPlanView(SLStudy s, SLOutput out)
     slices        = PetscMax(1, PetscMin(slices, pl.nslice));
     if (slices == 1) ranks = PetscMax(1, PetscMin(R, (PetscInt)PetscCeilReal(pl.t_sum / (eff * s->plan_walltime))));
     per = pl.t_sum / slices / ranks;
-    PetscCall(PetscPrintf(comm, "plan walltime target: %g s per slice, %" PetscInt_FMT " ranks per slice at most\n", (double)s->plan_walltime, R));
+    PetscCall(PetscPrintf(comm, "plan walltime target: %.6g s per slice, %" PetscInt_FMT " ranks per slice at most\n", (double)s->plan_walltime, R));
     if (pl.t_max > eff * s->plan_walltime)
       PetscCall(PetscPrintf(comm, "plan warning: the largest run alone takes about %.4g rank-seconds, more than the target allows on one rank: give it a group of ranks (-sl_wide_threshold, -sl_wide_ranks) or a longer wall time\n", (double)pl.t_max));
   }
