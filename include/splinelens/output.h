@@ -63,6 +63,16 @@ PETSC_EXTERN PetscErrorCode SLOutputPutReal(SLOutput out, const char path[], Pet
 PETSC_EXTERN PetscErrorCode SLOutputPutString(SLOutput out, const char path[], PetscInt run, const char v[]);
 /* Mark a run's status (written after its data in the next flush); one rank per run should call it. */
 PETSC_EXTERN PetscErrorCode SLOutputSetStatus(SLOutput out, PetscInt run, SLRunStatus status);
+/* The buffered (not yet committed) status of run and string value of a column for run, if any (*found false
+ * otherwise): what the runner reports between commits (failures by reason). Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputPeekStatus(SLOutput out, PetscInt run, SLRunStatus *status, PetscBool *found);
+PETSC_EXTERN PetscErrorCode SLOutputPeekString(SLOutput out, const char path[], PetscInt run, char buf[], size_t len, PetscBool *found);
+/* Bytes the declared layout occupies on disk (data of every dataset, whether written or not, plus an estimate of
+ * the HDF5 metadata: headers, attributes, descriptions), and bytes buffered on this rank now. Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputGetLayoutSize(SLOutput out, PetscReal *bytes, PetscInt *ndatasets);
+PETSC_EXTERN PetscErrorCode SLOutputGetBufferedSize(SLOutput out, PetscReal *bytes);
+/* Declared field i of n (path, bytes of its data in the file, bytes of run's share); path NULL when i >= n. */
+PETSC_EXTERN PetscErrorCode SLOutputGetFieldSize(SLOutput out, PetscInt i, PetscInt run, const char **path, PetscReal *bytes, PetscReal *run_bytes);
 /* Collective: commit every buffered write and status as described above. */
 PETSC_EXTERN PetscErrorCode SLOutputFlush(SLOutput out);
 /* Collective: write closing attributes (e.g. "end_time", "complete") on the root and close. */

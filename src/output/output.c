@@ -408,3 +408,108 @@ PetscErrorCode SLOutputDestroy(SLOutput *out)
   PetscCall(PetscFree(*out));
   PetscFunctionReturn(0);
 }
+
+/* The last buffered piece of f covering element foff, or NULL. */
+static const SLPiece *SLOutputPeekPiece(const SLField *f, hsize_t foff)
+{
+  const SLPiece *best = NULL;
+
+  for (size_t i = 0; i < f->npieces; i++) {
+    const SLPiece *p = &f->pieces[i];
+    if (p->foff <= foff && foff < p->foff + p->n && (!best || p->seq > best->seq)) best = p;
+  }
+  return best;
+}
+
+PetscErrorCode SLOutputPeekStatus(SLOutput out, PetscInt run, SLRunStatus *status, PetscBool *found)
+{
+  const SLPiece *p;
+
+  PetscFunctionBeginUser;
+  PetscCheck(run >= 0 && run < out->nruns, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "SLOutput: run %" PetscInt_FMT " not in [0, %" PetscInt_FMT ")", run, out->nruns);
+  p      = SLOutputPeekPiece(&out->fields[0], (hsize_t)run);
+  *found = (PetscBool)(p != NULL);
+  if (p) *status = (SLRunStatus)(signed char)out->fields[0].buf[p->boff + (size_t)((hsize_t)run - p->foff)];
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputPeekString(SLOutput out, const char path[], PetscInt run, char buf[], size_t len, PetscBool *found)
+{
+  SLField       *f;
+  const SLPiece *p;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLOutputFindField_Private(out, path, &f));
+  PetscCheck(f && f->kind == SL_KIND_COLUMN && f->type == SL_FIELD_STRING, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "SLOutput: %s is not a declared string column", path);
+  PetscCheck(run >= 0 && run < out->nruns && len > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "SLOutput: peek %s run %" PetscInt_FMT, path, run);
+  p      = SLOutputPeekPiece(f, (hsize_t)run);
+  *found = (PetscBool)(p != NULL);
+  buf[0] = 0;
+  if (p) {
+    size_t n = PetscMin(len - 1, f->esize);
+    PetscCall(PetscMemcpy(buf, f->buf + p->boff + f->esize * (size_t)((hsize_t)run - p->foff), n));
+    buf[n] = 0;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* HDF5 metadata per dataset (object header, dimension-scale reference, description and units attributes, B-tree
+ * and chunk index of chunked datasets): an estimate, checked against real files by tests/e2e/plan.sh. */
+#define SL_OUTPUT_META_PER_DATASET 1024.0
+
+PetscErrorCode SLOutputGetLayoutSize(SLOutput out, PetscReal *bytes, PetscInt *ndatasets)
+{
+  PetscReal b = 0;
+  PetscInt  n = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < out->nfields; i++) {
+    const SLField *f = &out->fields[i];
+    size_t         l1, l2;
+    b += (PetscReal)f->len * (PetscReal)f->esize;
+    PetscCall(PetscStrlen(f->description, &l1));
+    PetscCall(PetscStrlen(f->units, &l2));
+    b += SL_OUTPUT_META_PER_DATASET + (PetscReal)(l1 + l2);
+    n++;
+    if (f->kind == SL_KIND_RAGGED) {
+      b += (PetscReal)(out->nruns + 1) * sizeof(PetscInt64) + SL_OUTPUT_META_PER_DATASET;
+      n++;
+    }
+  }
+  for (PetscInt i = 0; i < out->nattrs; i++) {
+    size_t l;
+    PetscCall(PetscStrlen(out->attrs[i].value, &l));
+    b += 64.0 + (PetscReal)l;
+  }
+  *bytes = b;
+  if (ndatasets) *ndatasets = n;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputGetBufferedSize(SLOutput out, PetscReal *bytes)
+{
+  PetscReal b = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; i < out->nfields; i++) b += (PetscReal)out->fields[i].bufmax + (PetscReal)out->fields[i].maxpieces * sizeof(SLPiece);
+  *bytes = b;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputGetFieldSize(SLOutput out, PetscInt i, PetscInt run, const char **path, PetscReal *bytes, PetscReal *run_bytes)
+{
+  const SLField *f;
+
+  PetscFunctionBeginUser;
+  *path  = NULL;
+  *bytes = *run_bytes = 0;
+  if (i < 0 || i >= out->nfields) PetscFunctionReturn(0);
+  f      = &out->fields[i];
+  *path  = f->path;
+  *bytes = (PetscReal)f->len * (PetscReal)f->esize;
+  if (run >= 0 && run < out->nruns) {
+    if (f->kind == SL_KIND_RAGGED) *run_bytes = (PetscReal)(f->offset[run + 1] - f->offset[run]) * (PetscReal)f->esize;
+    else if (f->kind != SL_KIND_CONST) *run_bytes = (PetscReal)f->esize;
+  }
+  PetscFunctionReturn(0);
+}

@@ -227,6 +227,7 @@ PetscErrorCode SLStudySetFromOptions(SLStudy s)
   PetscCall(PetscOptionsBool("-sl_train", "Train the networks by gradient flow (false: initialization-only study; the final state is the initial one)", "SLStudySetFromOptions", s->train, &s->train, NULL));
   PetscCall(PetscOptionsBool("-sl_view", "Print the study before running it", "SLStudySetFromOptions", s->view, &s->view, NULL));
   PetscCall(SLOptionsBoundedInt("-sl_stop_after", "Stop (exit 75, resumable) after this many runs finished in this invocation (testing; -1: never)", "SLStudySetFromOptions", s->stop_after, &s->stop_after, NULL, -1, PETSC_MAX_INT));
+  PetscCall(SLStudySetFromOptions_Plan(s, PetscOptionsObject)); /* sweeps: commit interval, caps, dry run (plan.c) */
   PetscOptionsEnd();
 
   /* Shared initialization options; scheme, alpha and seed are set per run from the axes. */

@@ -10,7 +10,9 @@
  * an interruption and the rerun (or between the slices of an array) is refused, naming the data set. */
 #include "study_impl.h"
 
-static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug", NULL};
+static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug",
+                                                 /* sweeps (plan.c): when to commit, resource caps, the dry run */
+                                                 "sl_output_flush_interval", "sl_max_file_size", "sl_max_memory", "sl_dry_run", "sl_plan_walltime", "sl_plan_ranks", "sl_plan_calibration", NULL};
 
 static int SLCompareStrings(const void *a, const void *b)
 {

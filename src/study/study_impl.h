@@ -50,6 +50,14 @@ struct _n_SLStudy {
   char             fingerprint[17];
   char            *canonical;   /* options the fingerprint is computed from */
   char            *config_text; /* text of the -options_file files given    */
+  /* sweeps at scale (plan.c, runner.c): commit interval, resource caps, the dry run */
+  PetscReal flush_interval; /* -sl_output_flush_interval: seconds between commits (0: every run)        */
+  PetscReal max_file_size;  /* -sl_max_file_size: bytes (0: no cap beyond the free disk)                 */
+  PetscReal max_memory;     /* -sl_max_memory: bytes per rank (0: no cap beyond MemAvailable)             */
+  PetscBool dry_run;        /* -sl_dry_run: print the plan, touch nothing                                 */
+  PetscReal plan_walltime;  /* -sl_plan_walltime: seconds per job (slice) the plan aims at (0: none)      */
+  PetscInt  plan_ranks;     /* -sl_plan_ranks: ranks per slice the plan assumes (0: this run's ranks)     */
+  PetscReal plan_calib[2];  /* -sl_plan_calibration a,b: rank-seconds per run = a x cost + b             */
 };
 
 /* The run specification of grid position id (study.c). */
@@ -294,6 +302,20 @@ PETSC_INTERN PetscErrorCode SLStudyProvenanceValue(SLStudy study, SLSchemaId id,
 PETSC_INTERN PetscErrorCode SLStudyNow(char buf[], size_t len);
 /* Execute run id on comm (all ranks of comm call it) and buffer its results; *interrupted when a signal stopped it. */
 PETSC_INTERN PetscErrorCode SLRunExecute(SLStudy study, PetscInt id, MPI_Comm comm, SLOutput out, volatile sig_atomic_t *flag, PetscBool *interrupted);
+
+/* ---- plan (plan.c): options, resource estimates, preflight, dry run ---- */
+/* The options of this block, read inside SLStudySetFromOptions' options block. */
+PETSC_INTERN PetscErrorCode SLStudySetFromOptions_Plan(SLStudy study, PetscOptionItems *PetscOptionsObject);
+/* Estimated peak memory (bytes) of run id on one rank: its working set (Hessians, training state) and results. */
+PETSC_INTERN PetscErrorCode SLStudyRunMemory(SLStudy study, SLOutput out, PetscInt id, PetscReal *bytes);
+/* Refuse (exit 71, naming the option at fault) a study whose file does not fit on the disk or under
+ * -sl_max_file_size, or whose runs do not fit in memory or under -sl_max_memory; collective, before the file is
+ * touched (out: the declared layout). */
+PETSC_INTERN PetscErrorCode SLStudyPreflight(SLStudy study, SLOutput out);
+/* -sl_dry_run: print the plan (runs, cost, memory, file size, slices and ranks for -sl_plan_walltime). */
+PETSC_INTERN PetscErrorCode SLStudyPlanView(SLStudy study, SLOutput out);
+/* After a session: print the calibration (a, b) measured on its runs, for -sl_plan_calibration. */
+PETSC_INTERN PetscErrorCode SLStudyPlanCalibration(SLStudy study, const PetscReal fit[5]);
 
 /* ---- schedule (schedule.c) ---- */
 /* Scheduling runs over ranks (deterministic: every rank computes the same schedule).

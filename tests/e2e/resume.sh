@@ -21,7 +21,9 @@ $COMPARE "$WORK/ref.h5" "$WORK/a.h5" || fail "(a) resumed file differs from the 
 
 # (b) and (c): a longer version of the study (more seeds: 8x the runs) so that it is still running when the
 # signal comes; its own uninterrupted reference.
-LONG=(-sl_seeds 0-16)
+# Finished runs are committed every 0.5 s (-sl_output_flush_interval; not part of the study's fingerprint), so
+# that the first progress line (printed at a commit) comes well before the end.
+LONG=(-sl_seeds 0-16 -sl_output_flush_interval 0.5)
 run_study 2 "$WORK/ref_long.h5" -options_file "$CONFIG" "$@" "${LONG[@]}" || fail "long reference run exited $?"
 for mode in usr1 kill9; do
   out="$WORK/$mode.h5"
