@@ -8,7 +8,7 @@
 #  (c) failures summarised by reason; (d) one line per finished slice.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
-LONG=(-sl_seeds 0-16)
+LONG=(-sl_seeds 0-100) # 400 runs, several seconds even on an idle machine: the kill comes well before the end
 RE='^\[splinelens\] runs done [0-9]+/[0-9]+ \(this session [0-9]+\), [0-9.]+%, failed [0-9]+( \([^)]*\))?, elapsed [0-9.]+ s(, ETA [0-9]+ s \([0-9]{2}:[0-9]{2}:[0-9]{2}\))? \| [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC$'
 
 # (a)
