@@ -59,7 +59,7 @@ END_STATES = (("interpolating", ("loss_tol",)), ("stationary", ("stationary",)),
 
 
 def end_state_counts(t):
-    """{end state: number of done runs} (docs/theory.md section 5, "End states"): interpolating (stop_reason
+    """{end state: number of done runs} (docs/theory.md section 4.8): interpolating (stop_reason
     loss_tol), stationary (a non-interpolating critical point), budget-stopped (max_time, max_steps: not at an
     end state), untrained (initialization only). None without a stop_reason column."""
     if "stop_reason" not in t.dtype.names:

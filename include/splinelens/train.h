@@ -11,7 +11,7 @@
  * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
  * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol (interpolating), at a critical point that
  * does not interpolate, ||grad l|| <= -sl_train_grad_rtol * (||grad l(theta_0)|| + tiny) (stationary; docs/theory.md
- * section 5, "End states"), at time -sl_train_max_time, or after -sl_train_max_steps steps (budget); it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
+ * section 4.8), at time -sl_train_max_time, or after -sl_train_max_steps steps (budget); it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
  * -sl_train_diverge times its initial value.
  *
  * Outputs at fixed, log-spaced times (so every run of a study has the same layout): M loss-curve points and

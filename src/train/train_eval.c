@@ -30,7 +30,7 @@ PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U)
   PetscFunctionReturn(0);
 }
 
-/* The stationarity measure (docs/theory.md section 5, "End states"): the norm of the minimal-norm generalized
+/* The stationarity measure (docs/theory.md section 4.8): the norm of the minimal-norm generalized
  * (Clarke) gradient of l at the cached state. l is smooth except where a breakpoint sits on a data point: there the
  * (w_i, b_i) block of grad l jumps by u = scale v_i r_n (x_n, 1) and the generalized gradient is the segment
  * {g0 + a u : a in [0, 1]} (g0: the gradient with x_n inactive for neuron i). A flow that slides along such a kink

@@ -22,7 +22,7 @@
  * - Stop checks after every accepted step, in this order: NaN/Inf (loss, parameters or gradient) -> NAN;
  *   loss > diverge * initial loss and > 1 -> DIVERGED; loss <= loss_tol -> LOSS_TOL (interpolating);
  *   ||grad l|| <= grad_rtol (||grad l(theta_0)|| + tiny) -> STATIONARY (a critical point that does not interpolate,
- *   docs/theory.md section 5 "End states"; grad_rtol 0: never); interrupt flag -> INTERRUPTED.
+ *   docs/theory.md section 4.8; grad_rtol 0: never); interrupt flag -> INTERRUPTED.
  *   All are collective decisions (the loss is replicated; local flags are reduced with MPI MAX), so every
  *   rank stops at the same step. Adaptive runs reject a stage whose loss/gradient is not finite (the step is
  *   retried smaller, TSSetFunctionDomainError) instead of feeding NaN into the TS error norm, which would

@@ -1,4 +1,4 @@
-/* The stationarity stop (docs/theory.md section 5, "End states"): a run whose gradient has fallen to
+/* The stationarity stop (docs/theory.md section 4.8): a run whose gradient has fallen to
  * -sl_train_grad_rtol times its initial norm ends `stationary`, finished and not failed, long before its horizon.
  * An under-parametrized network (H = 2, output bias) cannot interpolate 10 samples of sin(pi x): gradient flow
  * ends at a non-interpolating critical point. Checked for the default integrator, the implicit midpoint rule and
