@@ -6,6 +6,7 @@
  *   train_schedule.c the output schedule                                                (bottom) */
 #pragma once
 #include <splinelens/train.h>
+#include <splinelens/classeval.h>
 #include <splinelens/private/packageimpl.h>
 
 /* The "tiny" of the stationarity test ||grad l|| <= grad_rtol (||grad l(theta_0)|| + tiny): only keeps a network
@@ -59,6 +60,7 @@ typedef struct {
   SLTrainer   tr;
   SLData      data;
   SLNetwork   scratch; /* evaluation copy of the network: the TS state is set into it */
+  SLClassEval ce;      /* activation-class evaluator on scratch and data (train_eval.c)  */
   MPI_Comm    comm;
   PetscMPIInt size;
   PetscInt    Plocal;

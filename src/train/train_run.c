@@ -304,6 +304,7 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   ctx.stop   = SL_STOP_NONE;
   PetscCallMPI(MPI_Comm_size(ctx.comm, &ctx.size));
   PetscCall(SLNetworkDuplicate(net, &ctx.scratch));
+  PetscCall(SLClassEvalCreate(ctx.scratch, data, &ctx.ce));
   PetscCall(PetscMalloc3(PetscMax(1, Plocal), &ctx.cache_theta, PetscMax(1, Plocal), &ctx.g, data->N, &ctx.r));
   PetscCall(PetscMalloc2(PetscMax(1, net->hlocal), &ctx.gsq, PetscMax(1, Plocal), &ctx.prev_store));
   PetscCall(PetscMalloc1(PetscMax(1, Plocal), &theta0));
@@ -426,6 +427,7 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   PetscCall(PetscFree(theta0));
   PetscCall(PetscFree3(ctx.cache_theta, ctx.g, ctx.r));
   PetscCall(PetscFree2(ctx.gsq, ctx.prev_store));
+  PetscCall(SLClassEvalDestroy(&ctx.ce));
   PetscCall(SLNetworkDestroy(&ctx.scratch));
   PetscCall(SLTrainScheduleDestroy(&sched));
   PetscCall(PetscLogEventEnd(SL_EVENT_Train, 0, 0, 0, 0));
