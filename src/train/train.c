@@ -17,7 +17,7 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->max_time     = 100.0;
   t->max_steps    = 100000;
   t->loss_tol     = 1e-12;
-  t->grad_rtol    = 0.0;
+  t->grad_rtol    = 1e-9;
   t->diverge      = 1e6;
   t->gd           = PETSC_FALSE;
   t->lr           = 1e-2;
@@ -53,7 +53,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsReal("-max_time", "Training time horizon T (gradient flow time; GD: steps x lr)", "SLTrainerSetFromOptions", tr->max_time, &tr->max_time, NULL));
   PetscCall(PetscOptionsInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL));
   PetscCall(PetscOptionsReal("-loss_tol", "Stop when the loss is <= this", "SLTrainerSetFromOptions", tr->loss_tol, &tr->loss_tol, NULL));
-  PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary when ||grad l|| <= this times (||grad l(theta_0)|| + tiny) (0: never)", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
+  PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary (a critical point that does not interpolate) when ||grad l|| <= this times (||grad l(theta_0)|| + tiny); 0: never", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
   PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow (the default): implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance; false: explicit adaptive TSRK 3bs (or -sl_train_ts_type)", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, &cset));
