@@ -641,7 +641,8 @@ def check_critical_points(cx):
         if th is None or not np.all(np.isfinite(th)):
             continue
         m = critical_point_measures(th, r.x, r.y, cx.loss, cx.hc)
-        m.update(label=cx.label(i), interpolating=str(t["stop_reason"][i]) == "loss_tol")
+        m.update(label=cx.label(i), interpolating=str(t["stop_reason"][i]) == "loss_tol",
+                 stationary=str(t["stop_reason"][i]) == "stationary")
         recs.append(m)
     return claim_critical_points(recs) if recs else skip("CP", "no trained run")
 

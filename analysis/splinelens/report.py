@@ -22,6 +22,7 @@ import numpy as np
 from . import claims as C
 from . import plots as PL
 from .reader import Study
+from .summary import end_state_line
 
 PROVENANCE = ["study_name", "study_fingerprint", "format", "format_version", "splinelens_version", "git_commit",
               "petsc_version", "slepc_version", "hdf5_version", "mpi_version", "hostname", "nranks", "start_time",
@@ -67,6 +68,9 @@ def study_section(st):
             L.append("Stop reasons of done runs: %s." % ", ".join("%s %d" % kv for kv in sorted(reasons.items())))
         if "interpolating" in t.dtype.names:
             L.append("Interpolating (loss <= tolerance): %d of %d done runs." % (int(np.sum(t["interpolating"][d] == 1)), int(d.sum())))
+        line = end_state_line(t)
+        if line:
+            L.append(line)
         if "checks_ok" in t.dtype.names:
             L.append("Runs whose stored spectral checks failed (checks_ok = 0): %d." % int(np.sum(t["checks_ok"][d] == 0)))
     failed = np.nonzero(t["status"] == 2)[0]

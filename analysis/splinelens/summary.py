@@ -54,6 +54,28 @@ COLUMNS = ["id", "width", "seed", "alpha", "scheme", "data", "status", "stop", "
            "n_neg", "n_zero", "n_in", "checks"]
 
 
+END_STATES = (("interpolating", ("loss_tol",)), ("stationary", ("stationary",)),
+              ("budget-stopped", ("max_time", "max_steps")), ("untrained", ("none", "")))
+
+
+def end_state_counts(t):
+    """{end state: number of done runs} (docs/theory.md section 4.8): interpolating (stop_reason
+    loss_tol), stationary (a non-interpolating critical point), budget-stopped (max_time, max_steps: not at an
+    end state), untrained (initialization only). None without a stop_reason column."""
+    if "stop_reason" not in t.dtype.names:
+        return None
+    done = t["status"] == 1 if "status" in t.dtype.names else np.ones(len(t), bool)
+    reasons = [str(r) for r in t["stop_reason"][done]]
+    return {name: sum(r in vals for r in reasons) for name, vals in END_STATES}
+
+
+def end_state_line(t):
+    c = end_state_counts(t)
+    if c is None:
+        return None
+    return "End states of done runs: %s." % ", ".join("%d %s" % (c[name], name) for name, _ in END_STATES)
+
+
 def table_rows(st, only_status=None):
     """(rows of COLUMNS as strings, number of done runs with a failed stored check); only_status selects the rows
     shown, the count covers every run."""
@@ -122,6 +144,9 @@ def main(argv=None):
                 os.path.basename(a.file), st.attr("study_name"), st.attr("study_fingerprint"), st.nruns,
                 counts["done"], counts["failed"], counts["pending"], nbad_checks,
                 "" if st.attr("complete") == "1" else " (file not marked complete)"))
+            line = end_state_line(st.runs())
+            if line:
+                print(line)
         if a.strict and (counts["pending"] or nbad_checks):
             return 1
     return 0

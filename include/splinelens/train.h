@@ -9,8 +9,9 @@
  * with fixed step = -sl_train_lr. -sl_train_conservative runs the implicit midpoint rule (1-stage Gauss, TSTHETA
  * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md
  * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
- * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol, time -sl_train_max_time, or after
- * -sl_train_max_steps steps; it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
+ * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol (interpolating), at a critical point that
+ * does not interpolate, ||grad l|| <= -sl_train_grad_rtol * (||grad l(theta_0)|| + tiny) (stationary; docs/theory.md
+ * section 4.8), at time -sl_train_max_time, or after -sl_train_max_steps steps (budget); it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
  * -sl_train_diverge times its initial value.
  *
  * Outputs at fixed, log-spaced times (so every run of a study has the same layout): M loss-curve points and
@@ -24,6 +25,7 @@
 typedef enum {
   SL_STOP_NONE,       /* not trained                                  */
   SL_STOP_LOSS_TOL,   /* loss <= loss_tol                             */
+  SL_STOP_STATIONARY, /* ||grad l|| <= grad_rtol ||grad l(theta_0)||  */
   SL_STOP_MAX_TIME,   /* reached max_time                             */
   SL_STOP_MAX_STEPS,  /* step budget used                             */
   SL_STOP_DIVERGED,   /* loss > diverge * initial loss (failed)       */
@@ -47,6 +49,9 @@ typedef struct {
   PetscReal   *curve_time;    /* M                                                             */
   PetscReal   *curve_loss;    /* M                                                             */
   PetscReal    q_drift;       /* max_i |q_i(T) - q_i(0)| / max(1, max_i |q_i(0)|), q = v^2 - w^2 - b^2 */
+
+  /* ||grad l|| (2-norm, fixed-order sum) at t = 0 and at the end of the run */
+  PetscReal init_grad_norm, final_grad_norm;
 } SLTrainResult;
 
 typedef struct _n_SLTrainer *SLTrainer;
@@ -55,7 +60,7 @@ PETSC_EXTERN PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr);
 /* Prefix of the trainer's options and of its TS's (none by default; the study sets "sl_train_"). Before
  * SLTrainerSetFromOptions. */
 PETSC_EXTERN PetscErrorCode SLTrainerSetOptionsPrefix(SLTrainer tr, const char prefix[]);
-/* Options (with the prefix "sl_train_"): -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
+/* Options (with the prefix "sl_train_"): -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_grad_rtol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
  * -sl_train_lr, -sl_train_snapshots K, -sl_train_curve M, -sl_train_t0 (first log-spaced time > 0), -sl_train_loss
  * sum|mean, -sl_train_rtol, -sl_train_atol, and the TS options under -sl_train_. Called once: it also sets up
  * the TS for runs on the trainer's communicator (SLTrainerSetUp). */

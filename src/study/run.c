@@ -201,8 +201,9 @@ static PetscErrorCode SLRunUntrained(SLNetwork net, SLData data, SLLossType type
   PetscCall(PetscMalloc1(Plocal + 1, &g));
   PetscCall(SLNetworkLossGradient(net, data, type, &res->init_loss, g, NULL));
   PetscCall(PetscFree(g));
-  res->reason     = SL_STOP_NONE;
-  res->final_loss = res->init_loss;
+  res->reason         = SL_STOP_NONE;
+  res->final_loss     = res->init_loss;
+  res->init_grad_norm = res->final_grad_norm = (PetscReal)NAN; /* not trained: no gradient norms recorded */
   PetscFunctionReturn(0);
 }
 
@@ -229,6 +230,8 @@ static PetscErrorCode SLRecordTraining(SLStudy s, SLOutput out, PetscInt id, Pet
   PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_FINAL_LOSS, id, res->final_loss));
   PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_Q_DRIFT, id, res->q_drift));
   PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_INTERPOLATING, id, res->reason == SL_STOP_LOSS_TOL));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_INIT_GRAD_NORM, id, res->init_grad_norm));
+  PetscCall(SLPutRealCol(out, leader, SL_F_RUNS_FINAL_GRAD_NORM, id, res->final_grad_norm));
   if (P <= s->max_snapshot_params && res->K) {
     SLNetwork scratch;
     SLSpline  ssp;

@@ -76,6 +76,8 @@ const SLSchemaField SLSchemaFields[SL_NFIELDS] = {
   [SL_F_RUNS_FINAL_LOSS]     = {"runs/final_loss", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "loss at the end of training", "loss", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_Q_DRIFT]        = {"runs/q_drift", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "max_i |q_i(T)-q_i(0)| / max(1, max_i |q_i(0)|), q = v^2 - w^2 - b^2", "", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_INTERPOLATING]  = {"runs/interpolating", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "1 if training reached loss <= loss_tol", "", SL_SCHEMA_BY_STUDY},
+  [SL_F_RUNS_INIT_GRAD_NORM] = {"runs/init_grad_norm", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "||grad l|| (2-norm) at initialization; NaN for untrained runs", "", SL_SCHEMA_BY_STUDY},
+  [SL_F_RUNS_FINAL_GRAD_NORM] = {"runs/final_grad_norm", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "||grad l|| (2-norm) at the end of training; stop_reason stationary: <= grad_rtol x init_grad_norm", "", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_INIT_R_TOTAL]   = {"runs/init_R_total", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "roughness sum_i mu_i^2 at init", "1/x^2", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_INIT_R_IN]      = {"runs/init_R_in", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "roughness over breakpoints inside the data range at init", "1/x^2", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_INIT_FRAC_IN]   = {"runs/init_frac_in", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "fraction of breakpoints inside the data range at init", "", SL_SCHEMA_BY_STUDY},

@@ -4,7 +4,7 @@
  */
 #include "train_impl.h"
 
-const char *const SLStopReasons[] = {"none", "loss_tol", "max_time", "max_steps", "diverged", "nan", "ts_failed", "interrupted", "SLStopReason", "SL_STOP_", NULL};
+const char *const SLStopReasons[] = {"none", "loss_tol", "stationary", "max_time", "max_steps", "diverged", "nan", "ts_failed", "interrupted", "SLStopReason", "SL_STOP_", NULL};
 
 PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
 {
@@ -17,6 +17,7 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->max_time     = 100.0;
   t->max_steps    = 100000;
   t->loss_tol     = 1e-12;
+  t->grad_rtol    = 0.0;
   t->diverge      = 1e6;
   t->gd           = PETSC_FALSE;
   t->lr           = 1e-2;
@@ -50,6 +51,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsReal("-max_time", "Training time horizon T (gradient flow time; GD: steps x lr)", "SLTrainerSetFromOptions", tr->max_time, &tr->max_time, NULL));
   PetscCall(PetscOptionsInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL));
   PetscCall(PetscOptionsReal("-loss_tol", "Stop when the loss is <= this", "SLTrainerSetFromOptions", tr->loss_tol, &tr->loss_tol, NULL));
+  PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary when ||grad l|| <= this times (||grad l(theta_0)|| + tiny) (0: never)", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
   PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow: implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, NULL));
@@ -65,6 +67,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCheck(tr->max_time > 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_max_time %g must be > 0", (double)tr->max_time);
   PetscCheck(tr->max_steps >= 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_max_steps %" PetscInt_FMT " must be >= 1", tr->max_steps);
   PetscCheck(tr->loss_tol >= 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_loss_tol %g must be >= 0", (double)tr->loss_tol);
+  PetscCheck(tr->grad_rtol >= 0 && tr->grad_rtol < 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_grad_rtol %g must be in [0, 1)", (double)tr->grad_rtol);
   PetscCheck(tr->diverge > 1, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_diverge %g must be > 1", (double)tr->diverge);
   PetscCheck(!(tr->gd && tr->conservative), tr->comm, PETSC_ERR_ARG_INCOMP, "-sl_train_gd and -sl_train_conservative exclude each other (gradient descent is forward Euler)");
   PetscCheck(tr->lr > 0, tr->comm, PETSC_ERR_ARG_OUTOFRANGE, "-sl_train_lr %g must be > 0", (double)tr->lr);
@@ -150,7 +153,7 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));
-  PetscCall(PetscViewerASCIIPrintf(viewer, "max time %g, max steps %" PetscInt_FMT ", loss tol %g, diverge factor %g\n", (double)tr->max_time, tr->max_steps, (double)tr->loss_tol, (double)tr->diverge));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "max time %g, max steps %" PetscInt_FMT ", loss tol %g, grad rtol %g, diverge factor %g\n", (double)tr->max_time, tr->max_steps, (double)tr->loss_tol, (double)tr->grad_rtol, (double)tr->diverge));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs: %" PetscInt_FMT " snapshots, %" PetscInt_FMT " loss-curve points, log-spaced from t0 = %g\n", tr->K, tr->M, (double)tr->t0));
   if (tr->conservative) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 conserved to the Newton tolerance (-sl_train_snes_rtol 1e-12, -sl_train_snes_stol 1e-14 by default)\n"));
   {

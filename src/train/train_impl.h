@@ -6,7 +6,12 @@
  *   train_schedule.c the output schedule                                                (bottom) */
 #pragma once
 #include <splinelens/train.h>
+#include <splinelens/classeval.h>
 #include <splinelens/private/packageimpl.h>
+
+/* The "tiny" of the stationarity test ||grad l|| <= grad_rtol (||grad l(theta_0)|| + tiny): only keeps a network
+ * whose initial gradient is exactly 0 (all neurons dead, a critical point already) from never being stationary. */
+#define SL_TRAIN_GRAD_TINY 1e-300
 
 /* Communicators a trainer keeps a configured TS for (the study's, PETSC_COMM_SELF, a wide-run group). */
 #define SL_TRAIN_MAXTS 4
@@ -16,6 +21,7 @@ struct _n_SLTrainer {
   PetscReal              max_time;     /* -sl_train_max_time                                             */
   PetscInt               max_steps;    /* -sl_train_max_steps: accepted steps (GD: gradient steps)        */
   PetscReal              loss_tol;     /* -sl_train_loss_tol: stop when loss <= loss_tol                  */
+  PetscReal              grad_rtol;    /* -sl_train_grad_rtol: stationary when |g| <= grad_rtol (|g_0| + tiny) */
   PetscReal              diverge;      /* -sl_train_diverge: fail when loss > diverge * initial (and > 1) */
   PetscBool              gd;           /* -sl_train_gd: forward Euler with fixed step lr                   */
   PetscReal              lr;           /* -sl_train_lr                                                     */
@@ -54,15 +60,19 @@ typedef struct {
   SLTrainer   tr;
   SLData      data;
   SLNetwork   scratch; /* evaluation copy of the network: the TS state is set into it */
+  SLClassEval ce;      /* activation-class evaluator on scratch and data (train_eval.c)  */
   MPI_Comm    comm;
   PetscMPIInt size;
   PetscInt    Plocal;
   /* one-entry evaluation cache */
-  PetscBool  cache_valid, cache_bad;
-  PetscReal  cache_loss;
+  PetscBool  cache_valid, cache_bad, cache_has_gnorm;
+  PetscReal  cache_loss, cache_gnorm; /* cache_gnorm: ||g|| once SLTrainGradNorm computed it for the state */
   PetscReal *cache_theta, *g, *r;
+  PetscReal *gsq;        /* per local neuron: squared block norm of the stationarity measure */
+  PetscReal *prev_theta; /* the previous accepted state (NULL before the first step)          */
+  PetscReal *prev_store; /* its storage                                                        */
   /* run state */
-  PetscReal    init_loss;
+  PetscReal    init_loss, init_gnorm;
   PetscReal    target_time;  /* current output time (adaptive)                  */
   PetscInt     target_steps; /* current output step (GD)                        */
   PetscReal    dt_keep;      /* step size the controller proposed before a clip */
@@ -75,6 +85,11 @@ typedef struct {
 /* train_eval.c: loss, gradient (ctx->g), residuals (ctx->r) and finiteness (ctx->cache_bad) at U, through the
  * one-entry cache (collective). */
 PETSC_INTERN PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U);
+/* ||grad l|| of the cached state (after SLTrainEvaluate; collective): per-neuron squares summed by the fixed-order
+ * block reduction, so bitwise independent of the rank count; computed once per state. */
+PETSC_INTERN PetscErrorCode SLTrainGradNorm(SLTrainCtx *ctx, PetscReal *gnorm);
+/* (the minimal-norm generalized gradient where a breakpoint sits on, or crossed in the last step, a data point;
+ * see train_eval.c; ||grad l|| everywhere else) */
 /* train_implicit.c, -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
 PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
 /* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */

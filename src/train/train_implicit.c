@@ -190,7 +190,7 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
   im->shift = shift;
   if (ctx->cache_bad) { /* the Newton solve is failing anyway (domain error): keep B finite */
     for (PetscInt i = 0; i < net->hlocal; i++) im->a[i] = im->d[i] = 0.0;
-  } else PetscCall(SLNetworkResidualBlocks(net, ctx->data, ctx->tr->loss, ctx->r, im->a, im->d));
+  } else PetscCall(SLClassEvalResidualBlocks(ctx->ce, ctx->tr->loss, ctx->r, im->a, im->d)); /* ce holds U's classes */
   PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
   for (PetscInt i = 0; i < net->hlocal; i++) {
     const PetscInt idx[3] = {rstart + 3 * i, rstart + 3 * i + 1, rstart + 3 * i + 2};

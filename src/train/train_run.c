@@ -20,7 +20,9 @@
  *   reused when the RHS is asked for the same state (bitwise). Gradient descent therefore costs one gradient
  *   per step, and the stop checks cost nothing extra.
  * - Stop checks after every accepted step, in this order: NaN/Inf (loss, parameters or gradient) -> NAN;
- *   loss > diverge * initial loss and > 1 -> DIVERGED; loss <= loss_tol -> LOSS_TOL; interrupt flag -> INTERRUPTED.
+ *   loss > diverge * initial loss and > 1 -> DIVERGED; loss <= loss_tol -> LOSS_TOL (interpolating);
+ *   ||grad l|| <= grad_rtol (||grad l(theta_0)|| + tiny) -> STATIONARY (a critical point that does not interpolate,
+ *   docs/theory.md section 4.8; grad_rtol 0: never); interrupt flag -> INTERRUPTED.
  *   All are collective decisions (the loss is replicated; local flags are reduced with MPI MAX), so every
  *   rank stops at the same step. Adaptive runs reject a stage whose loss/gradient is not finite (the step is
  *   retried smaller, TSSetFunctionDomainError) instead of feeding NaN into the TS error norm, which would
@@ -71,10 +73,14 @@ static PetscErrorCode SLTrainDomain(TS ts, PetscReal t, Vec Y, PetscBool *accept
 static PetscErrorCode SLTrainCheckStop(SLTrainCtx *ctx)
 {
   SLTrainer tr = ctx->tr;
-  PetscReal loss;
+  PetscReal gnorm, loss;
 
   PetscFunctionBeginUser;
   loss = ctx->cache_loss;
+  /* the stationarity measure of this accepted state (collective), then it becomes the previous state */
+  PetscCall(SLTrainGradNorm(ctx, &gnorm));
+  PetscCall(PetscArraycpy(ctx->prev_store, ctx->cache_theta, ctx->Plocal));
+  ctx->prev_theta = ctx->prev_store;
   if (ctx->cache_bad || ctx->rhs_bad) {
     ctx->stop = SL_STOP_NAN;
     PetscCall(PetscSNPrintf(ctx->message, sizeof(ctx->message), "loss, parameters or gradient not finite (loss %g)", (double)loss));
@@ -84,6 +90,9 @@ static PetscErrorCode SLTrainCheckStop(SLTrainCtx *ctx)
   } else if (loss <= tr->loss_tol) {
     ctx->stop = SL_STOP_LOSS_TOL;
     PetscCall(PetscSNPrintf(ctx->message, sizeof(ctx->message), "loss %g <= loss_tol %g", (double)loss, (double)tr->loss_tol));
+  } else if (tr->grad_rtol > 0 && gnorm <= tr->grad_rtol * (ctx->init_gnorm + SL_TRAIN_GRAD_TINY)) {
+    ctx->stop = SL_STOP_STATIONARY;
+    PetscCall(PetscSNPrintf(ctx->message, sizeof(ctx->message), "stationary: |grad l| %g <= grad_rtol %g x initial %g (loss %g)", (double)gnorm, (double)tr->grad_rtol, (double)ctx->init_gnorm, (double)loss));
   } else {
     int flag = (tr->interrupt && *tr->interrupt) ? 1 : 0;
 
@@ -244,6 +253,7 @@ static PetscErrorCode SLTrainResultAlloc(SLTrainResult *res, const SLTrainSchedu
   }
   for (PetscInt p = 0; p < s->K * Plocal; p++) res->snap_theta[p] = nan;
   res->final_time = res->init_loss = res->final_loss = res->q_drift = nan;
+  res->init_grad_norm = res->final_grad_norm = nan;
   PetscFunctionReturn(0);
 }
 
@@ -294,7 +304,9 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   ctx.stop   = SL_STOP_NONE;
   PetscCallMPI(MPI_Comm_size(ctx.comm, &ctx.size));
   PetscCall(SLNetworkDuplicate(net, &ctx.scratch));
+  PetscCall(SLClassEvalCreate(ctx.scratch, data, &ctx.ce));
   PetscCall(PetscMalloc3(PetscMax(1, Plocal), &ctx.cache_theta, PetscMax(1, Plocal), &ctx.g, data->N, &ctx.r));
+  PetscCall(PetscMalloc2(PetscMax(1, net->hlocal), &ctx.gsq, PetscMax(1, Plocal), &ctx.prev_store));
   PetscCall(PetscMalloc1(PetscMax(1, Plocal), &theta0));
   PetscCall(SLNetworkGetParameters(net, theta0));
 
@@ -315,8 +327,10 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
 
   /* t = 0 */
   PetscCall(SLTrainEvaluate(&ctx, U));
-  ctx.init_loss  = ctx.cache_loss;
-  res->init_loss = ctx.cache_loss;
+  PetscCall(SLTrainGradNorm(&ctx, &ctx.init_gnorm));
+  ctx.init_loss       = ctx.cache_loss;
+  res->init_loss      = ctx.cache_loss;
+  res->init_grad_norm = ctx.init_gnorm;
   if (ctx.cache_bad) {
     ctx.stop = SL_STOP_NAN;
     PetscCall(PetscSNPrintf(ctx.message, sizeof(ctx.message), "initial loss, parameters or gradient not finite"));
@@ -381,6 +395,7 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   PetscCall(TSGetTime(ts, &t));
   PetscCall(TSGetStepNumber(ts, &steps));
   PetscCall(SLTrainEvaluate(&ctx, U));
+  PetscCall(SLTrainGradNorm(&ctx, &res->final_grad_norm));
   {
     const PetscReal *uf;
 
@@ -411,6 +426,8 @@ PetscErrorCode SLTrainerTrain(SLTrainer tr, SLNetwork net, SLData data, SLTrainR
   PetscCall(VecDestroy(&U));
   PetscCall(PetscFree(theta0));
   PetscCall(PetscFree3(ctx.cache_theta, ctx.g, ctx.r));
+  PetscCall(PetscFree2(ctx.gsq, ctx.prev_store));
+  PetscCall(SLClassEvalDestroy(&ctx.ce));
   PetscCall(SLNetworkDestroy(&ctx.scratch));
   PetscCall(SLTrainScheduleDestroy(&sched));
   PetscCall(PetscLogEventEnd(SL_EVENT_Train, 0, 0, 0, 0));

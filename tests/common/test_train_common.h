@@ -7,6 +7,7 @@
 #include <math.h>
 #include <splinelens/splinelens.h>
 #include <splinelens/train.h>
+#include <splinelens/classeval.h>
 
 #define TCHECK(cond, ...) PetscCheck(cond, PETSC_COMM_SELF, PETSC_ERR_PLIB, __VA_ARGS__)
 
@@ -79,16 +80,28 @@ static inline PetscErrorCode TTTrain(const char opts[], SLNetwork net, SLData da
   PetscFunctionReturn(0);
 }
 
-/* Loss of a local parameter slice (collective), through the network module. */
-static inline PetscErrorCode TTLoss(SLNetwork net, SLData data, SLLossType type, const PetscReal theta_local[], PetscReal *loss)
+/* Loss of a local parameter slice (collective), through the activation-class evaluator the trainer uses
+ * (classeval.h; bitwise the trainer's numbers) and, if direct is not NULL, through the direct O(H N) kernel. */
+static inline PetscErrorCode TTLoss2(SLNetwork net, SLData data, SLLossType type, const PetscReal theta_local[], PetscReal *loss, PetscReal *direct)
 {
-  SLNetwork tmp;
+  SLNetwork   tmp;
+  SLClassEval ce;
 
   PetscFunctionBeginUser;
   PetscCall(SLNetworkDuplicate(net, &tmp));
   PetscCall(SLNetworkSetParameters(tmp, theta_local));
-  PetscCall(SLNetworkLossGradient(tmp, data, type, loss, NULL, NULL));
+  PetscCall(SLClassEvalCreate(tmp, data, &ce));
+  PetscCall(SLClassEvalLossGradient(ce, type, loss, NULL, NULL));
+  PetscCall(SLClassEvalDestroy(&ce));
+  if (direct) PetscCall(SLNetworkLossGradient(tmp, data, type, direct, NULL, NULL));
   PetscCall(SLNetworkDestroy(&tmp));
+  PetscFunctionReturn(0);
+}
+
+static inline PetscErrorCode TTLoss(SLNetwork net, SLData data, SLLossType type, const PetscReal theta_local[], PetscReal *loss)
+{
+  PetscFunctionBeginUser;
+  PetscCall(TTLoss2(net, data, type, theta_local, loss, NULL));
   PetscFunctionReturn(0);
 }
 

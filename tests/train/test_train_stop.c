@@ -41,10 +41,14 @@ int main(int argc, char **argv)
   TCHECK(res.reason == SL_STOP_LOSS_TOL && !res.failed, "fourpoint run: %s (%s)", SLStopReasons[res.reason], res.message);
   TCHECK(res.final_loss <= 1e-12 && res.final_time < 1000 && res.ncurve < res.M, "loss_tol stop: loss %g at t = %g, %" PetscInt_FMT " curve points", (double)res.final_loss, (double)res.final_time, res.ncurve);
   {
-    PetscReal loss; /* net holds the final parameters */
+    PetscReal loss, direct, *thf; /* net holds the final parameters */
 
-    PetscCall(SLNetworkLossGradient(net, four, SL_LOSS_SUM, &loss, NULL, NULL));
+    PetscCall(PetscMalloc1(P, &thf));
+    PetscCall(SLNetworkGetParameters(net, thf));
+    PetscCall(TTLoss2(net, four, SL_LOSS_SUM, thf, &loss, &direct));
+    PetscCall(PetscFree(thf));
     TCHECK(loss == res.final_loss, "loss of the returned network %.17g != final loss %.17g", (double)loss, (double)res.final_loss);
+    TCHECK(direct <= 1e-12, "direct-kernel loss of the returned network %.17g > loss_tol", (double)direct);
   }
   PetscCall(CheckTail(&res, P));
   PetscCall(SLTrainResultReset(&res));
