@@ -8,10 +8,10 @@ from . import theory as T
 
 def end_state(study, t, i, flat=1e-6):
     """End state of run i of the run table t (docs/theory.md 4.8): 'interpolating' (loss <= loss_tol),
-    'stationary' (stop reason stationary: a non-interpolating critical point), 'budget' (time or step limit) or
-    'failed' (not done: diverged, non-finite, error). A file written before the stationary stop reason existed
-    records a stationary run as max_time; such a run counts as stationary when its loss changed by less than
-    flat, relatively, over the last three loss-curve points."""
+    'stationary' (stop reason stationary: a non-interpolating critical point, -sl_train_grad_rtol), 'budget'
+    (time or step limit) or 'failed' (not done: diverged, non-finite, error). A file written before the
+    stationary stop existed (no final_grad_norm column) records a stationary run as max_time; there a run counts
+    as stationary when its loss changed by less than flat, relatively, over the last three loss-curve points."""
     if int(t["status"][i]) != 1:
         return "failed"
     reason = str(t["stop_reason"][i])
@@ -19,7 +19,7 @@ def end_state(study, t, i, flat=1e-6):
         return "interpolating"
     if reason == "stationary":
         return "stationary"
-    if reason == "max_time":
+    if reason == "max_time" and "final_grad_norm" not in t.dtype.names:
         cl = study.ragged("train/curve_loss", int(i))
         cl = cl[np.isfinite(cl)] if cl is not None else np.zeros(0)
         if cl.size >= 3 and float(np.max(cl[-3:]) - np.min(cl[-3:])) <= flat * float(np.max(cl[-3:])):

@@ -340,3 +340,32 @@ def test_critical_points_implied_by_active_sets():
     on = th.copy()
     on[1] = 0.6  # beta_0 = -0.6, a data point of linspace(-1, 1, 11)
     assert C.critical_point_measures(on, x, y, "sum", False)["on_knot"]
+
+
+def test_end_states_of_the_run_table():
+    """regimes.end_state (docs/theory.md 4.8): the stop reason decides; a file without final_grad_norm (written
+    before the stationary stop) counts a max_time run with a flat loss curve as stationary."""
+    from splinelens import regimes as RG
+
+    class FakeStudy:
+        def __init__(self, curves):
+            self.curves = curves
+
+        def ragged(self, path, i):
+            return np.asarray(self.curves[i], float)
+
+    def table(new):
+        dt = [("status", "i1"), ("stop_reason", "U16"), ("interpolating", "i8")] + ([("final_grad_norm", "f8")] if new else [])
+        rows = [(1, "loss_tol", 1), (1, "stationary", 0), (1, "max_time", 0), (1, "max_steps", 0), (2, "diverged", 0),
+                (1, "max_time", 0)]
+        t = np.zeros(len(rows), dt)
+        for k, r in enumerate(rows):
+            t["status"][k], t["stop_reason"][k], t["interpolating"][k] = r
+        return t
+    flat = [3.0, 1.0, 0.5, 0.5, 0.5]
+    moving = [3.0, 1.0, 0.5, 0.4, 0.3]
+    st = FakeStudy([flat, flat, flat, flat, flat, moving])
+    new = [RG.end_state(st, table(True), i) for i in range(6)]
+    assert new == ["interpolating", "stationary", "budget", "budget", "failed", "budget"]
+    old = [RG.end_state(st, table(False), i) for i in range(6)]
+    assert old == ["interpolating", "stationary", "stationary", "budget", "failed", "budget"]
