@@ -94,11 +94,17 @@ def symlog_ticks(ax, which, linthresh, vmax, per_side=4):
 
 
 def log_ticks(ax, which="y", numticks=5):
-    """Decade ticks only, labelled 10^k, at most numticks of them (readable log axes)."""
-    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullLocator
+    """Readable log-axis ticks, set from the current limits (call after drawing): decades labelled 10^k (at most
+    numticks) when the axis spans two decades or more, else 1-2-5 ticks labelled as plain numbers."""
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullLocator
     axis = ax.xaxis if which == "x" else ax.yaxis
-    axis.set_major_locator(LogLocator(base=10, numticks=numticks))
-    axis.set_major_formatter(LogFormatterSciNotation())
+    lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    if lo > 0 and hi / lo < 100:
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
+        axis.set_major_formatter(FuncFormatter(lambda v, pos=None: "%g" % float("%.2g" % v)))
+    else:
+        axis.set_major_locator(LogLocator(base=10, numticks=numticks))
+        axis.set_major_formatter(LogFormatterSciNotation())
     axis.set_minor_locator(NullLocator())
 
 
