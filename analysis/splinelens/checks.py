@@ -618,23 +618,24 @@ def critical_point_measures(theta, x, y, loss="sum", has_c=None, knot_tol=1e-12)
 
 def claim_critical_points(records, stat_tol=1e-7, tol=1e-6):
     """Check CP. records: dicts (label, interpolating, grad_rel, rmax_rel, implied, dev, on_knot, optional
-    stationary = stop_reason stationary) of the end states of trained runs. Stationary: stopped stationary by the
-    trainer, or grad_rel <= stat_tol. Every stationary, non-interpolating, smooth
-    (no data point on a breakpoint) end state whose active sets imply it must be piecewise least squares
-    (dev <= tol); the others are counted and described, not judged."""
+    stationary = stop_reason stationary) of the end states of trained runs. Stationary: grad_rel <= stat_tol.
+    Every stationary, non-interpolating, smooth (no data point on a breakpoint) end state whose active sets imply
+    it must be piecewise least squares (dev <= tol); the others are counted and described, not judged."""
     if not records:
         return skip("CP", "no trained run")
     interp = [r for r in records if r["interpolating"]]
-    # stationary: the trainer stopped the run there (stop_reason stationary), or its end state's gradient is small
-    at_cp = [r.get("stationary", False) or r["grad_rel"] <= stat_tol for r in records]
-    stat = [r for r, s in zip(records, at_cp) if not r["interpolating"] and s]
-    moving = [r for r, s in zip(records, at_cp) if not r["interpolating"] and not s]
+    stat = [r for r in records if not r["interpolating"] and r["grad_rel"] <= stat_tol]
+    moving = [r for r in records if not r["interpolating"] and not r["grad_rel"] <= stat_tol]
+    # runs the trainer stopped as stationary (stop_reason, -sl_train_grad_rtol: relative to the initial gradient)
+    # are judged when their end state is a critical point at this claim's own tolerance, and counted either way
+    stopped = [r for r in records if r.get("stationary")]
+    stopped_loose = [r for r in stopped if not r["grad_rel"] <= stat_tol]
     judged = [r for r in stat if r["implied"] and not r["on_knot"]]
     free = [r for r in stat if not r["implied"] and not r["on_knot"]]
     kink = [r for r in stat if r["on_knot"]]
     bad = [r for r in judged if not r["dev"] <= tol]
     worst = max([r["dev"] for r in judged], default=0.0)
-    det = ("%d trained end states: %d interpolating, %d stationary without interpolating (stopped stationary or grad_rel <= %g), %d still "
+    det = ("%d trained end states: %d interpolating, %d stationary without interpolating (grad_rel <= %g), %d still "
            "moving. Of the stationary ones: %d piecewise least squares implied by the active sets (max segment "
            "deviation %.2g)" % (len(records), len(interp), len(stat), stat_tol, len(moving), len(judged), worst))
     if free:
@@ -642,6 +643,9 @@ def claim_critical_points(records, stat_tol=1e-7, tol=1e-6):
             len(free), max(r["dev"] for r in free), free[0]["label"])
     if kink:
         det += "; %d non-smooth (a data point on a breakpoint)" % len(kink)
+    if stopped:
+        det += "; %d stopped stationary by the trainer, %d of them with grad_rel above %g (max %.2g)" % (
+            len(stopped), len(stopped_loose), stat_tol, max([r["grad_rel"] for r in stopped_loose], default=0.0))
     if bad:
         det += "; FAILURES: " + "; ".join("%s: deviation %.2g" % (r["label"], r["dev"]) for r in bad[:4])
     if not judged:

@@ -17,7 +17,7 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->max_time     = 100.0;
   t->max_steps    = 100000;
   t->loss_tol     = 1e-12;
-  t->grad_rtol    = 0.0;
+  t->grad_rtol    = 1e-9;
   t->diverge      = 1e6;
   t->gd           = PETSC_FALSE;
   t->lr           = 1e-2;
@@ -27,7 +27,7 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->loss         = SL_LOSS_SUM;
   t->rtol         = 1e-8;
   t->atol         = 1e-8;
-  t->conservative = PETSC_FALSE;
+  t->conservative = PETSC_TRUE; /* the default integrator: implicit midpoint (README "Integrators") */
   t->interrupt    = NULL;
   *tr             = t;
   PetscFunctionReturn(0);
@@ -44,6 +44,8 @@ PetscErrorCode SLTrainerSetOptionsPrefix(SLTrainer tr, const char prefix[])
 
 PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
 {
+  PetscBool cset = PETSC_FALSE;
+
   PetscFunctionBeginUser;
   PetscCheck(tr->nts == 0, tr->comm, PETSC_ERR_ORDER, "SLTrainerSetFromOptions: the trainer is configured once, before its first run");
   PetscCall(SLOptionsCheckEnum(tr->prefix, "-loss", SLLossTypes));
@@ -51,10 +53,11 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsReal("-max_time", "Training time horizon T (gradient flow time; GD: steps x lr)", "SLTrainerSetFromOptions", tr->max_time, &tr->max_time, NULL));
   PetscCall(PetscOptionsInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL));
   PetscCall(PetscOptionsReal("-loss_tol", "Stop when the loss is <= this", "SLTrainerSetFromOptions", tr->loss_tol, &tr->loss_tol, NULL));
-  PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary when ||grad l|| <= this times (||grad l(theta_0)|| + tiny) (0: never)", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
+  PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary (a critical point that does not interpolate) when ||grad l|| <= this times (||grad l(theta_0)|| + tiny); 0: never", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
-  PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow: implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, NULL));
+  PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow (the default): implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance; false: explicit adaptive TSRK 3bs (or -sl_train_ts_type)", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, &cset));
+  if (tr->gd && !cset) tr->conservative = PETSC_FALSE; /* -sl_train_gd alone selects gradient descent */
   PetscCall(PetscOptionsReal("-lr", "Gradient-descent learning rate (Euler step)", "SLTrainerSetFromOptions", tr->lr, &tr->lr, NULL));
   PetscCall(PetscOptionsInt("-snapshots", "Number K of parameter snapshots (t = 0, then log-spaced up to max_time)", "SLTrainerSetFromOptions", tr->K, &tr->K, NULL));
   PetscCall(PetscOptionsInt("-curve", "Number M of loss-curve points (t = 0, then log-spaced from t0 to max_time)", "SLTrainerSetFromOptions", tr->M, &tr->M, NULL));
@@ -149,7 +152,7 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
   if (!iascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? "gradient flow, conservative (-sl_train_conservative: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)" : "gradient flow (adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? "gradient flow, conservative (the default, -sl_train_conservative: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)" : "gradient flow (-sl_train_conservative 0: adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));

@@ -41,6 +41,7 @@ sl_train:
   loss_tol: 1e-10
   rtol: 1e-10
   atol: 1e-10
+  conservative: false               # explicit RK (the program's default is the implicit midpoint rule)
   ts_rk_type: 5dp                   # 5th order on this mild problem: q conserved to the tolerance (claim 9)
   snapshots: 6
   curve: 24

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
   PetscCall(SLNetworkGatherParameters(net, th0));
 
   /* adaptive RK (default 3bs), rtol = atol = 1e-10 */
-  PetscCall(TTTrain("-sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
   PetscCall(SLNetworkGatherParameters(net, th1));
   for (PetscInt p = 0; p < P; p++) dmove = PetscMax(dmove, PetscAbsReal(th1[p] - th0[p]));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "RK: reason %s, steps %" PetscInt_FMT ", loss %g -> %g, max |dtheta| %g, q drift %g\n", SLStopReasons[res.reason], res.steps, (double)res.init_loss, (double)res.final_loss, (double)dmove, (double)res.q_drift));

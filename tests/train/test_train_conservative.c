@@ -81,7 +81,7 @@ static PetscErrorCode TestDrift(void)
     PetscCall(CheckMonotone(&res, name));
 
     PetscCall(SLNetworkSetParameters(net, th0));
-    PetscCall(PetscSNPrintf(opts, sizeof(opts), "-sl_train_ts_rk_type 3bs -sl_train_rtol 1e-6 -sl_train_atol 1e-6 -sl_train_max_time %g -sl_train_loss_tol 1e-10", (double)cases[c].T));
+    PetscCall(PetscSNPrintf(opts, sizeof(opts), "-sl_train_conservative 0 -sl_train_ts_rk_type 3bs -sl_train_rtol 1e-6 -sl_train_atol 1e-6 -sl_train_max_time %g -sl_train_loss_tol 1e-10", (double)cases[c].T));
     PetscCall(TTTrain(opts, net, data, &rk));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-26s: %3" PetscInt_FMT " crossings; conservative %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g | RK 3bs %s %5" PetscInt_FMT " steps loss %.3g q drift %.3g\n", name, ncross, SLStopReasons[res.reason],
                           res.steps, (double)res.final_loss, (double)res.q_drift, SLStopReasons[rk.reason], rk.steps, (double)rk.final_loss, (double)rk.q_drift));
@@ -128,7 +128,7 @@ static PetscErrorCode TestAgreement(void)
          res.steps, res.ncurve, res.M);
   PetscCall(SLTrainResultReset(&res));
   PetscCall(SLNetworkSetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_ts_rk_type 5dp -sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_ts_rk_type 5dp -sl_train_rtol 1e-10 -sl_train_atol 1e-10 -sl_train_max_time 5", net, data, &res));
   TCHECK(!res.failed && res.reason == SL_STOP_MAX_TIME, "RK 5dp smooth run ended with %s: %s", SLStopReasons[res.reason], res.message);
   PetscCall(SLTrainResultReset(&res));
   PetscCall(SLNetworkGatherParameters(net, thr));

@@ -20,7 +20,7 @@ int main(int argc, char **argv)
   PetscCall(SLNetworkGetSizes(net, &P, NULL));
   PetscCall(PetscMalloc5(P, &th0, P, &th, P, &g, nsteps + 1, &hand_loss, P, &thA));
   PetscCall(SLNetworkGetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_max_time 20", net, data, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_max_time 20", net, data, &res));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "RK: %s, %" PetscInt_FMT " steps, loss %g -> %g\n", SLStopReasons[res.reason], res.steps, (double)res.init_loss, (double)res.final_loss));
   TCHECK(res.reason == SL_STOP_MAX_TIME && !res.failed && res.ncurve == res.M && res.nsnap == res.K, "RK run: %s (%s), %" PetscInt_FMT "/%" PetscInt_FMT " curve points", SLStopReasons[res.reason], res.message, res.ncurve, res.M);
   TCHECK(res.final_time == 20.0, "final time %.17g != 20", (double)res.final_time);
@@ -30,7 +30,7 @@ int main(int argc, char **argv)
   TCHECK(res.final_loss < 1e-2 * res.init_loss, "final loss %g not well below initial %g", (double)res.final_loss, (double)res.init_loss);
   PetscCall(SLNetworkGetParameters(net, thA));
   PetscCall(SLNetworkSetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_max_time 20", net, data, &res2));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_max_time 20", net, data, &res2));
   PetscCall(SLNetworkGetParameters(net, th));
   TCHECK(res2.steps == res.steps && !memcmp(th, thA, P * sizeof(PetscReal)), "a second identical run differs (steps %" PetscInt_FMT " vs %" PetscInt_FMT ")", res2.steps, res.steps);
   TCHECK(!memcmp(res.curve_loss, res2.curve_loss, res.M * sizeof(PetscReal)) && !memcmp(res.snap_theta, res2.snap_theta, res.K * P * sizeof(PetscReal)), "a second identical run has different outputs");

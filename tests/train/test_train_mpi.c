@@ -15,7 +15,7 @@ int main(int argc, char **argv)
   PetscMPIInt    size, rank;
   SLNetwork      seq     = NULL;
   const PetscInt H       = 3000;
-  const char    *opts[2] = {"-sl_train_gd -sl_train_lr 1e-4 -sl_train_max_time 2e-2 -sl_train_t0 1e-4", "-sl_train_max_time 0.1"};
+  const char    *opts[2] = {"-sl_train_gd -sl_train_lr 1e-4 -sl_train_max_time 2e-2 -sl_train_t0 1e-4", "-sl_train_conservative 0 -sl_train_max_time 0.1"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
   }
 
   /* adaptive run, K = 5, M = 20, t0 = 1e-2, T = 10 */
-  PetscCall(TTTrain("-sl_train_snapshots 5 -sl_train_curve 20 -sl_train_t0 1e-2 -sl_train_max_time 10", net, data, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_snapshots 5 -sl_train_curve 20 -sl_train_t0 1e-2 -sl_train_max_time 10", net, data, &res));
   TCHECK(res.K == Kc && res.M == Mc && res.ncurve == Mc && res.nsnap == Kc && res.reason == SL_STOP_MAX_TIME, "K %" PetscInt_FMT " M %" PetscInt_FMT " ncurve %" PetscInt_FMT " nsnap %" PetscInt_FMT " reason %s", res.K, res.M, res.ncurve, res.nsnap,
          SLStopReasons[res.reason]);
   TCHECK(res.curve_time[0] == 0 && res.curve_time[1] == t0 && res.curve_time[Mc - 1] == T, "curve end times %g %g %g", (double)res.curve_time[0], (double)res.curve_time[1], (double)res.curve_time[Mc - 1]);
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 
   /* default layout: (M-2)/(K-2) = 62/6 gives indices 0 1 11 22 32 42 53 63 */
   PetscCall(SLNetworkSetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_max_time 1 -sl_train_loss mean", net, data, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_max_time 1 -sl_train_loss mean", net, data, &res));
   {
     const PetscInt idx[8] = {0, 1, 11, 22, 32, 42, 53, 63};
 

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
    * point; explicit RK and GD chatter across them (O(step) from it), so they are tested with a loose rtol */
   const Case cases[] = {
     {"conservative", "-sl_train_conservative -sl_train_max_time 1e6 -sl_train_grad_rtol 1e-6",                                    1e-6, PETSC_TRUE },
-    {"rk",           "-sl_train_max_time 1e6 -sl_train_grad_rtol 0.2",                                                            0.2,  PETSC_FALSE},
+    {"rk",           "-sl_train_conservative 0 -sl_train_max_time 1e6 -sl_train_grad_rtol 0.2",                                   0.2,  PETSC_FALSE},
     {"gd",           "-sl_train_gd -sl_train_lr 0.05 -sl_train_max_time 1e6 -sl_train_max_steps 1000000 -sl_train_grad_rtol 0.1", 0.1,  PETSC_FALSE},
   };
   PetscReal out[3][4]; /* per case: final time, final loss, init and final gradient norm */

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
   PetscCall(SLNetworkGetSizes(net, &P, NULL));
   PetscCall(PetscMalloc2(P, &th0, P, &th));
   PetscCall(SLNetworkGetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_max_time 1000", net, four, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_max_time 1000", net, four, &res));
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "fourpoint: %s (%s), %" PetscInt_FMT " steps, t = %g\n", SLStopReasons[res.reason], res.message, res.steps, (double)res.final_time));
   TCHECK(res.reason == SL_STOP_LOSS_TOL && !res.failed, "fourpoint run: %s (%s)", SLStopReasons[res.reason], res.message);
   TCHECK(res.final_loss <= 1e-12 && res.final_time < 1000 && res.ncurve < res.M, "loss_tol stop: loss %g at t = %g, %" PetscInt_FMT " curve points", (double)res.final_loss, (double)res.final_time, res.ncurve);
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 
   /* 3. the step budget, adaptive and GD */
   PetscCall(SLNetworkSetParameters(net, th0));
-  PetscCall(TTTrain("-sl_train_max_steps 5", net, sine, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_max_steps 5", net, sine, &res));
   TCHECK(res.reason == SL_STOP_MAX_STEPS && !res.failed && res.steps == 5, "RK max_steps: %s after %" PetscInt_FMT " steps", SLStopReasons[res.reason], res.steps);
   PetscCall(CheckTail(&res, P));
   PetscCall(SLTrainResultReset(&res));
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
   PetscCall(PetscArraycpy(th, th0, P));
   th[4] = (PetscReal)NAN;
   PetscCall(SLNetworkSetParameters(net, th));
-  PetscCall(TTTrain("", net, sine, &res));
+  PetscCall(TTTrain("-sl_train_conservative 0", net, sine, &res));
   TCHECK(res.reason == SL_STOP_NAN && res.failed && res.steps == 0 && res.ncurve == 0 && res.nsnap == 0, "NaN start: %s, %" PetscInt_FMT " steps, ncurve %" PetscInt_FMT, SLStopReasons[res.reason], res.steps, res.ncurve);
   PetscCall(SLTrainResultReset(&res));
 
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 
     PetscCall(SLNetworkSetParameters(net, th0));
     PetscCall(SLNetworkLossGradient(net, sine, SL_LOSS_SUM, &sum, NULL, NULL));
-    PetscCall(TTTrain("-sl_train_loss mean -sl_train_max_steps 3", net, sine, &res));
+    PetscCall(TTTrain("-sl_train_conservative 0 -sl_train_loss mean -sl_train_max_steps 3", net, sine, &res));
     TCHECK(PetscAbsReal(res.init_loss - sum / sine->N) <= 1e-14 * sum, "mean initial loss %.17g, sum/N %.17g", (double)res.init_loss, (double)(sum / sine->N));
     PetscCall(SLTrainResultReset(&res));
   }
