@@ -646,11 +646,11 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         if r.theta_final is None or not np.all(np.isfinite(r.theta_final)):
             continue
         m = checks.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
-        if m["grad_rel"] <= stat_tol:
+        if m["grad_rel"] <= stat_tol or str(cx.t["stop_reason"][i]) == "stationary":
             picks.append((i, m))
     if not picks:
         return []
-    fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 3.4), squeeze=False)
+    fig, axes, lax = figure_with_legend(1, len(picks), DOUBLE if len(picks) > 1 else SINGLE, aspect=0.8, legend_height=0.35)
     for ax, (i, m) in zip(axes.flat, picks):
         r = cx.run(i)
         th = r.theta_final
@@ -679,11 +679,11 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         ax.set_title("run %d (H=%d, alpha %g, seed %d): loss %.3g\ngrad_rel %.1e, segment dev %.1e%s" % (
             i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i], cx.t["final_loss"][i], m["grad_rel"], m["dev"],
             "" if m["implied"] else " (not implied)"), fontsize=7)
-    legend(axes[0, 0])
-    fig.suptitle("Critical points reached by training without interpolating (dotted: live breakpoints)")
-    return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (relative "
-                   "gradient <= %g): the learned function against the least-squares line of the data on each "
-                   "segment between consecutive breakpoints (dashed); docs/theory.md section 4 says they coincide "
+    legend_panel(lax, *handles_of(*axes.flat), ncol=3)
+    fig.suptitle("Critical points without interpolation")
+    return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (stop reason "
+                   "stationary, or relative gradient <= %g): the learned function against the least-squares line of the data on each "
+                   "segment between consecutive breakpoints (dashed; dotted vertical lines: live breakpoints); docs/theory.md section 4 says they coincide "
                    "when the active sets determine the segment sums." % stat_tol)
 
 
