@@ -444,9 +444,15 @@ def fig_spectrum_counts(cx, res):
         return []
     stages = sorted(set(k[0] for k in keys), key=lambda s: ("init", "final").index(s) if s in ("init", "final") else 9)
     coords = sorted(set(k[1] for k in keys), key=lambda c: ("nn", "bdso").index(c) if c in ("nn", "bdso") else 9)
-    fig, axes = figure(len(stages), len(coords), DOUBLE * (0.8 if len(coords) > 1 else 0.5), aspect=0.8)
     widths = np.array(sorted(set(int(w) for w in cx.col("width"))))
     alphas = sorted(set(float(a) for a in cx.col("alpha")))
+    by_alpha = widths.size == 1 and len(alphas) > 1  # one width: counts vs alpha, the references are levels
+    if len(coords) == 1:  # one row of stages
+        fig, axes = figure(1, len(stages), DOUBLE * 0.8, aspect=0.8)
+        panel = lambda r, c: axes[0, r]
+    else:
+        fig, axes = figure(len(stages), len(coords), DOUBLE * 0.8, aspect=0.8)
+        panel = lambda r, c: axes[r, c]
     ac = alpha_colors(alphas)
     rng = np.random.default_rng(0)
     N = int(np.max(cx.col("n_points")))
@@ -454,7 +460,7 @@ def fig_spectrum_counts(cx, res):
              ("n_bound", "^", False, r"$n_{\rm bound}$ (neurons with a residual)")]
     for r, st in enumerate(stages):
         for c, co in enumerate(coords):
-            ax = axes[r, c]
+            ax = panel(r, c)
             pre = "%s_%s_full_" % (st, co)
             if pre + "n_neg" not in cx.t.dtype.names:
                 ax.set_visible(False)
@@ -464,23 +470,30 @@ def fig_spectrum_counts(cx, res):
                 if ids.size == 0:
                     continue
                 shift = np.exp(0.25 * (k - (len(alphas) - 1) / 2.0) / max(len(alphas), 1))  # alphas side by side
-                H = cx.t["width"][ids].astype(float) * shift * np.exp(rng.uniform(-0.02, 0.02, ids.size))
+                H = (cx.t["alpha"][ids] if by_alpha else cx.t["width"][ids]).astype(float) * shift * \
+                    np.exp(rng.uniform(-0.02, 0.02, ids.size))
                 for q, mk, filled, _ in quant:
                     if pre + q not in cx.t.dtype.names:
                         continue
                     v = cx.t[pre + q][ids].astype(float)
                     ax.plot(H, np.where(v >= 0, v, np.nan), mk, color=ac[a], mfc=ac[a] if filled else "none", ms=3,
                             mew=0.7, alpha=0.8)
-            ax.plot(widths, widths, "k-", lw=0.8)
             P = (3 if co == "nn" else 2) * widths + (1 if cx.st.has_c else 0)
             rb = np.array([T.rank_bound(N, h, cx.st.has_c) for h in widths])
-            ax.plot(widths, P - rb, "k--", lw=0.8)
-            ax.plot(widths, P, "k:", lw=0.8)
-            width_axis(ax, widths)
+            if by_alpha:
+                for lev, ls in ((widths[0], "-"), ((P - rb)[0], "--"), (P[0], ":")):
+                    ax.axhline(lev, color="k", ls=ls, lw=0.8)
+                alpha_axis(ax, alphas)
+                ax.set_xlabel(r"$\alpha$ (H = %d)" % widths[0])
+            else:
+                ax.plot(widths, widths, "k-", lw=0.8)
+                ax.plot(widths, P - rb, "k--", lw=0.8)
+                ax.plot(widths, P, "k:", lw=0.8)
+                width_axis(ax, widths)
+                ax.set_xlabel("width H")
             ax.set_yscale("symlog", linthresh=1.0, linscale=0.4)  # 0 is drawn at 0, not at a made-up positive value
             ax.set_ylim(-0.3, 2.0 * float(np.max(P)))
             symlog_ticks(ax, "y", 1.0, float(np.max(P)), per_side=5)
-            ax.set_xlabel("width H")
             ax.set_ylabel("number of eigenvalues")
             ax.set_title("%s Hessian, %s" % (st, co))
     from matplotlib.lines import Line2D
@@ -491,7 +504,7 @@ def fig_spectrum_counts(cx, res):
            Line2D([], [], color="k", ls=":", lw=0.8, label="P")]
     axes[0, -1].legend(handles=hs, loc="upper left", bbox_to_anchor=(1.03, 1.0), borderaxespad=0.0)
     return cx.save(fig, "spectrum_counts", "Exact counts of negative and zero Hessian eigenvalues and the bound "
-                   "n_bound (neurons with a nonzero residual sum) vs width, every done run (colour: alpha, side by "
+                   "n_bound (neurons with a nonzero residual sum) vs width (vs alpha when the study has one width), every done run (colour: alpha, side by "
                    "side; all schemes and seeds; symlog count axis, 0 drawn at 0). docs/theory.md section 4: "
                    "n_neg <= n_bound <= H; at interpolating minima n_zero >= P - min(N, 2H).")
 
