@@ -611,7 +611,8 @@ def fig_extremal(cx, res):
     keys = _spec_keys(cx, "full")
     if not keys or not cx.done:
         return []
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.9, legend_height=0.6)
+    axes = axes[0]
     for (st, co, pa) in keys:
         pre = "%s_%s_%s_" % (st, co, pa)
         ls = "o" if st == "init" else "s"
@@ -632,16 +633,18 @@ def fig_extremal(cx, res):
                              color=scheme_color(sch), mfc=scheme_color(sch) if st == "final" else "none", ms=3,
                              label="%s %s" % (sch, st))
     axes[0].set_yscale("log")
-    axes[1].set_yscale("symlog", linthresh=1e-8)
+    log_ticks(axes[0], "y", numticks=6)
+    lmin = [abs(float(v)) for (st, co, pa) in keys for v in cx.col("%s_%s_%s_lambda_min" % (st, co, pa)) if np.isfinite(v)]
+    axes[1].set_yscale("symlog", linthresh=1e-8, linscale=0.5)
+    symlog_ticks(axes[1], "y", 1e-6, max(lmin + [1.0]), per_side=3)
     axes[2].set_ylim(-0.02, 1.02)
-    for ax, yl in zip(axes, ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
-                             "fraction of dead neurons (empty active set)"]):
+    for ax, yl in zip(axes, [r"largest eigenvalue $\lambda_{\max}$", r"smallest eigenvalue $\lambda_{\min}$",
+                             "fraction of dead neurons"]):
         width_axis(ax, cx.col("width"))
-        ax.set_xlabel("width H (neurons)")
+        ax.set_xlabel("width H")
         ax.set_ylabel(yl)
-    legend(axes[0], ncol=2)
-    legend(axes[2])
-    fig.suptitle("Extremal Hessian eigenvalues (circles: init, squares: final; open: BDSO) and dead neurons")
+    legend_panel(lax, *handles_of(*axes), ncol=4)
+    fig.suptitle("Extremal Hessian eigenvalues and dead neurons (circles: init, squares: final; open: BDSO)")
     return cx.save(fig, "extremal_dead", "Largest and smallest eigenvalue of the full Hessian at init and at the end "
                    "(NN filled, BDSO open markers), and the fraction of dead neurons, vs width.")
 
@@ -706,7 +709,7 @@ def fig_loss_curves(cx, res):
     widths = sorted(set(int(w) for w in cx.col("width")))
     ncol = min(len(widths), 4)
     show = widths if len(widths) <= 4 else [widths[int(round(k * (len(widths) - 1) / 3))] for k in range(4)]
-    fig, axes = plt.subplots(1, ncol, figsize=(3.6 * ncol, 3.2), squeeze=False)
+    fig, axes, lax = figure_with_legend(1, ncol, DOUBLE, aspect=0.85, legend_height=0.35)
     ac = alpha_colors(cx.col("alpha"))
     for ax, H in zip(axes.flat, show):
         labeled = set()
@@ -716,14 +719,21 @@ def fig_loss_curves(cx, res):
             ok = np.isfinite(cl) & (ct > 0) & (cl > 0)
             a = float(cx.t["alpha"][i])
             ls = "-" if cx.t["scheme"][i] == cx.uniq("scheme")[0] else "--"
-            ax.plot(ct[ok], cl[ok], ls, color=ac[a], lw=0.8, label=("alpha=%g" % a) if a not in labeled else None)
+            ax.plot(ct[ok], cl[ok], ls, color=ac[a], lw=0.7, label=("$\\alpha$ = %g" % a) if a not in labeled else None)
             labeled.add(a)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        log_ticks(ax, "x", numticks=4)
+        log_ticks(ax, "y", numticks=6)
         ax.set_xlabel("gradient-flow time t")
-        ax.set_ylabel("loss l(t)")
-        ax.set_title("H = %d (%s)" % (H, " / ".join("%s %s" % (s, "-" if k == 0 else "--") for k, s in enumerate(cx.uniq("scheme")))))
-        legend(ax)
+        ax.set_ylabel("loss")
+        ax.set_title("H = %d" % H)
+    from matplotlib.lines import Line2D
+    hs, ls_ = handles_of(*axes.flat)
+    for k, sch in enumerate(cx.uniq("scheme")[:2]):
+        hs.append(Line2D([], [], color="0.3", ls="-" if k == 0 else "--", lw=0.8))
+        ls_.append(sch)
+    legend_panel(lax, hs, ls_, ncol=len(hs))
     return cx.save(fig, "loss_curves", "Training loss vs gradient-flow time for every done run, coloured by alpha "
                    "(line style: scheme); curves end when the loss tolerance is reached.")
 
