@@ -538,7 +538,8 @@ def fig_spectra(cx, res):
     rep = representative_runs(cx)
     widths = sorted(rep)
     stc = sorted(set((k[0], k[1]) for k in keys), key=lambda sc: (("init", "final").index(sc[0]), ("nn", "bdso").index(sc[1])))
-    fig, axes, lax = figure_with_legend(2, len(stc), DOUBLE, aspect=0.95, legend_height=0.55)
+    fig, axes, lax = figure_with_legend(2, len(stc), DOUBLE if len(stc) > 2 else 0.75 * DOUBLE,
+                                        aspect=0.95 if len(stc) > 2 else 0.7, legend_height=0.55)
     anydense = any(str(sp.get("method")) == "dense" for H in widths for sp in
                    [cx.run(rep[H]).spectra.get((st, co, "full")) for st, co in stc] if sp)
     wc = width_colors(widths)
