@@ -233,7 +233,7 @@ def _scheme_panels(cx):
     if not schemes:
         return None, []
     nrow, ncol = _grid(len(schemes))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    fig, axes = figure(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.75)
     for ax in axes.flat[len(schemes):]:
         ax.set_visible(False)
     return fig, list(zip(axes.flat, schemes))
@@ -275,7 +275,7 @@ def fig_init_breakpoints(cx, res):
         ax.set_title("%s: breakpoints beta = -b/w at init" % sch)
         ax.set_xlabel("breakpoint position beta (units of x)")
         ax.set_ylabel("probability density (1/x)")
-        legend(ax)
+        legend_outside(ax, where="below", ncol=2, fontsize=6)
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
                    "against the closed-form law of docs/theory.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
@@ -305,7 +305,7 @@ def fig_init_delta_slopes(cx, res):
         ax.set_title("%s: delta-slopes mu = v|w| at init" % sch)
         ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
         ax.set_ylabel("probability density")
-        legend(ax)
+        legend_outside(ax, where="below", ncol=2, fontsize=6)
     return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
                    "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
 
