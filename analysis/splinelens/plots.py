@@ -953,7 +953,7 @@ def fig_eigenvector_fields(cx, res):
     _, i, key, vals, beta, w = best
     r = cx.run(i)
     picks = [j for j in (0, 1) if j < vals.size] + [j for j in (vals.size - 1, vals.size - 2) if j >= 2]
-    fig, axes = plt.subplots(1, len(picks), figsize=(3.6 * len(picks), 3.3), squeeze=False)
+    fig, axes = figure(1, len(picks), DOUBLE if len(picks) > 1 else SINGLE, aspect=0.9)
     ok = np.isfinite(beta)
     lo, hi = float(np.min(r.x)), float(np.max(r.x))
     span = max(hi - lo, 1e-12)
@@ -965,12 +965,13 @@ def fig_eigenvector_fields(cx, res):
         top = float(np.max(w[j][ok])) if np.any(ok) else 1.0
         ax.set_ylim(max(top * 1e-12, 1e-300), top * 3)
         ax.set_xlim(lo - 1.5 * span, hi + 1.5 * span)
-        ax.set_xlabel("breakpoint beta_i (x); dotted: data x_n")
-        ax.set_ylabel("share of neuron i in the eigenvector")
-        ax.set_title("lambda = %.4g" % vals[j])
+        log_ticks(ax, "y", numticks=5)
+        ax.set_xlabel(r"breakpoint $\beta_i$")
+        ax.set_ylabel("share of neuron i" if j == picks[0] else "")
+        ax.set_title(r"$\lambda$ = %.4g" % vals[j])
     st, co, pa = key
-    fig.suptitle("Eigenvectors of the extreme %s Hessian eigenvalues as breakpoint fields (%s, %s coordinates; run %d: "
-                 "H=%d, alpha %g, seed %d)" % (pa, st, co, i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i]), fontsize=8)
+    fig.suptitle("Extreme eigenvectors (%s Hessian, %s, %s) by breakpoint; run %d: H = %d, $\\alpha$ = %g, seed %d; "
+                 "dotted: data" % (pa, st, co, i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i]))
     return cx.save(fig, "eigenvector_fields", "Which neurons carry the outlier eigenvalues: each eigenvector's squared "
                    "norm on a neuron's coordinates, placed at that neuron's breakpoint (red: negative eigenvalues, "
                    "blue: the largest). Stored with -sl_eig_vectors.")
@@ -988,7 +989,7 @@ def fig_snapshot_spectra(cx, res):
     ids = ids[:8]
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in ids))
     col = alpha_colors(alphas)
-    fig, axes = plt.subplots(len(keys), 3, figsize=(13, 3.4 * len(keys)), squeeze=False)
+    fig, axes, lax = figure_with_legend(len(keys), 3, DOUBLE, aspect=0.8, legend_height=0.4)
     for row, (co, pa) in enumerate(keys):
         for i in ids:
             sp = cx.run(i).snapshot_spectra.get((co, pa))
@@ -1000,7 +1001,7 @@ def fig_snapshot_spectra(cx, res):
                 continue
             t0 = tt[1] if tt.size > 1 else 1.0
             c = col[float(cx.t["alpha"][i])] if isinstance(col, dict) else None
-            lab = "alpha %g (H=%d, seed %d)" % (cx.t["alpha"][i], cx.t["width"][i], cx.t["seed"][i])
+            lab = r"$\alpha$ = %g (H = %d, seed %d)" % (cx.t["alpha"][i], cx.t["width"][i], cx.t["seed"][i])
             axes[row, 0].plot(tt[ok], np.asarray(sp["lambda_max"], float)[ok], "o-", color=c, ms=3, label=lab)
             axes[row, 1].plot(tt[ok], np.asarray(sp["lambda_min"], float)[ok], "o-", color=c, ms=3, label=lab)
             axes[row, 2].plot(tt[ok], np.asarray(sp["n_neg"], float)[ok], "o-", color=c, ms=3, label=lab)
@@ -1008,14 +1009,17 @@ def fig_snapshot_spectra(cx, res):
             for ax in axes[row]:
                 ax.set_xscale("symlog", linthresh=t0)
         axes[row, 0].set_yscale("log")
-        axes[row, 1].set_yscale("symlog", linthresh=1e-8)
-        for ax, yl in zip(axes[row], ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
-                                      "negative eigenvalues (exact); dotted: bound"]):
-            ax.set_xlabel("gradient-flow time t (symlog)")
+        log_ticks(axes[row, 0], "y")
+        lm = [abs(v) for ln in axes[row, 1].get_lines() for v in np.asarray(ln.get_ydata(), float) if np.isfinite(v)]
+        if lm and min(lm) < 0.01 * max(lm):  # values near 0 and far from it: symlog, else a linear axis
+            axes[row, 1].set_yscale("symlog", linthresh=1e-8, linscale=0.5)
+            symlog_ticks(axes[row, 1], "y", 1e-6, max(lm + [1.0]), per_side=3)
+        for ax, yl in zip(axes[row], [r"$\lambda_{\max}$", r"$\lambda_{\min}$", r"$n_{\rm neg}$ (dotted: bound)"]):
+            ax.set_xlabel("time t (symlog)")
             ax.set_ylabel(yl)
-            ax.set_title("%s coordinates, %s Hessian" % (co.upper(), pa), fontsize=8)
-    legend(axes[0, 0], fontsize=6)
-    fig.suptitle("Hessian spectrum along training, at every parameter snapshot")
+            ax.set_title("%s, %s Hessian" % (co, pa.replace("_", "-")))
+    legend_panel(lax, *handles_of(axes[0, 0]), ncol=3)
+    fig.suptitle("Hessian spectrum at every parameter snapshot")
     return cx.save(fig, "snapshot_spectra", "Largest and smallest eigenvalue and the exact number of negative "
                    "eigenvalues of the full Hessian at each snapshot, one curve per alpha; dotted: the bound n_neg <= "
                    "number of neurons with a nonzero residual sum (docs/theory.md section 4).")
