@@ -1,18 +1,19 @@
 /* Training by gradient flow d theta/dt = -grad l(theta) (docs/theory.md section 5) with PETSc TS.
  *
- * Default: adaptive explicit Runge-Kutta (TSRK 3bs, Bogacki-Shampine 3(2)). The flow is only piecewise smooth (its
- * right-hand side jumps when a breakpoint crosses a data point) and very stiff at large alpha; there the
- * higher-order embedded pairs (5dp, 5f) were seen to accept unstable steps whose error estimates vanish (whole
- * neurons collapsing to 0), while 3bs stays stable and conserves q to the tolerance. Any TS type is selectable
- * under the trainer's options prefix (SLTrainerSetOptionsPrefix; the study uses "sl_train_": -sl_train_ts_type,
- * -sl_train_ts_adapt_type, ...; the option names below are the study's). -sl_train_gd runs plain gradient descent: forward Euler
- * with fixed step = -sl_train_lr. -sl_train_conservative runs the implicit midpoint rule (1-stage Gauss, TSTHETA
- * theta = 1/2, adaptive) with the analytic Hessian as Jacobian: it conserves q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md
- * section 5, claim 9) to the Newton tolerance whatever the step, also where breakpoints cross data points
- * (src/train_implicit.c). A run stops at loss <= -sl_train_loss_tol (interpolating), at a critical point that
- * does not interpolate, ||grad l|| <= -sl_train_grad_rtol * (||grad l(theta_0)|| + tiny) (stationary; docs/theory.md
- * section 4.8), at time -sl_train_max_time, or after -sl_train_max_steps steps (budget); it fails (not aborts) when the loss becomes NaN/Inf or grows beyond
- * -sl_train_diverge times its initial value.
+ * Default (-sl_train_conservative, true unless -sl_train_gd is given alone): the implicit midpoint rule (1-stage
+ * Gauss, TSTHETA theta = 1/2, adaptive) with the analytic Hessian as Jacobian: A-stable on the stiff large-alpha
+ * runs, it conserves q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md section 5, claim 9) to the Newton tolerance
+ * whatever the step, and holds breakpoints that slide on data points (src/train/train_implicit.c).
+ * -sl_train_conservative 0: adaptive explicit Runge-Kutta (TSRK 3bs, Bogacki-Shampine 3(2); the flow is only
+ * piecewise smooth and very stiff at large alpha, where the higher-order pairs 5dp, 5f were seen to accept unstable
+ * steps), or any TS type under the trainer's options prefix (SLTrainerSetOptionsPrefix; the study uses
+ * "sl_train_": -sl_train_ts_type, -sl_train_ts_adapt_type, ...; the option names below are the study's).
+ * -sl_train_gd runs plain gradient descent: forward Euler with fixed step = -sl_train_lr. Every method evaluates
+ * loss and gradient by activation classes (classeval.h). A run stops at loss <= -sl_train_loss_tol
+ * (interpolating), at a critical point that does not interpolate, ||grad l|| <= -sl_train_grad_rtol *
+ * (||grad l(theta_0)|| + tiny) with the smallest generalized gradient on kinks (stationary; docs/theory.md 4.8),
+ * at time -sl_train_max_time, or after -sl_train_max_steps steps (budget); it fails (not aborts) when the loss
+ * becomes NaN/Inf or grows beyond -sl_train_diverge times its initial value.
  *
  * Outputs at fixed, log-spaced times (so every run of a study has the same layout): M loss-curve points and
  * K of them (including t = 0 and the last) with full parameter snapshots. Entries after an early stop are NaN.

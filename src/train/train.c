@@ -58,6 +58,12 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
   PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow (the default): implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance; false: explicit adaptive TSRK 3bs (or -sl_train_ts_type)", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, &cset));
   if (tr->gd && !cset) tr->conservative = PETSC_FALSE; /* -sl_train_gd alone selects gradient descent */
+  if (!cset && !tr->gd) {                              /* -sl_train_ts_type alone: that TS on the explicit form */
+    PetscBool ts_type;
+
+    PetscCall(PetscOptionsHasName(NULL, tr->prefix, "-ts_type", &ts_type));
+    if (ts_type) tr->conservative = PETSC_FALSE;
+  }
   PetscCall(PetscOptionsReal("-lr", "Gradient-descent learning rate (Euler step)", "SLTrainerSetFromOptions", tr->lr, &tr->lr, NULL));
   PetscCall(PetscOptionsInt("-snapshots", "Number K of parameter snapshots (t = 0, then log-spaced up to max_time)", "SLTrainerSetFromOptions", tr->K, &tr->K, NULL));
   PetscCall(PetscOptionsInt("-curve", "Number M of loss-curve points (t = 0, then log-spaced from t0 to max_time)", "SLTrainerSetFromOptions", tr->M, &tr->M, NULL));

@@ -3,6 +3,7 @@ splinelens-summary and splinelens-report read it; numpy recomputes what the prog
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -187,7 +188,14 @@ def test_summary_command(e2e_study):
     assert lines[0].split()[:6] == ["id", "width", "seed", "alpha", "scheme", "data"]
     assert len(lines) == 1 + 24 + 2
     assert "24 runs: 24 done, 0 failed, 0 pending" in lines[-2]
-    assert lines[-1].startswith("End states of done runs:")
+    # the end states of the done runs (docs/theory.md 4.8), counted from runs/stop_reason
+    m = re.fullmatch(r"End states of done runs: (\d+) interpolating, (\d+) stationary, (\d+) budget-stopped, (\d+) untrained\.", lines[-1])
+    assert m, lines[-1]
+    t = Study(e2e_study).runs()
+    reasons = [str(r) for r in t["stop_reason"]]
+    assert [int(g) for g in m.groups()] == [reasons.count("loss_tol"), reasons.count("stationary"),
+                                            reasons.count("max_time") + reasons.count("max_steps"), reasons.count("none")]
+    assert sum(int(g) for g in m.groups()) == 24
     p = subprocess.run([sys.executable, tool("splinelens-summary"), "--csv", e2e_study], capture_output=True, text=True, timeout=120)
     rows = list(csv.reader(p.stdout.splitlines()))
     assert len(rows) == 25 and all(r[6] == "done" for r in rows[1:])

@@ -74,8 +74,9 @@ static PetscErrorCode TestDrift(void)
     crossed += ncross;
 
     /* sliding kinks (breakpoint held on a data point) have no classical stage solution: without the pinning of
-     * train_implicit.c the steps collapse and the budget runs out long before max_time */
-    TCHECK(!res.failed && (res.reason == SL_STOP_MAX_TIME || res.reason == SL_STOP_LOSS_TOL), "%s: conservative run ended with %s: %s", name, SLStopReasons[res.reason], res.message);
+     * train_implicit.c the steps collapse and the budget runs out long before max_time (stationary: the spurious
+     * critical point of sine H = 32 at scale 0.1, loss 1.07e-2, docs/theory.md 5.4(b)) */
+    TCHECK(!res.failed && (res.reason == SL_STOP_MAX_TIME || res.reason == SL_STOP_LOSS_TOL || res.reason == SL_STOP_STATIONARY), "%s: conservative run ended with %s: %s", name, SLStopReasons[res.reason], res.message);
     TCHECK(res.final_loss < 0.5 * res.init_loss, "%s: conservative run barely trained (%g -> %g)", name, (double)res.init_loss, (double)res.final_loss);
     TCHECK(PetscAbsReal(res.q_drift - TTQDrift(H, th0, th1)) <= 1e-14, "%s: reported q drift %g != recomputed %g", name, (double)res.q_drift, (double)TTQDrift(H, th0, th1));
     PetscCall(CheckMonotone(&res, name));
