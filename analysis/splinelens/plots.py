@@ -16,8 +16,107 @@ from . import theory as T  # noqa: E402
 
 SCHEME_COLORS = dict(zip(T.SCHEMES, ["#1f77b4", "#d62728", "#2ca02c", "#17becf", "#ff7f0e", "#98df8a", "#9467bd", "#8c564b"]))
 PART_STYLE = {"full": "-", "gauss_newton": "--", "residual": ":"}
-plt.rcParams.update({"figure.dpi": 110, "savefig.dpi": 130, "axes.grid": True, "grid.alpha": 0.3, "font.size": 9,
-                     "axes.titlesize": 9, "legend.fontsize": 7, "figure.constrained_layout.use": True})
+STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "splinelens.mplstyle")  # the one style sheet
+plt.style.use(STYLE)
+SINGLE = 3.4  # paper widths (inches): one column
+DOUBLE = 7.0  # two columns
+
+
+def figure(nrow=1, ncol=1, width=DOUBLE, aspect=0.75, **kw):
+    """plt.subplots at a paper width (SINGLE or DOUBLE); each panel is width/ncol wide and aspect x that high."""
+    w = width / ncol
+    return plt.subplots(nrow, ncol, figsize=(width, w * aspect * nrow), squeeze=False, **kw)
+
+
+def figure_with_legend(nrow, ncol, width=DOUBLE, aspect=0.75, legend_height=0.5):
+    """figure() plus a full-width row of legend_height inches below the panels for a legend panel: (fig, axes,
+    legend axes); fill it with legend_panel."""
+    w = width / ncol
+    fig = plt.figure(figsize=(width, w * aspect * nrow + legend_height))
+    gs = fig.add_gridspec(nrow + 1, ncol, height_ratios=[w * aspect] * nrow + [legend_height])
+    axes = np.array([[fig.add_subplot(gs[r, c]) for c in range(ncol)] for r in range(nrow)])
+    return fig, axes, fig.add_subplot(gs[nrow, :])
+
+
+def handles_of(*axes):
+    """Unique (handles, labels) of the axes, in order."""
+    seen, hs, ls = set(), [], []
+    for ax in axes:
+        for h, l in zip(*ax.get_legend_handles_labels()):
+            if l not in seen:
+                seen.add(l)
+                hs.append(h)
+                ls.append(l)
+    return hs, ls
+
+
+def legend_outside(ax, where="right", ncol=1, **kw):
+    """A legend next to the axes (right of it, or below it), never over the data; constrained layout makes room."""
+    h, l = ax.get_legend_handles_labels()
+    if not h:
+        return None
+    if where == "below":
+        return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, borderaxespad=0.0, **kw)
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), ncol=ncol, borderaxespad=0.0, **kw)
+
+
+def legend_panel(ax, handles, labels, ncol=1, **kw):
+    """A panel of its own that holds only a legend (handles, labels)."""
+    ax.set_axis_off()
+    if handles:
+        ax.legend(handles, labels, loc="center", ncol=ncol, **kw)
+
+
+def _sup(v):
+    return "$10^{%d}$" % v
+
+
+def symlog_ticks(ax, which, linthresh, vmax, per_side=4):
+    """Readable ticks of a symlog axis: 0 and +-10^k for decades at least 10 x linthresh up to vmax (at most
+    per_side per sign, every m-th decade), so labels never overprint around the linear threshold."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+    lo = int(math.floor(math.log10(linthresh))) + 1
+    hi = int(math.ceil(math.log10(max(vmax, 10 * linthresh))))
+    ks = list(range(lo, hi + 1))
+    step = max(1, int(math.ceil(len(ks) / float(per_side))))
+    ks = ks[::-1][::step][::-1]
+    ticks = sorted([-10.0 ** k for k in ks] + [0.0] + [10.0 ** k for k in ks])
+    axis = ax.xaxis if which == "x" else ax.yaxis
+
+    def fmt(v, pos=None):
+        if v == 0:
+            return "0"
+        k = int(round(math.log10(abs(v))))
+        return ("$-10^{%d}$" if v < 0 else "$10^{%d}$") % k
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(fmt))
+    axis.set_minor_locator(NullLocator())
+
+
+def log_ticks(ax, which="y", numticks=5):
+    """Readable log-axis ticks, set from the current limits (call after drawing): decades labelled 10^k (at most
+    numticks) when the axis spans two decades or more, else 1-2-5 ticks labelled as plain numbers."""
+    from matplotlib.ticker import FuncFormatter, LogFormatterSciNotation, LogLocator, NullLocator
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    lo, hi = sorted(ax.get_xlim() if which == "x" else ax.get_ylim())
+    if lo > 0 and hi / lo < 100:
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
+        axis.set_major_formatter(FuncFormatter(lambda v, pos=None: "%g" % float("%.2g" % v)))
+    else:
+        axis.set_major_locator(LogLocator(base=10, numticks=numticks))
+        axis.set_major_formatter(LogFormatterSciNotation())
+    axis.set_minor_locator(NullLocator())
+
+
+def alpha_axis(ax, alphas):
+    """Log x axis with the study's alphas as plain tick labels."""
+    from matplotlib.ticker import FixedLocator, NullLocator
+    alphas = sorted(set(float(a) for a in alphas))
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(alphas))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels(["%g" % a for a in alphas])
+    ax.set_xlim(alphas[0] / 1.6, alphas[-1] * 1.6)
 
 
 def scheme_color(s):
@@ -134,7 +233,7 @@ def _scheme_panels(cx):
     if not schemes:
         return None, []
     nrow, ncol = _grid(len(schemes))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.2 * nrow), squeeze=False)
+    fig, axes = figure(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.75)
     for ax in axes.flat[len(schemes):]:
         ax.set_visible(False)
     return fig, list(zip(axes.flat, schemes))
@@ -176,7 +275,7 @@ def fig_init_breakpoints(cx, res):
         ax.set_title("%s: breakpoints beta = -b/w at init" % sch)
         ax.set_xlabel("breakpoint position beta (units of x)")
         ax.set_ylabel("probability density (1/x)")
-        legend(ax)
+        legend_outside(ax, where="below", ncol=2, fontsize=6)
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
                    "against the closed-form law of docs/theory.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
@@ -206,7 +305,7 @@ def fig_init_delta_slopes(cx, res):
         ax.set_title("%s: delta-slopes mu = v|w| at init" % sch)
         ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
         ax.set_ylabel("probability density")
-        legend(ax)
+        legend_outside(ax, where="below", ncol=2, fontsize=6)
     return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
                    "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
 
@@ -214,6 +313,15 @@ def fig_init_delta_slopes(cx, res):
 # ---------------------------------------------------------------------------------------------------------
 # Flatness
 # ---------------------------------------------------------------------------------------------------------
+
+def _mean_se(v):
+    """Mean and standard error of the finite values (nan, 0 without any)."""
+    v = np.asarray(v, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), 0.0
+    return float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+
 
 def _mean_sd(v):
     v = np.asarray(v, float)
@@ -230,10 +338,10 @@ def fig_flatness_width(cx, res):
     a = cx.ref_alpha()
     dn = cx.uniq("data")[0]
     xmin, xmax = cx.data_range(dn)
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+    fig, axes = figure(2, 2, DOUBLE, aspect=0.62)
     quants = [("init_R_total", "R_total"), ("init_R_in", "R_in"), ("init_frac_in", "frac_in"), ("init_max_kink", None)]
-    ylabels = ["R_total = sum mu_i^2 (1/x^2 y^2)", "R_in (breakpoints in the data range)",
-               "fraction of breakpoints in [x_min, x_max]", "largest |mu_i| in range (y/x)"]
+    ylabels = [r"$R_{\rm total}=\sum_i\mu_i^2$", r"$R_{\rm in}$ (in-range breakpoints)",
+               "fraction of breakpoints in range", r"largest in-range $|\mu_i|$"]
     for ax, (col, th), yl in zip(axes.flat, quants, ylabels):
         for sch in cx.uniq("scheme"):
             ms, ss, hs, ex = [], [], [], []
@@ -241,9 +349,9 @@ def fig_flatness_width(cx, res):
                 ids = cx.ids(scheme=sch, width=H, alpha=a, data=dn)
                 if not ids:
                     continue
-                m, s = _mean_sd(cx.t[col][ids])
+                m, sd = _mean_sd(cx.t[col][ids])
                 ms.append(m)
-                ss.append(s)
+                ss.append(sd)
                 hs.append(H)
                 if th:
                     e = T.roughness_expected(H, cx.st.laws(sch, H, a), xmin, xmax, cx.symmetric)
@@ -251,20 +359,23 @@ def fig_flatness_width(cx, res):
             if not hs:
                 continue
             c = scheme_color(sch)
-            ax.errorbar(hs, ms, yerr=ss, fmt="o", color=c, ms=4, capsize=2, label="%s (mean +- sd over seeds)" % sch)
+            ax.errorbar(hs, ms, yerr=ss, fmt="o", color=c, ms=3.5, capsize=2, lw=0.8, label="%s: mean $\\pm$ sd" % sch)
             if th:
-                hh = np.array(hs)
-                ax.plot(hh, ex, "--", color=c, lw=1, label="%s: closed form" % sch)
+                ax.plot(hs, ex, "--", color=c, lw=0.9, label="%s: closed form" % sch)
         width_axis(ax, widths)
         if col != "init_frac_in":
             ax.set_yscale("log")
-        ax.set_xlabel("width H (neurons)")
+            log_ticks(ax, "y")
+        else:
+            ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("width H")
         ax.set_ylabel(yl)
-    legend(axes.flat[0])
-    fig.suptitle("Flatness at initialization vs width (alpha = %g, data %s, range [%g, %g])" % (a, dn, xmin, xmax))
+    legend_outside(axes[0, 1])
+    fig.suptitle("Flatness at initialization vs width ($\\alpha$ = %g, %s data on [%g, %g], %d seeds)" % (
+        a, dn, xmin, xmax, len(set(cx.col("seed")))))
     return cx.save(fig, "flatness_width", "Roughness R_total, in-range roughness R_in, fraction of breakpoints in the "
-                   "data range and largest in-range kink at initialization vs width, with the closed forms of docs/theory.md "
-                   "section 3 (E[R_total] = H s_v^2 s_w^2 alpha^4, E[R_in], P(beta in range)).")
+                   "data range and largest in-range kink at initialization vs width (mean and standard deviation over "
+                   "seeds), with the closed forms of docs/theory.md section 3 (dashed).")
 
 
 def fig_flatness_alpha(cx, res):
@@ -276,44 +387,47 @@ def fig_flatness_alpha(cx, res):
     xmin, xmax = cx.data_range(dn)
     markers = "osD^v<>ph*"
     a1 = cx.ref_alpha()
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.8))
-    for sch in cx.uniq("scheme"):
-        for k, H in enumerate(widths):
-            pts = []
-            for a in alphas:
-                ids = cx.ids(scheme=sch, width=H, alpha=a, data=dn)
-                if ids:
-                    e1 = T.roughness_expected(H, cx.st.laws(sch, H, a1), xmin, xmax, cx.symmetric)
-                    pts.append((a, _mean_sd(cx.t["init_R_total"][ids])[0] / e1["R_total"],
-                                _mean_sd(cx.t["init_R_in"][ids])[0] / max(e1["R_in"], 1e-300),
-                                _mean_sd(cx.t["init_max_kink"][ids])[0]))
-            if not pts:
+    fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.9, legend_height=0.45)
+    axes = axes.reshape(1, 3)
+    combos = [(sch, H) for sch in cx.uniq("scheme") for H in widths]
+    off = {c: np.exp(0.12 * (k - (len(combos) - 1) / 2.0) / max(len(combos), 1)) for k, c in enumerate(combos)}
+    for sch, H in combos:
+        k = widths.index(H)
+        pts = []
+        for a in alphas:
+            ids = cx.ids(scheme=sch, width=H, alpha=a, data=dn)
+            if not ids:
                 continue
-            p = np.array(pts)
-            ref = p[np.argmin(np.abs(np.log(p[:, 0] / a1))), 3]
-            p[:, 3] = p[:, 3] / max(ref, 1e-300)
-            for j, ax in enumerate(axes):
-                ax.plot(p[:, 0], p[:, 1 + j], markers[k % len(markers)], color=scheme_color(sch), ms=4, mfc="none",
+            e = T.roughness_expected(H, cx.st.laws(sch, H, a), xmin, xmax, cx.symmetric)
+            rt = cx.t["init_R_total"][ids] / e["R_total"]
+            ri = cx.t["init_R_in"][ids] / max(e["R_in"], 1e-300)
+            mk = cx.t["init_max_kink"][ids] / a ** 2
+            pts.append((a,) + tuple(v for q in (rt, ri, mk) for v in _mean_se(q)))
+        if not pts:
+            continue
+        p = np.array(pts)
+        ref = p[np.argmin(np.abs(np.log(p[:, 0] / a1))), 5]
+        p[:, 5:7] /= max(ref, 1e-300)
+        for j, ax in enumerate(axes[0]):
+            ax.errorbar(p[:, 0] * off[(sch, H)], p[:, 1 + 2 * j], yerr=p[:, 2 + 2 * j], fmt=markers[k % len(markers)] + "-",
+                        color=scheme_color(sch), ms=3.5, mfc="none", lw=0.6, capsize=1.5,
                         label="%s H=%d" % (sch, H) if j == 0 else None)
-    aa = np.geomspace(alphas[0], alphas[-1], 50)
-    axes[0].plot(aa, (aa / a1) ** 4, "k--", lw=1, label="closed form (alpha/%g)^4" % a1)
-    axes[1].plot(aa, (aa / a1) ** 4, "k--", lw=1)
-    axes[2].plot(aa, (aa / a1) ** 2, "k:", lw=1, label="(alpha/%g)^2" % a1)
-    labels = ["R_total / E[R_total](alpha=%g)" % a1, "R_in / E[R_in](alpha=%g)" % a1, "max in-range |mu| / its value at alpha=%g" % a1]
-    for ax, yl in zip(axes, labels):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xticks(alphas)
-        ax.set_xticklabels(["%g" % a for a in alphas])
-        ax.minorticks_off()
-        ax.set_xlabel("initialization scale alpha")
+    labels = [r"$R_{\rm total}\,/\,E[R_{\rm total}](\alpha)$", r"$R_{\rm in}\,/\,E[R_{\rm in}](\alpha)$",
+              r"max in-range $|\mu|\,/\,\alpha^2$ (relative)"]
+    titles = [r"closed form $\propto\alpha^4$", r"closed form $\propto\alpha^4$",
+              r"expected $\propto\alpha^2$ (1 at $\alpha$ = %g)" % a1]
+    for ax, yl, tt in zip(axes[0], labels, titles):
+        ax.axhline(1.0, color="k", lw=0.8, ls="--")
+        alpha_axis(ax, alphas)
+        ax.set_xlabel(r"initialization scale $\alpha$")
         ax.set_ylabel(yl)
-    legend(axes[0], ncol=2, fontsize=6)
-    legend(axes[2])
-    fig.suptitle("Flatness at initialization vs alpha (mean over seeds; colour: scheme, marker: width; data %s)" % dn)
-    return cx.save(fig, "flatness_alpha", "Initial roughness vs the global scale alpha, normalised by the closed form "
-                   "at alpha = %g for each scheme and width: R_total and R_in collapse on alpha^4 (dashed), the largest "
-                   "kink scales as alpha^2 (dotted)." % a1)
+        ax.set_title(tt)
+    legend_panel(lax, *handles_of(axes[0, 0]), ncol=min(len(combos), 4))
+    fig.suptitle("Flatness at initialization vs $\\alpha$: ratio to the closed form (mean $\\pm$ s.e. over seeds, %s data)" % dn)
+    return cx.save(fig, "flatness_alpha", "Initial roughness divided by its closed form at the same alpha (docs/theory.md "
+                   "section 3; R_total and R_in scale as alpha^4), and the largest in-range kink divided by alpha^2 "
+                   "(relative to alpha = %g): a flat line at 1 is the predicted scaling. Mean and standard error over "
+                   "seeds per scheme and width (markers offset slightly in alpha)." % a1)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -330,41 +444,80 @@ def fig_spectrum_counts(cx, res):
         return []
     stages = sorted(set(k[0] for k in keys), key=lambda s: ("init", "final").index(s) if s in ("init", "final") else 9)
     coords = sorted(set(k[1] for k in keys), key=lambda c: ("nn", "bdso").index(c) if c in ("nn", "bdso") else 9)
-    fig, axes = plt.subplots(len(stages), len(coords), figsize=(4.6 * len(coords), 3.4 * len(stages)), squeeze=False)
     widths = np.array(sorted(set(int(w) for w in cx.col("width"))))
+    alphas = sorted(set(float(a) for a in cx.col("alpha")))
+    by_alpha = widths.size == 1 and len(alphas) > 1  # one width: counts vs alpha, the references are levels
+    if len(coords) == 1:  # one row of stages
+        fig, axes = figure(1, len(stages), DOUBLE * 0.8, aspect=0.8)
+        panel = lambda r, c: axes[0, r]
+    else:
+        fig, axes = figure(len(stages), len(coords), DOUBLE * 0.8, aspect=0.8)
+        panel = lambda r, c: axes[r, c]
+    ac = alpha_colors(alphas)
     rng = np.random.default_rng(0)
     N = int(np.max(cx.col("n_points")))
+    quant = [("n_neg", "v", True, r"$n_{\rm neg}$"), ("n_zero", "s", False, r"$n_{\rm zero}$"),
+             ("n_bound", "^", False, r"$n_{\rm bound}$ (neurons with a residual)")]
     for r, st in enumerate(stages):
         for c, co in enumerate(coords):
-            ax = axes[r, c]
+            ax = panel(r, c)
             pre = "%s_%s_full_" % (st, co)
             if pre + "n_neg" not in cx.t.dtype.names:
                 ax.set_visible(False)
                 continue
-            for sch in cx.uniq("scheme"):
-                ids = np.array(cx.ids(scheme=sch))
+            for k, a in enumerate(alphas):
+                ids = np.array(cx.ids(alpha=a))
                 if ids.size == 0:
                     continue
-                H = cx.t["width"][ids].astype(float) * np.exp(rng.uniform(-0.08, 0.08, ids.size))
-                col = scheme_color(sch)
-                ax.plot(H, np.maximum(cx.t[pre + "n_neg"][ids], 0.5), "v", color=col, ms=3, alpha=0.7, label="%s n_neg" % sch)
-                ax.plot(H, np.maximum(cx.t[pre + "n_zero"][ids], 0.5), "s", mfc="none", color=col, ms=3, alpha=0.7, label="%s n_zero" % sch)
-                if pre + "n_bound" in cx.t.dtype.names:
-                    ax.plot(H, np.maximum(cx.t[pre + "n_bound"][ids], 0.5), "^", mfc="none", color=col, ms=3, alpha=0.5, label="%s n_bound" % sch)
-            ax.plot(widths, widths, "k-", lw=0.8, label="H (bound on n_neg)")
+                shift = np.exp(0.25 * (k - (len(alphas) - 1) / 2.0) / max(len(alphas), 1))  # alphas side by side
+                H = (cx.t["alpha"][ids] if by_alpha else cx.t["width"][ids]).astype(float) * shift * \
+                    np.exp(rng.uniform(-0.02, 0.02, ids.size))
+                for q, mk, filled, _ in quant:
+                    if pre + q not in cx.t.dtype.names:
+                        continue
+                    v = cx.t[pre + q][ids].astype(float)
+                    ax.plot(H, np.where(v >= 0, v, np.nan), mk, color=ac[a], mfc=ac[a] if filled else "none", ms=3,
+                            mew=0.7, alpha=0.8)
             P = (3 if co == "nn" else 2) * widths + (1 if cx.st.has_c else 0)
             rb = np.array([T.rank_bound(N, h, cx.st.has_c) for h in widths])
-            ax.plot(widths, P - rb, "k--", lw=0.8, label="P - min(N, 2H) (zero count at interpolation)")
-            ax.plot(widths, P, "k:", lw=0.8, label="P")
-            width_axis(ax, widths)
-            ax.set_yscale("log")
-            ax.set_xlabel("width H (neurons)")
-            ax.set_ylabel("number of eigenvalues (0 drawn at 0.5)")
-            ax.set_title("%s Hessian, %s coordinates, full" % (st, co))
-    legend(axes[0, 0], ncol=1)
-    return cx.save(fig, "spectrum_counts", "Counts of negative and zero Hessian eigenvalues and the bound n_bound "
-                   "(neurons with a nonzero residual sum) vs width, every done run (jittered). docs/theory.md section 4: "
+            if by_alpha:
+                for lev, ls in ((widths[0], "-"), ((P - rb)[0], "--"), (P[0], ":")):
+                    ax.axhline(lev, color="k", ls=ls, lw=0.8)
+                alpha_axis(ax, alphas)
+                ax.set_xlabel(r"$\alpha$ (H = %d)" % widths[0])
+            else:
+                ax.plot(widths, widths, "k-", lw=0.8)
+                ax.plot(widths, P - rb, "k--", lw=0.8)
+                ax.plot(widths, P, "k:", lw=0.8)
+                width_axis(ax, widths)
+                ax.set_xlabel("width H")
+            ax.set_yscale("symlog", linthresh=1.0, linscale=0.4)  # 0 is drawn at 0, not at a made-up positive value
+            ax.set_ylim(-0.3, 2.0 * float(np.max(P)))
+            symlog_ticks(ax, "y", 1.0, float(np.max(P)), per_side=5)
+            ax.set_ylabel("number of eigenvalues")
+            ax.set_title("%s Hessian, %s" % (st, co))
+    from matplotlib.lines import Line2D
+    hs = [Line2D([], [], ls="", marker="o", color=ac[a], label=r"$\alpha$ = %g" % a) for a in alphas]
+    hs += [Line2D([], [], ls="", marker=mk, color="0.3", mfc="0.3" if f else "none", label=lab) for _, mk, f, lab in quant]
+    hs += [Line2D([], [], color="k", ls="-", lw=0.8, label="H (bound on $n_{\\rm neg}$)"),
+           Line2D([], [], color="k", ls="--", lw=0.8, label="P - min(N, 2H): zeros at interpolation"),
+           Line2D([], [], color="k", ls=":", lw=0.8, label="P")]
+    axes[0, -1].legend(handles=hs, loc="upper left", bbox_to_anchor=(1.03, 1.0), borderaxespad=0.0)
+    return cx.save(fig, "spectrum_counts", "Exact counts of negative and zero Hessian eigenvalues and the bound "
+                   "n_bound (neurons with a nonzero residual sum) vs width (vs alpha when the study has one width), every done run (colour: alpha, side by "
+                   "side; all schemes and seeds; symlog count axis, 0 drawn at 0). docs/theory.md section 4: "
                    "n_neg <= n_bound <= H; at interpolating minima n_zero >= P - min(N, 2H).")
+
+
+def _symlog_bins(v, linthresh, nbins=40):
+    """Bin edges equally spaced in the symlog coordinate asinh-like s(v) = sign(v) log10(1 + |v|/linthresh)."""
+    s = lambda x: np.sign(x) * np.log10(1.0 + np.abs(x) / linthresh)
+    si = lambda y: np.sign(y) * linthresh * (10.0 ** np.abs(y) - 1.0)
+    lo, hi = s(np.min(v)), s(np.max(v))
+    if hi <= lo:
+        hi = lo + 1.0
+    pad = 0.01 * (hi - lo)
+    return si(np.linspace(lo - pad, hi + pad, nbins + 1))
 
 
 def representative_runs(cx):
@@ -385,10 +538,20 @@ def fig_spectra(cx, res):
     rep = representative_runs(cx)
     widths = sorted(rep)
     stc = sorted(set((k[0], k[1]) for k in keys), key=lambda sc: (("init", "final").index(sc[0]), ("nn", "bdso").index(sc[1])))
-    fig, axes = plt.subplots(2, len(stc), figsize=(4.2 * len(stc), 6.4), squeeze=False)
+    fig, axes, lax = figure_with_legend(2, len(stc), DOUBLE if len(stc) > 2 else 0.75 * DOUBLE,
+                                        aspect=0.95 if len(stc) > 2 else 0.7, legend_height=0.55)
+    anydense = any(str(sp.get("method")) == "dense" for H in widths for sp in
+                   [cx.run(rep[H]).spectra.get((st, co, "full")) for st, co in stc] if sp)
     wc = width_colors(widths)
     for c, (st, co) in enumerate(stc):
         ax, axh = axes[0, c], axes[1, c]
+        mx, lt = 0.0, None
+        for H in widths:
+            sp = cx.run(rep[H]).spectra.get((st, co, "full"))
+            if sp and sp.get("values") is not None and sp["values"].size:
+                mx = max(mx, float(np.max(np.abs(sp["values"]))))
+        # linear threshold: 1e-6 of the largest |lambda| (rounding-level eigenvalues are "zero" on this scale)
+        lt = max(1e-12, 1e-6 * mx) if mx > 0 else 1.0
         for H in widths:
             r = cx.run(rep[H])
             for pa in ("full", "gauss_newton", "residual"):
@@ -397,38 +560,60 @@ def fig_spectra(cx, res):
                     continue
                 v = np.asarray(sp["values"], float)
                 P = int(sp.get("size", v.size))
-                if str(sp.get("method")) == "dense" and v.size == P:
-                    ax.plot(np.arange(P) / max(P - 1, 1), v, PART_STYLE[pa], color=wc[H], lw=1,
-                            label="H=%d %s" % (H, pa))
+                dense = str(sp.get("method")) == "dense" and v.size == P
+                if dense:
+                    ax.plot(np.arange(P) / max(P - 1, 1), v, PART_STYLE[pa], color=wc[H], lw=0.9,
+                            label="H=%d %s" % (H, pa.replace("_", "-")))
                 else:
                     k = v.size // 2
                     idx = np.concatenate([np.arange(k), P - k + np.arange(v.size - k)])
-                    ax.plot(idx / max(P - 1, 1), v, "." if pa == "full" else "x", color=wc[H], ms=3,
-                            label="H=%d %s (Krylov extremes)" % (H, pa))
-                if pa == "full" and sp.get("hist_counts") is not None and sp["hist_counts"].size:
-                    e = np.asarray(sp["hist_edges"], float)
-                    axh.stairs(sp["hist_counts"], e, color=wc[H], label="H=%d" % H)
-            mx = max([abs(float(r.spectra[(st, co, "full")]["lambda_max"]))] if (st, co, "full") in r.spectra else [1.0])
-        ax.set_yscale("symlog", linthresh=max(1e-8, 1e-6 * mx))
-        ax.set_xlabel("eigenvalue rank / (P - 1)")
-        ax.set_ylabel("Hessian eigenvalue (loss/param^2)")
-        ax.set_title("%s, %s coordinates (alpha %g, seed %d)" % (st, co, cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]])))
+                    ax.plot(idx / max(P - 1, 1), v, "." if pa == "full" else "x", color=wc[H], ms=2.5,
+                            label="H=%d %s (Krylov extremes)" % (H, pa.replace("_", "-")))
+                if pa != "full":
+                    continue
+                if dense:  # the bulk: symlog bins, log counts; isolated eigenvalues (outliers) marked on top
+                    e = _symlog_bins(v, lt)
+                    cnt, _ = np.histogram(v, e)
+                    axh.stairs(np.where(cnt > 0, cnt, np.nan), e, color=wc[H], lw=0.9, label="H=%d (dense)" % H)
+                    q1, q99 = np.quantile(v, [0.01, 0.99])
+                    out = v[(v < q1) | (v > q99)]
+                    axh.plot(out, np.full(out.size, 0.97), "v", color=wc[H], ms=2.5, mew=0.0,
+                             transform=axh.get_xaxis_transform(), clip_on=False)
+                elif not anydense and sp.get("hist_counts") is not None and sp["hist_counts"].size:
+                    cnt = np.asarray(sp["hist_counts"], float)
+                    axh.stairs(np.where(cnt > 0, cnt, np.nan), np.asarray(sp["hist_edges"], float), color=wc[H], lw=0.9,
+                               ls="--", label="H=%d (exact inertia bins)" % H)
+        ax.set_yscale("symlog", linthresh=lt, linscale=0.5)
+        symlog_ticks(ax, "y", 100 * lt, mx, per_side=3)
+        ax.set_xlabel("rank / (P - 1)")
+        ax.set_title("%s, %s" % (st, co))
+        axh.set_xscale("symlog", linthresh=lt, linscale=0.5)
+        symlog_ticks(axh, "x", 100 * lt, mx, per_side=2)
         axh.set_yscale("log")
-        axh.set_xlabel("Hessian eigenvalue (full)")
-        axh.set_ylabel("exact count per bin (inertia)")
-        axh.set_title("exact histogram, %s, %s" % (st, co))
-    legend(axes[0, 0], ncol=1)
-    legend(axes[1, 0])
-    return cx.save(fig, "spectra", "Hessian spectra of one run per width: sorted eigenvalues (dense) or the k "
-                   "smallest / largest (Krylov), full Hessian and its Gauss-Newton J^T J and residual parts (top, "
-                   "symlog scale); exact eigenvalue histograms by inertia counting (bottom).")
+        log_ticks(axh, "y", numticks=4)
+        axh.set_ylim(0.6, None)
+        axh.set_xlabel(r"$\lambda$ (full Hessian)")
+        axh.set_title("histogram, %s, %s" % (st, co))
+        if c == 0:
+            ax.set_ylabel(r"eigenvalue $\lambda$")
+            axh.set_ylabel("count per bin")
+    legend_panel(lax, *handles_of(*axes.flat), ncol=4)
+    fig.suptitle(r"Hessian spectra, one run per width ($\alpha$ = %g, seed %d; symlog, linear within $10^{-6}\max|\lambda|$)" % (
+        cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]])))
+    return cx.save(fig, "spectra", "Hessian spectra of one run per width. Top: sorted eigenvalues (dense) or the k "
+                   "smallest and largest (Krylov) of the full Hessian and its Gauss-Newton J^T J and residual parts, "
+                   "on a symlog scale that is linear within 1e-6 of the largest |lambda|. Bottom: histogram of the full "
+                   "spectrum with bins equally spaced on that scale and log counts; ticks on the top edge mark the "
+                   "eigenvalues outside the 1st-99th percentiles (outliers). Only when no run has a dense spectrum are the "
+                   "exact inertia-count histograms of the Krylov runs drawn (dashed; linear bins).")
 
 
 def fig_extremal(cx, res):
     keys = _spec_keys(cx, "full")
     if not keys or not cx.done:
         return []
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.9, legend_height=0.6)
+    axes = axes[0]
     for (st, co, pa) in keys:
         pre = "%s_%s_%s_" % (st, co, pa)
         ls = "o" if st == "init" else "s"
@@ -449,16 +634,18 @@ def fig_extremal(cx, res):
                              color=scheme_color(sch), mfc=scheme_color(sch) if st == "final" else "none", ms=3,
                              label="%s %s" % (sch, st))
     axes[0].set_yscale("log")
-    axes[1].set_yscale("symlog", linthresh=1e-8)
+    log_ticks(axes[0], "y", numticks=6)
+    lmin = [abs(float(v)) for (st, co, pa) in keys for v in cx.col("%s_%s_%s_lambda_min" % (st, co, pa)) if np.isfinite(v)]
+    axes[1].set_yscale("symlog", linthresh=1e-8, linscale=0.5)
+    symlog_ticks(axes[1], "y", 1e-6, max(lmin + [1.0]), per_side=3)
     axes[2].set_ylim(-0.02, 1.02)
-    for ax, yl in zip(axes, ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
-                             "fraction of dead neurons (empty active set)"]):
+    for ax, yl in zip(axes, [r"largest eigenvalue $\lambda_{\max}$", r"smallest eigenvalue $\lambda_{\min}$",
+                             "fraction of dead neurons"]):
         width_axis(ax, cx.col("width"))
-        ax.set_xlabel("width H (neurons)")
+        ax.set_xlabel("width H")
         ax.set_ylabel(yl)
-    legend(axes[0], ncol=2)
-    legend(axes[2])
-    fig.suptitle("Extremal Hessian eigenvalues (circles: init, squares: final; open: BDSO) and dead neurons")
+    legend_panel(lax, *handles_of(*axes), ncol=4)
+    fig.suptitle("Extremal Hessian eigenvalues and dead neurons (circles: init, squares: final; open: BDSO)")
     return cx.save(fig, "extremal_dead", "Largest and smallest eigenvalue of the full Hessian at init and at the end "
                    "(NN filled, BDSO open markers), and the fraction of dead neurons, vs width.")
 
@@ -476,11 +663,11 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         if r.theta_final is None or not np.all(np.isfinite(r.theta_final)):
             continue
         m = checks.critical_point_measures(r.theta_final, r.x, r.y, cx.st.loss, r.has_c)
-        if m["grad_rel"] <= stat_tol:
+        if m["grad_rel"] <= stat_tol or str(cx.t["stop_reason"][i]) == "stationary":
             picks.append((i, m))
     if not picks:
         return []
-    fig, axes = plt.subplots(1, len(picks), figsize=(4.2 * len(picks), 3.4), squeeze=False)
+    fig, axes, lax = figure_with_legend(1, len(picks), DOUBLE if len(picks) > 1 else SINGLE, aspect=0.8, legend_height=0.35)
     for ax, (i, m) in zip(axes.flat, picks):
         r = cx.run(i)
         th = r.theta_final
@@ -509,11 +696,11 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         ax.set_title("run %d (H=%d, alpha %g, seed %d): loss %.3g\ngrad_rel %.1e, segment dev %.1e%s" % (
             i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i], cx.t["final_loss"][i], m["grad_rel"], m["dev"],
             "" if m["implied"] else " (not implied)"), fontsize=7)
-    legend(axes[0, 0])
-    fig.suptitle("Critical points reached by training without interpolating (dotted: live breakpoints)")
-    return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (relative "
-                   "gradient <= %g): the learned function against the least-squares line of the data on each "
-                   "segment between consecutive breakpoints (dashed); docs/theory.md section 4 says they coincide "
+    legend_panel(lax, *handles_of(*axes.flat), ncol=3)
+    fig.suptitle("Critical points without interpolation")
+    return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (stop reason "
+                   "stationary, or relative gradient <= %g): the learned function against the least-squares line of the data on each "
+                   "segment between consecutive breakpoints (dashed; dotted vertical lines: live breakpoints); docs/theory.md section 4 says they coincide "
                    "when the active sets determine the segment sums." % stat_tol)
 
 
@@ -523,7 +710,7 @@ def fig_loss_curves(cx, res):
     widths = sorted(set(int(w) for w in cx.col("width")))
     ncol = min(len(widths), 4)
     show = widths if len(widths) <= 4 else [widths[int(round(k * (len(widths) - 1) / 3))] for k in range(4)]
-    fig, axes = plt.subplots(1, ncol, figsize=(3.6 * ncol, 3.2), squeeze=False)
+    fig, axes, lax = figure_with_legend(1, ncol, DOUBLE, aspect=0.85, legend_height=0.35)
     ac = alpha_colors(cx.col("alpha"))
     for ax, H in zip(axes.flat, show):
         labeled = set()
@@ -533,14 +720,21 @@ def fig_loss_curves(cx, res):
             ok = np.isfinite(cl) & (ct > 0) & (cl > 0)
             a = float(cx.t["alpha"][i])
             ls = "-" if cx.t["scheme"][i] == cx.uniq("scheme")[0] else "--"
-            ax.plot(ct[ok], cl[ok], ls, color=ac[a], lw=0.8, label=("alpha=%g" % a) if a not in labeled else None)
+            ax.plot(ct[ok], cl[ok], ls, color=ac[a], lw=0.7, label=("$\\alpha$ = %g" % a) if a not in labeled else None)
             labeled.add(a)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        log_ticks(ax, "x", numticks=4)
+        log_ticks(ax, "y", numticks=6)
         ax.set_xlabel("gradient-flow time t")
-        ax.set_ylabel("loss l(t)")
-        ax.set_title("H = %d (%s)" % (H, " / ".join("%s %s" % (s, "-" if k == 0 else "--") for k, s in enumerate(cx.uniq("scheme")))))
-        legend(ax)
+        ax.set_ylabel("loss")
+        ax.set_title("H = %d" % H)
+    from matplotlib.lines import Line2D
+    hs, ls_ = handles_of(*axes.flat)
+    for k, sch in enumerate(cx.uniq("scheme")[:2]):
+        hs.append(Line2D([], [], color="0.3", ls="-" if k == 0 else "--", lw=0.8))
+        ls_.append(sch)
+    legend_panel(lax, hs, ls_, ncol=len(hs))
     return cx.save(fig, "loss_curves", "Training loss vs gradient-flow time for every done run, coloured by alpha "
                    "(line style: scheme); curves end when the loss tolerance is reached.")
 
@@ -559,38 +753,61 @@ def regime_group(cx, regime):
     return key, groups[key]
 
 
+def _group_runs(cx, key):
+    """Done runs of the (width, seed, scheme, data) group key, by alpha."""
+    ids = [i for i in cx.done if RG.group_key(cx.t, i) == key]
+    return sorted(ids, key=lambda i: (float(cx.t["alpha"][i]), i))
+
+
+def _measures(cx, res, i):
+    """Regime measures of run i: those computed for the claims, else computed now (a run not at an end state)."""
+    m = res.regime.get(i)
+    if m is None:
+        try:
+            m = RG.regime_measures(cx.run(i))
+        except Exception:  # pragma: no cover - drawn without it
+            return None
+    return m
+
+
 def fig_regime_functions(cx, res):
-    rm = res.regime
-    key, ids = regime_group(cx, rm)
-    if not ids:
+    key, _ = regime_group(cx, res.regime)
+    if key is None:
         return []
+    ids = _group_runs(cx, key)
     n = len(ids)
     nrow, ncol = _grid(n)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.3 * nrow), squeeze=False)
+    fig, axes, lax = figure_with_legend(nrow, ncol, DOUBLE, aspect=0.75, legend_height=0.45)
     for ax, i in zip(axes.flat, ids):
-        m = rm[i]
+        m = _measures(cx, res, i)
         r = cx.run(i)
-        ax.plot(m["x"], m["linear"], color="0.6", lw=2.5, alpha=0.6, label="linear interpolant")
-        ax.plot(m["x"], m["cubic"], color="tab:green", lw=1, ls="--", label="natural cubic spline")
-        ax.plot(m["x"], m["ntk"], color="tab:orange", lw=1.2, ls="-.", label="kernel (NTK) prediction")
-        ax.plot(m["x"], m["fT"], color="tab:blue", lw=1.2, label="learned f(T)")
-        ax.plot(m["x"], m["f0"], color="tab:blue", lw=0.6, alpha=0.4, label="f at init")
-        ax.plot(r.x, r.y, "ko", ms=3.5, label="data")
+        if m is None:
+            ax.set_visible(False)
+            continue
+        ax.plot(m["x"], m["linear"], color="0.55", lw=2.2, alpha=0.5, label="linear interpolant")
+        ax.plot(m["x"], m["cubic"], color="tab:green", lw=0.9, ls="--", label="natural cubic spline")
+        ax.plot(m["x"], m["ntk"], color="tab:orange", lw=1.0, ls="-.", label="kernel (NTK) interpolant")
+        ax.plot(m["x"], m["fT"], color="tab:blue", lw=1.1, label="learned f at the end")
+        ax.plot(r.x, r.y, "ko", ms=3, label="data", zorder=5)
         b, mu, s, _ = T.to_bdso(r.theta_final, r.has_c)
         inr = np.isfinite(b) & (b >= r.x.min()) & (b <= r.x.max())
         lo = ax.get_ylim()[0]
         big = np.abs(mu[inr]) / max(np.max(np.abs(mu[inr])) if inr.any() else 1, 1e-300)
-        ax.scatter(b[inr], np.full(inr.sum(), lo), s=4 + 40 * big, marker="|", color="tab:red", label="breakpoints (size ~ |mu|)")
-        ax.set_title("alpha = %g: d_NTK %.2g, d_cubic %.2g, d_lin %.2g" % (cx.t["alpha"][i], m["d_ntk"], m["d_cubic"], m["d_lin"]))
+        ax.scatter(b[inr], np.full(inr.sum(), lo), s=3 + 30 * big, marker="|", color="tab:red", lw=0.8,
+                   label=r"breakpoints (size $\propto|\mu_i|$)", clip_on=False)
+        state = RG.end_state(cx.st, cx.t, i)
+        ax.set_title("$\\alpha$ = %g (%s)\n$d_{\\rm ntk}$ %.2g, $d_{\\rm cubic}$ %.2g, $d_{\\rm lin}$ %.2g" % (
+            cx.t["alpha"][i], state, m["d_ntk"], m["d_cubic"], m["d_lin"]))
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-    legend(axes.flat[0])
     for ax in axes.flat[n:]:
         ax.set_visible(False)
-    fig.suptitle("Learned function vs alpha (H=%d, seed %d, %s, data %s)" % key)
-    return cx.save(fig, "regime_functions", "Learned function at the end of training for each alpha, next to the "
-                   "kernel (NTK) prediction of the initial network, the natural cubic spline and the linear "
-                   "interpolant of the data (docs/theory.md section 5). Relative RMS distances on the data range in the titles.")
+    legend_panel(lax, *handles_of(*axes.flat), ncol=3)
+    fig.suptitle("Learned function vs $\\alpha$ (H = %d, seed %d, %s init, %s data)" % key)
+    return cx.save(fig, "regime_functions", "Learned function at the end of training, one panel per alpha, next to the "
+                   "kernel (NTK) interpolant of the initial network, the natural cubic spline and the linear "
+                   "interpolant of the data (docs/theory.md section 5); breakpoints in the data range along the bottom. "
+                   "Titles: end state and relative RMS distances on the data range (5.5).")
 
 
 def fig_regime_distances(cx, res):
@@ -600,43 +817,55 @@ def fig_regime_distances(cx, res):
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in rm))
     if len(alphas) < 2:
         return []
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.6))
-    wc = width_colors([cx.t["width"][i] for i in rm])
-    for sch in cx.uniq("scheme"):
-        mk = "o" if sch == cx.uniq("scheme")[0] else "s"
-        for H in sorted(wc):
-            rows = []
-            for a in alphas:
-                ids = [i for i in rm if cx.t["scheme"][i] == sch and cx.t["width"][i] == H and float(cx.t["alpha"][i]) == a]
-                if ids:
-                    rows.append([a] + [np.mean([rm[i][k] for i in ids]) for k in
-                                       ("d_ntk", "d_cubic", "d_lin", "near_init", "near_final", "mean_dbeta")])
-            if not rows:
+    fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.85, legend_height=0.5)
+    axes = axes[0]
+    widths = sorted(set(int(cx.t["width"][i]) for i in rm))
+    schemes = cx.uniq("scheme")
+    styles = ["-", "--", ":", "-."]
+    dist = [("d_ntk", "tab:orange", "o", "to the NTK interpolant"), ("d_cubic", "tab:green", "s", "to the cubic spline"),
+            ("d_lin", "tab:blue", "D", "to the linear interpolant")]
+    for si, sch in enumerate(schemes):
+        for wi, H in enumerate(widths):
+            ls = styles[(si * len(widths) + wi) % len(styles)]
+            tag = ("" if len(widths) * len(schemes) == 1 else " (H=%d%s)" % (H, ", " + sch if len(schemes) > 1 else ""))
+            rows = {a: [i for i in rm if cx.t["scheme"][i] == sch and cx.t["width"][i] == H and float(cx.t["alpha"][i]) == a]
+                    for a in alphas}
+            aa = [a for a in alphas if rows[a]]
+            if not aa:
                 continue
-            p = np.array(rows)
-            c = wc[H]
-            axes[0].plot(p[:, 0], p[:, 1], mk + "-", color=c, ms=4, label="%s H=%d: NTK" % (sch, H))
-            axes[0].plot(p[:, 0], p[:, 3], mk + ":", color=c, ms=4, mfc="none", label="%s H=%d: linear" % (sch, H))
-            axes[0].plot(p[:, 0], p[:, 2], mk + "--", color=c, ms=3, mfc="none", alpha=0.6, label="%s H=%d: cubic" % (sch, H))
-            axes[1].plot(p[:, 0], p[:, 5], mk + "-", color=c, ms=4, label="%s H=%d final" % (sch, H))
-            axes[1].plot(p[:, 0], p[:, 4], mk + ":", color=c, ms=4, mfc="none", label="%s H=%d init" % (sch, H))
-            axes[2].plot(p[:, 0], p[:, 6], mk + "-", color=c, ms=4, label="%s H=%d" % (sch, H))
+            for k, c, mk, lab in dist:
+                for a in aa:
+                    axes[0].plot([a] * len(rows[a]), [rm[i][k] for i in rows[a]], mk, color=c, ms=2.5, alpha=0.35, mew=0)
+                axes[0].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], mk + ls, color=c, ms=4, lw=1,
+                             label="distance " + lab + tag)
+            for k, mfc, lab in (("near_init", "none", "at init"), ("near_final", None, "at the end")):
+                axes[1].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], "o" + ls, color="tab:purple",
+                             mfc=mfc or "tab:purple", ms=4, lw=1, label="kink mass near data " + lab + tag)
+            axes[2].plot(aa, [np.mean([rm[i]["mean_dbeta"] for i in rows[a]]) for a in aa], "^" + ls, color="tab:red",
+                         ms=4, lw=1, label="mean breakpoint displacement" + tag)
     axes[0].set_yscale("log")
-    axes[0].set_ylabel("RMS distance / RMS(Y - f_0(X))")
-    axes[0].set_title("learned f vs NTK (solid), linear (dotted), cubic (dashed)")
-    axes[1].set_ylabel("|mu|-weighted fraction of kinks near data")
-    axes[1].set_title("breakpoints within eps = 0.1 median spacing of a data point")
+    log_ticks(axes[0], "y")
+    axes[0].set_ylabel(r"relative RMS distance $d$")
+    axes[0].set_title("learned f vs three interpolants")
+    axes[1].set_ylim(-0.03, 1.03)
+    axes[1].set_ylabel(r"$|\mu|$-weighted share")
+    axes[1].set_title("kink mass near the data")
     axes[2].set_yscale("log")
-    axes[2].set_ylabel("mean |beta(T) - beta(0)|, in-range breakpoints (x)")
+    log_ticks(axes[2], "y")
+    axes[2].set_ylabel(r"mean $|\beta_i(T)-\beta_i(0)|$")
     axes[2].set_title("breakpoint motion")
     for ax in axes:
-        ax.set_xscale("log")
-        ax.set_xlabel("initialization scale alpha")
-    legend(axes[0], ncol=2, fontsize=6)
-    legend(axes[2], fontsize=6)
-    return cx.save(fig, "regime_distances", "Kernel vs adaptive regime: distance of the learned function to the NTK "
-                   "prediction, the linear interpolant and the natural cubic spline; clustering of the kink mass at the "
-                   "data points; mean breakpoint displacement; vs alpha (mean over seeds of interpolating runs).")
+        alpha_axis(ax, alphas)
+        ax.set_xlabel(r"initialization scale $\alpha$")
+    legend_panel(lax, *handles_of(*axes), ncol=3)
+    ns = len(set(int(cx.t["seed"][i]) for i in rm))
+    fig.suptitle("Kernel vs adaptive regime (runs at an end state%s)" % (
+        ", mean over %d seeds; small points: single seeds" % ns if ns > 1 else ""))
+    return cx.save(fig, "regime_distances", "Kernel vs adaptive regime vs alpha (runs at an end state: interpolating or "
+                   "stationary): relative RMS distance of the learned function to the NTK interpolant, the natural "
+                   "cubic spline and the linear interpolant; |mu|-weighted share of the in-range kink mass within 0.1 x "
+                   "median data spacing of a data point, at init and at the end; mean breakpoint displacement "
+                   "(docs/theory.md 5.5). Lines: mean over seeds; small points: single seeds.")
 
 
 def trajectory_runs(cx, regime):
@@ -655,38 +884,53 @@ def trajectory_runs(cx, regime):
 
 
 def fig_breakpoint_trajectories(cx, res):
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
     key, ids = trajectory_runs(cx, res.regime)
     if not ids:
         return []
-    ids = [i for i in ids if cx.run(i).snap_beta.shape[0] > 1]
+    ids = [i for i in ids if int(np.sum(cx.run(i).snap_valid)) > 1]
     if not ids:
         return []
     show = [ids[0], ids[-1]] if len(ids) > 1 else ids
-    fig, axes = plt.subplots(1, len(show), figsize=(5.2 * len(show), 3.8), squeeze=False)
+    fig, axes = figure(1, len(show), DOUBLE if len(show) > 1 else SINGLE, aspect=0.8)
+    cmap = plt.get_cmap("viridis")
+    norm = Normalize(0.0, 1.0)
+    nsnap = []
     for ax, i in zip(axes.flat, show):
         r = cx.run(i)
-        tt = r.snap_time.copy()
-        ok = r.snap_valid.copy()
-        t0 = tt[1] if tt.size > 1 else 1.0
-        lo, hi = r.x.min(), r.x.max()
+        ok = r.snap_valid & (r.snap_time > 0)
+        tt = r.snap_time[ok]
+        nsnap.append(int(ok.sum()))
+        B, M = r.snap_beta[ok], r.snap_mu[ok]
+        lo, hi = float(r.x.min()), float(r.x.max())
         span = hi - lo
-        mfin = np.abs(r.snap_mu[np.nonzero(ok)[0][-1]])
-        wgt = mfin / max(mfin.max(), 1e-300)
+        ylo, yhi = lo - 0.08 * span, hi + 0.08 * span
+        mfin = np.abs(M[-1])
+        inr = np.isfinite(B).all(axis=0) & np.any((B >= ylo) & (B <= yhi), axis=0)
+        w = mfin / max(float(np.max(mfin[inr])) if inr.any() else 1.0, 1e-300)
         for xn in r.x:
-            ax.axhline(xn, color="0.75", lw=0.6, ls=":")
-        order = np.argsort(wgt)
-        for j in order:
-            bj = r.snap_beta[ok, j]
-            ax.plot(tt[ok], bj, color=plt.get_cmap("magma_r")(0.15 + 0.8 * wgt[j]), lw=0.5 + 1.5 * wgt[j], alpha=0.3 + 0.7 * wgt[j])
-        ax.set_xscale("symlog", linthresh=t0)
-        ax.set_ylim(lo - 0.25 * span, hi + 0.25 * span)
-        ax.set_xlabel("gradient-flow time t (symlog)")
-        ax.set_ylabel("breakpoint beta_i (x); dotted: data x_n")
-        ax.set_title("alpha = %g (H=%d, %s, stop: %s): colour/width ~ final |mu_i|" % (
-            cx.t["alpha"][i], cx.t["width"][i], cx.t["scheme"][i], cx.t["stop_reason"][i]), fontsize=8)
-    return cx.save(fig, "breakpoint_trajectories", "Breakpoint trajectories beta_i(t) from the parameter snapshots at "
-                   "the smallest and the largest alpha; thick dark lines carry large final delta-slopes. Dotted "
-                   "horizontal lines: data positions.")
+            ax.axhline(xn, color="0.6", lw=0.5, ls=":", zorder=0)
+        order = [j for j in np.argsort(w) if inr[j]]  # large |mu| drawn last, on top
+        segs = [np.column_stack([tt, B[:, j]]) for j in order]
+        lc = LineCollection(segs, cmap=cmap, norm=norm, linewidths=[0.4 + 1.6 * w[j] for j in order])
+        lc.set_array(np.array([w[j] for j in order]))
+        ax.add_collection(lc)
+        ax.set_xscale("log")
+        ax.set_xlim(tt[0], tt[-1])
+        ax.set_ylim(ylo, yhi)
+        ax.set_xlabel("gradient-flow time t")
+        ax.set_ylabel(r"breakpoint $\beta_i(t)$")
+        ax.set_title("$\\alpha$ = %g (%s)\n%d snapshots, %d breakpoints in range" % (
+            cx.t["alpha"][i], RG.end_state(cx.st, cx.t, i), ok.sum(), len(order)))
+    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    cb = fig.colorbar(sm, ax=list(axes.flat), shrink=0.9, pad=0.02)
+    cb.set_label(r"final $|\mu_i|$ / largest in range")
+    fig.suptitle("Breakpoint trajectories (H = %d, seed %d, %s init, %s data; dotted: data points)" % key)
+    return cx.save(fig, "breakpoint_trajectories", "Breakpoint trajectories beta_i(t) of the in-range breakpoints from "
+                   "the parameter snapshots (log time axis), at the smallest and the largest alpha; colour and line "
+                   "width: the final |mu_i| relative to the largest in range (colour bar). Dotted horizontal lines: the "
+                   "data points.")
 
 
 def fig_eigenvector_fields(cx, res):
@@ -709,7 +953,7 @@ def fig_eigenvector_fields(cx, res):
     _, i, key, vals, beta, w = best
     r = cx.run(i)
     picks = [j for j in (0, 1) if j < vals.size] + [j for j in (vals.size - 1, vals.size - 2) if j >= 2]
-    fig, axes = plt.subplots(1, len(picks), figsize=(3.6 * len(picks), 3.3), squeeze=False)
+    fig, axes = figure(1, len(picks), DOUBLE if len(picks) > 1 else SINGLE, aspect=0.9)
     ok = np.isfinite(beta)
     lo, hi = float(np.min(r.x)), float(np.max(r.x))
     span = max(hi - lo, 1e-12)
@@ -721,12 +965,13 @@ def fig_eigenvector_fields(cx, res):
         top = float(np.max(w[j][ok])) if np.any(ok) else 1.0
         ax.set_ylim(max(top * 1e-12, 1e-300), top * 3)
         ax.set_xlim(lo - 1.5 * span, hi + 1.5 * span)
-        ax.set_xlabel("breakpoint beta_i (x); dotted: data x_n")
-        ax.set_ylabel("share of neuron i in the eigenvector")
-        ax.set_title("lambda = %.4g" % vals[j])
+        log_ticks(ax, "y", numticks=5)
+        ax.set_xlabel(r"breakpoint $\beta_i$")
+        ax.set_ylabel("share of neuron i" if j == picks[0] else "")
+        ax.set_title(r"$\lambda$ = %.4g" % vals[j])
     st, co, pa = key
-    fig.suptitle("Eigenvectors of the extreme %s Hessian eigenvalues as breakpoint fields (%s, %s coordinates; run %d: "
-                 "H=%d, alpha %g, seed %d)" % (pa, st, co, i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i]), fontsize=8)
+    fig.suptitle("Extreme eigenvectors (%s Hessian, %s, %s) by breakpoint; run %d: H = %d, $\\alpha$ = %g, seed %d; "
+                 "dotted: data" % (pa, st, co, i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i]))
     return cx.save(fig, "eigenvector_fields", "Which neurons carry the outlier eigenvalues: each eigenvector's squared "
                    "norm on a neuron's coordinates, placed at that neuron's breakpoint (red: negative eigenvalues, "
                    "blue: the largest). Stored with -sl_eig_vectors.")
@@ -744,7 +989,7 @@ def fig_snapshot_spectra(cx, res):
     ids = ids[:8]
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in ids))
     col = alpha_colors(alphas)
-    fig, axes = plt.subplots(len(keys), 3, figsize=(13, 3.4 * len(keys)), squeeze=False)
+    fig, axes, lax = figure_with_legend(len(keys), 3, DOUBLE, aspect=0.8, legend_height=0.4)
     for row, (co, pa) in enumerate(keys):
         for i in ids:
             sp = cx.run(i).snapshot_spectra.get((co, pa))
@@ -756,7 +1001,7 @@ def fig_snapshot_spectra(cx, res):
                 continue
             t0 = tt[1] if tt.size > 1 else 1.0
             c = col[float(cx.t["alpha"][i])] if isinstance(col, dict) else None
-            lab = "alpha %g (H=%d, seed %d)" % (cx.t["alpha"][i], cx.t["width"][i], cx.t["seed"][i])
+            lab = r"$\alpha$ = %g (H = %d, seed %d)" % (cx.t["alpha"][i], cx.t["width"][i], cx.t["seed"][i])
             axes[row, 0].plot(tt[ok], np.asarray(sp["lambda_max"], float)[ok], "o-", color=c, ms=3, label=lab)
             axes[row, 1].plot(tt[ok], np.asarray(sp["lambda_min"], float)[ok], "o-", color=c, ms=3, label=lab)
             axes[row, 2].plot(tt[ok], np.asarray(sp["n_neg"], float)[ok], "o-", color=c, ms=3, label=lab)
@@ -764,14 +1009,17 @@ def fig_snapshot_spectra(cx, res):
             for ax in axes[row]:
                 ax.set_xscale("symlog", linthresh=t0)
         axes[row, 0].set_yscale("log")
-        axes[row, 1].set_yscale("symlog", linthresh=1e-8)
-        for ax, yl in zip(axes[row], ["largest eigenvalue (loss/param^2)", "smallest eigenvalue (loss/param^2)",
-                                      "negative eigenvalues (exact); dotted: bound"]):
-            ax.set_xlabel("gradient-flow time t (symlog)")
+        log_ticks(axes[row, 0], "y")
+        lm = [abs(v) for ln in axes[row, 1].get_lines() for v in np.asarray(ln.get_ydata(), float) if np.isfinite(v)]
+        if lm and min(lm) < 0.01 * max(lm):  # values near 0 and far from it: symlog, else a linear axis
+            axes[row, 1].set_yscale("symlog", linthresh=1e-8, linscale=0.5)
+            symlog_ticks(axes[row, 1], "y", 1e-6, max(lm + [1.0]), per_side=3)
+        for ax, yl in zip(axes[row], [r"$\lambda_{\max}$", r"$\lambda_{\min}$", r"$n_{\rm neg}$ (dotted: bound)"]):
+            ax.set_xlabel("time t (symlog)")
             ax.set_ylabel(yl)
-            ax.set_title("%s coordinates, %s Hessian" % (co.upper(), pa), fontsize=8)
-    legend(axes[0, 0], fontsize=6)
-    fig.suptitle("Hessian spectrum along training, at every parameter snapshot")
+            ax.set_title("%s, %s Hessian" % (co, pa.replace("_", "-")))
+    legend_panel(lax, *handles_of(axes[0, 0]), ncol=3)
+    fig.suptitle("Hessian spectrum at every parameter snapshot")
     return cx.save(fig, "snapshot_spectra", "Largest and smallest eigenvalue and the exact number of negative "
                    "eigenvalues of the full Hessian at each snapshot, one curve per alpha; dotted: the bound n_neg <= "
                    "number of neurons with a nonzero residual sum (docs/theory.md section 4).")

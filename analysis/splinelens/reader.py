@@ -8,7 +8,11 @@
         r.spectra[("final", "nn", "full")]["values"]
         r.snapshot_spectra[("nn", "full")]["values"]   # K x nvals (with -sl_hess_stages ...,snapshots)
 
-Only numpy and h5py. Optional groups (spectra, snapshots, runinfo, some columns) may be absent: the reader
+    df = st.to_pandas()                         # the run table as a pandas DataFrame (index run_id)
+    ds = st.to_xarray()                         # ... as an xarray Dataset on the grid (width, seed, alpha, scheme, data)
+    st.ragged_xarray("network/beta_final")      # a ragged array as a DataArray (run, neuron), NaN-padded
+
+Only numpy and h5py (pandas and xarray on demand, for the three methods above). Optional groups (spectra, snapshots, runinfo, some columns) may be absent: the reader
 returns what the file holds and None / empty arrays for the rest.
 """
 import os
@@ -41,6 +45,22 @@ RAGGED = {
     "train/snap_beta": "snap_beta",
     "train/snap_mu": "snap_mu",
 }
+
+# dimension names of one run's slice of every ragged array (a K x P array is stored row-major)
+RAGGED_DIMS = {
+    "network/theta_init": ("param",), "network/theta_final": ("param",),
+    "network/beta_init": ("neuron",), "network/mu_init": ("neuron",), "network/s_init": ("neuron",),
+    "network/beta_final": ("neuron",), "network/mu_final": ("neuron",), "network/s_final": ("neuron",),
+    "train/curve_time": ("curve_point",), "train/curve_loss": ("curve_point",),
+    "train/snap_time": ("snapshot",), "train/snap_loss": ("snapshot",),
+    "train/snap_theta": ("snapshot", "param"), "train/snap_beta": ("snapshot", "neuron"),
+    "train/snap_mu": ("snapshot", "neuron"),
+}
+SPECTRUM_RAGGED_DIMS = {
+    "values": ("eigenvalue",), "residuals": ("eigenvalue",), "hist_edges": ("bin_edge",), "hist_counts": ("bin",),
+    "gram_values": ("gram_eigenvalue",), "vector_values": ("vector",), "vectors": ("vector", "param"),
+}
+GRID = ("width", "seed", "alpha", "scheme", "data")  # the axes, slowest first: run i is the C-order grid position
 
 
 def _decode(v):
@@ -293,6 +313,77 @@ class Study:
 
     def columns(self):
         return list(self.runs().dtype.names)
+
+    def to_pandas(self):
+        """The run table (runs()) as a pandas DataFrame indexed by run_id; string columns are Python str."""
+        import pandas as pd
+        t = self.runs()
+        df = pd.DataFrame({n: (t[n].astype(object) if t[n].dtype.kind == "U" else t[n]) for n in t.dtype.names})
+        return df.set_index("run_id") if "run_id" in df else df
+
+    def to_xarray(self, grid=True):
+        """The run table as an xarray Dataset. grid=True: every column is a variable on the dimensions
+        (width, seed, alpha, scheme, data) whose coordinates are the /axes (run i is the C-order grid position;
+        run_id is a variable); grid=False: one dimension "run" (coordinate run_id), the axis values of each run
+        as coordinates along it. Attributes: the study's root attributes; per variable its description and units."""
+        import xarray as xr
+        t = self.runs()
+        ax = self.axes()
+        shape = tuple(len(ax[a]) for a in GRID)
+        names = [n for n in t.dtype.names if n not in GRID and n != "run_id"] if grid else list(t.dtype.names)
+        paths = dict(self._columns())
+        variables = {}
+        for n in names:
+            a = t[n].astype(object) if t[n].dtype.kind == "U" else t[n]
+            desc, units = self.description(paths.get(n, ""))
+            attrs = {"description": desc, "units": units}
+            if grid:
+                variables[n] = xr.Variable(GRID, np.asarray(a).reshape(shape), attrs)
+            else:
+                variables[n] = xr.Variable(("run",), np.asarray(a), attrs)
+        if grid:
+            variables["run_id"] = xr.Variable(GRID, np.asarray(t["run_id"]).reshape(shape))
+            coords = {a: (a, np.asarray(ax[a], dtype=object) if np.asarray(ax[a]).dtype.kind == "U" else np.asarray(ax[a]))
+                      for a in GRID}
+            data_vars = variables
+        else:
+            coords = {"run": ("run", np.asarray(t["run_id"]))}
+            coords.update({a: ("run", variables.pop(a).values) for a in GRID})
+            variables.pop("run_id")
+            data_vars = variables
+        attrs = {k: v for k, v in self.attrs.items() if isinstance(v, (str, int, float))}
+        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+    def ragged_xarray(self, path, runs=None):
+        """A per-run ragged array (RAGGED_DIMS: e.g. network/beta_final) or a spectrum array
+        (spectra/<stage>/<coords>/<part>/<leaf>, SPECTRUM_RAGGED_DIMS) as an xarray DataArray with dimensions
+        ("run", *its dimensions) over the runs `runs` (default: all), NaN-padded where runs differ in size
+        (integer arrays become float). A K x P snapshot array is reshaped with K = the run's snapshot count."""
+        import xarray as xr
+        leaf = path.rsplit("/", 1)[-1]
+        dims = RAGGED_DIMS.get(path) or (SPECTRUM_RAGGED_DIMS.get(leaf) if path.startswith("spectra/") else None)
+        if dims is None:
+            raise KeyError("%s is not a ragged array of the study file (reader.RAGGED_DIMS, SPECTRUM_RAGGED_DIMS)" % path)
+        ids = list(range(self.nruns)) if runs is None else [int(i) for i in runs]
+        parts = []
+        for i in ids:
+            a = self.ragged(path, i)
+            a = np.zeros(0) if a is None else np.asarray(a, float)
+            if len(dims) == 2:
+                lead = (self.ragged("train/snap_time", i) if dims[0] == "snapshot" else
+                        self.ragged(path.rsplit("/", 1)[0] + "/vector_values", i))
+                k = lead.size if lead is not None else 0
+                a = a.reshape(k, -1) if k and a.size % k == 0 else np.zeros((0, 0))
+            else:
+                a = a.reshape(-1)
+            parts.append(a)
+        shape = tuple(max([p.shape[d] for p in parts], default=0) for d in range(len(dims)))
+        out = np.full((len(ids),) + shape, np.nan)
+        for j, p in enumerate(parts):
+            out[(j,) + tuple(slice(0, n) for n in p.shape)] = p
+        desc, units = self.description(path)
+        return xr.DataArray(out, dims=("run",) + dims, coords={"run": np.asarray(ids)}, name=path,
+                            attrs={"description": desc, "units": units})
 
     def row(self, i):
         t = self.runs()

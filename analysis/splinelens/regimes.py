@@ -6,26 +6,33 @@ import numpy as np
 from . import theory as T
 
 
-def trained_runs(study, max_params=3 * 4096 + 1, rel=1e-6, flat=1e-6):
-    """Done runs whose training reached its end state: loss tolerance reached, final loss <= rel x the loss of
-    the zero function, or a stationary loss (the run hit max_time and the loss changed by less than flat,
-    relatively, over the last three loss-curve points: a critical point that may not interpolate). Regime
-    comparisons (claims 10, 11) only make sense for them."""
+def end_state(study, t, i, flat=1e-6):
+    """End state of run i of the run table t (docs/theory.md 4.8): 'interpolating' (loss <= loss_tol),
+    'stationary' (stop reason stationary: a non-interpolating critical point, -sl_train_grad_rtol), 'budget'
+    (time or step limit) or 'failed' (not done: diverged, non-finite, error). A file written before the
+    stationary stop existed (no final_grad_norm column) records a stationary run as max_time; there a run counts
+    as stationary when its loss changed by less than flat, relatively, over the last three loss-curve points."""
+    if int(t["status"][i]) != 1:
+        return "failed"
+    reason = str(t["stop_reason"][i])
+    if reason == "loss_tol" or int(t["interpolating"][i]) == 1:
+        return "interpolating"
+    if reason == "stationary":
+        return "stationary"
+    if reason == "max_time" and "final_grad_norm" not in t.dtype.names:
+        cl = study.ragged("train/curve_loss", int(i))
+        cl = cl[np.isfinite(cl)] if cl is not None else np.zeros(0)
+        if cl.size >= 3 and float(np.max(cl[-3:]) - np.min(cl[-3:])) <= flat * float(np.max(cl[-3:])):
+            return "stationary"
+    return "budget"
+
+
+def trained_runs(study, max_params=3 * 4096 + 1):
+    """Done runs (up to max_params parameters) that reached an end state: interpolating or stationary
+    (end_state). Regime comparisons (claims 10, 11, the regime figures) only make sense for them."""
     t = study.runs()
-    out = []
-    for i in np.nonzero(t["status"] == 1)[0]:
-        if t["n_params"][i] > max_params:
-            continue
-        ds = study.dataset(str(t["data"][i]))
-        l0 = 0.5 * T.loss_scale(study.loss, ds["y"].size) * float(np.sum(ds["y"] ** 2))
-        ok = int(t["interpolating"][i]) == 1 or float(t["final_loss"][i]) <= rel * l0
-        if not ok and str(t["stop_reason"][i]) == "max_time":
-            cl = study.ragged("train/curve_loss", int(i))
-            cl = cl[np.isfinite(cl)] if cl is not None else np.zeros(0)
-            ok = cl.size >= 3 and float(np.max(cl[-3:]) - np.min(cl[-3:])) <= flat * float(np.max(cl[-3:]))
-        if ok:
-            out.append(int(i))
-    return out
+    return [int(i) for i in np.nonzero(t["status"] == 1)[0]
+            if t["n_params"][i] <= max_params and end_state(study, t, int(i)) in ("interpolating", "stationary")]
 
 
 def regime_measures(run, ngrid=1001, eps_frac=0.1):

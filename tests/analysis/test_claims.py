@@ -199,19 +199,88 @@ def test_q_conservation():
 
 
 def test_kernel_regime():
-    good = [dict(label="g", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.02])]
-    assert C.claim_kernel_regime(good).status == C.PASS
-    assert C.claim_kernel_regime([dict(label="b", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.5])]).status == C.FAIL
-    assert C.claim_kernel_regime([dict(label="b", alphas=[0.1, 1, 10], dist=[0.9, 0.5, 0.3])]).status == C.FAIL
-    assert C.claim_kernel_regime([dict(label="one", alphas=[1], dist=[0.1])]).status == C.SKIP
+    """Claim 10: non-increasing for alpha >= 1 within 0.01 + 5%, <= 0.02 at the largest alpha, which is >= 10."""
+    K = C.claim_kernel_regime
+    good = [dict(label="g", alphas=[0.1, 0.3, 1, 3, 10], dist=[0.5, 0.5, 0.2, 0.05, 0.004])]
+    r = K(good)
+    assert r.status == C.PASS and r.value == pytest.approx(0.004)
+    assert "a=10: 0.004" in r.detail
+    # below alpha = 1 anything goes (a tie or a rise at 0.1 -> 0.3 is not judged)
+    assert K([dict(label="g", alphas=[0.1, 0.3, 1, 10], dist=[0.2, 0.6, 0.1, 0.01])]).status == C.PASS
+    # a rise within the slack 0.01 + 5% passes, beyond it fails
+    assert K([dict(label="g", alphas=[1, 3, 10], dist=[0.2, 0.2 + 0.0199, 0.01])]).status == C.PASS
+    bad = K([dict(label="b", alphas=[1, 3, 10], dist=[0.2, 0.2 + 0.0201, 0.01])])
+    assert bad.status == C.FAIL and "rises from 0.2 at alpha 1" in bad.detail
+    # closeness at the largest alpha
+    assert K([dict(label="b", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.0201])]).status == C.FAIL
+    assert K([dict(label="g", alphas=[0.1, 1, 10], dist=[0.9, 0.3, 0.0199])]).status == C.PASS
+    # one group failing fails the claim
+    assert K(good + [dict(label="b", alphas=[1, 10], dist=[0.01, 0.05])]).status == C.FAIL
+    # a group whose run at alpha >= 10 did not reach an end state fails; a study without alpha >= 10 skips
+    miss = K(good + [dict(label="m", alphas=[0.1, 1, 3], dist=[0.5, 0.1, 0.05])])
+    assert miss.status == C.FAIL and "largest alpha with an end state is 3" in miss.detail
+    assert K([dict(label="s", alphas=[0.1, 1, 3], dist=[0.5, 0.1, 0.01])]).status == C.SKIP
+    assert K([dict(label="g", alphas=[1, 10], dist=[np.nan, 0.01])]).status == C.PASS  # non-finite left out
+    assert K([]).status == C.SKIP
 
 
-def test_adaptive_regime():
-    g = dict(label="g", alpha=0.1, d_lin=0.02, d_cubic=0.2, near_init=0.1, near_final=0.8)
-    assert C.claim_adaptive_regime([g]).status == C.PASS
-    assert C.claim_adaptive_regime([dict(g, d_lin=0.3)]).status == C.FAIL
-    assert C.claim_adaptive_regime([dict(g, near_final=0.05)]).status == C.FAIL
-    assert C.claim_adaptive_regime([]).status == C.SKIP
+def test_alternating_curvature():
+    x = np.linspace(-1, 1, 8)
+    assert C.alternating_curvature(x, (-1.0) ** np.arange(8))
+    assert not C.alternating_curvature(x, np.sin(np.pi * x))
+    assert C.alternating_curvature(x[::-1], (-1.0) ** np.arange(8)[::-1])  # order of the points does not matter
+    assert not C.alternating_curvature(x[:3], [1, -1, 1])  # needs N >= 4
+
+
+def _adaptive_inputs(alternating=True):
+    ends = [dict(label="run %d" % k, alpha=a, state="interpolating", reason="loss_tol", loss=1e-11)
+            for k, a in enumerate([0.1, 1, 10])]
+    g = dict(label="H=128 seed=0", alternating=alternating, alpha_min=0.1, state_min="interpolating", d_lin=0.1,
+             d_cubic=0.3, near=0.7, alpha_max=10, state_max="interpolating", d_lin_max=0.3, near_max=0.2)
+    return ends, g
+
+
+def test_adaptive_regime_pass_and_each_condition_fails():
+    A = C.claim_adaptive_regime
+    ends, g = _adaptive_inputs()
+    r = A(ends, [g])
+    assert r.status == C.PASS and r.value == pytest.approx(1 / 3)
+    assert "d_lin 0.1, d_cubic 0.3" in r.detail and "kink mass near data 0.70" in r.detail
+    assert A(ends, [dict(g, d_lin=0.181)]).status == C.FAIL      # d_lin >= 0.6 d_cubic (0.18)
+    assert A(ends, [dict(g, d_lin=0.179, d_lin_max=0.31)]).status == C.PASS
+    assert A(ends, [dict(g, d_lin_max=0.16)]).status == C.FAIL   # d_lin >= 0.6 d_lin(alpha_max) (0.096)
+    assert A(ends, [dict(g, near=0.49, near_max=0.1)]).status == C.FAIL  # kink mass near data < 0.5
+    assert A(ends, [dict(g, near=0.7, near_max=0.36)]).status == C.FAIL  # < 2 x its value at alpha_max
+    assert A(ends, [dict(g, near=0.7, near_max=0.35)]).status == C.PASS
+    assert A(ends, [dict(g, state_max="budget")]).status == C.FAIL  # alpha_max not at an end state
+    assert A(ends, [dict(g, near=np.nan)]).status == C.FAIL
+
+
+def test_adaptive_regime_end_states():
+    A = C.claim_adaptive_regime
+    ends, g = _adaptive_inputs()
+    # a run at its time budget, or a failed one, is not an end state
+    budget = ends + [dict(label="run 9", alpha=0.3, state="budget", reason="max_time", loss=0.1)]
+    r = A(budget, [g])
+    assert r.status == C.FAIL and "NOT AT AN END STATE: run 9 (max_time)" in r.detail
+    assert A(ends + [dict(label="x", alpha=1, state="failed", reason="diverged", loss=np.inf)], [g]).status == C.FAIL
+    # a stationary end (case (b)) is reported with clusters and residuals and does not fail the claim
+    st = dict(label="run 7", alpha=0.1, state="stationary", reason="stationary", loss=1.07e-2, dev=1e-9, implied=True,
+              residuals=[0.1, -0.05, 0.0, 0.02], clusters=[dict(center=0.52, share=0.6, at_data=False, n=40)])
+    r = A(ends + [st], [dict(g, state_min="stationary")])
+    assert r.status == C.PASS
+    assert "case (b) spurious stationary point, run 7: loss 0.0107" in r.detail
+    assert "60% at 0.52 (between data points)" in r.detail and "+0.100 -0.050" in r.detail
+    assert "no verdict on linearity" in r.detail
+    # the smallest alpha must be <= 0.3
+    assert A([dict(e, alpha=e["alpha"] + 1) for e in ends], [g]).status == C.SKIP
+    assert A([], []).status == C.SKIP
+
+
+def test_adaptive_regime_other_data_no_verdict():
+    ends, g = _adaptive_inputs(alternating=False)
+    r = C.claim_adaptive_regime(ends, [dict(g, d_lin=0.5, near=0.0)])  # far from linear: no verdict on sine data
+    assert r.status == C.PASS and "does not alternate: no verdict on linearity" in r.detail and "d_lin 0.5" in r.detail
 
 
 def test_exact_counts():
@@ -271,3 +340,32 @@ def test_critical_points_implied_by_active_sets():
     on = th.copy()
     on[1] = 0.6  # beta_0 = -0.6, a data point of linspace(-1, 1, 11)
     assert C.critical_point_measures(on, x, y, "sum", False)["on_knot"]
+
+
+def test_end_states_of_the_run_table():
+    """regimes.end_state (docs/theory.md 4.8): the stop reason decides; a file without final_grad_norm (written
+    before the stationary stop) counts a max_time run with a flat loss curve as stationary."""
+    from splinelens import regimes as RG
+
+    class FakeStudy:
+        def __init__(self, curves):
+            self.curves = curves
+
+        def ragged(self, path, i):
+            return np.asarray(self.curves[i], float)
+
+    def table(new):
+        dt = [("status", "i1"), ("stop_reason", "U16"), ("interpolating", "i8")] + ([("final_grad_norm", "f8")] if new else [])
+        rows = [(1, "loss_tol", 1), (1, "stationary", 0), (1, "max_time", 0), (1, "max_steps", 0), (2, "diverged", 0),
+                (1, "max_time", 0)]
+        t = np.zeros(len(rows), dt)
+        for k, r in enumerate(rows):
+            t["status"][k], t["stop_reason"][k], t["interpolating"][k] = r
+        return t
+    flat = [3.0, 1.0, 0.5, 0.5, 0.5]
+    moving = [3.0, 1.0, 0.5, 0.4, 0.3]
+    st = FakeStudy([flat, flat, flat, flat, flat, moving])
+    new = [RG.end_state(st, table(True), i) for i in range(6)]
+    assert new == ["interpolating", "stationary", "budget", "budget", "failed", "budget"]
+    old = [RG.end_state(st, table(False), i) for i in range(6)]
+    assert old == ["interpolating", "stationary", "stationary", "budget", "failed", "budget"]

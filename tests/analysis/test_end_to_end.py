@@ -19,7 +19,7 @@ from splinelens.reader import Study
 # those whose applicability depends on training converging (PASS when they apply, never FAIL).
 MUST_PASS = ["1", "2", "3", "6", "7", "8", "9", "12", "C1", "C2", "C3", "C4", "C5"]
 MUST_SKIP = {"4": "fewer than 100000", "5": "fewer than 100000"}
-PASS_OR_SKIP = {"10": "needs trained runs", "11": "needs trained runs", "CP": "nothing to judge"}
+PASS_OR_SKIP = {"10": "needs end-state runs at alpha >= 10", "CP": "nothing to judge"}
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +150,17 @@ def test_claims_on_real_study(study):
         assert res[cid].status == C.SKIP and why in res[cid].detail, res[cid]
     for cid, why in PASS_OR_SKIP.items():
         assert res[cid].status == C.PASS or (res[cid].status == C.SKIP and why in res[cid].detail), res[cid]
+    # claim 11 (smallest alpha 0.25 <= 0.3): every run must end interpolating or stationary; the short runs of this
+    # study that stop at their time or step budget are listed and fail it
+    t = study.runs()
+    budget = [i for i in range(len(t)) if str(t["stop_reason"][i]) in ("max_time", "max_steps")]
+    r11 = res["11"]
+    assert "end states of %d runs" % len(t) in r11.detail, r11
+    if budget:
+        assert r11.status == C.FAIL and "NOT AT AN END STATE" in r11.detail, r11
+        assert ("%d neither" % len(budget)) in r11.detail, r11
+    else:
+        assert r11.status == C.PASS, r11
 
 
 def test_breakpoint_law_on_real_networks(study):
