@@ -1,0 +1,79 @@
+#!/bin/bash
+# Growing a study (README "Growing a study"): values added to the axes of an existing file, the runs it has done
+# kept (copied, not recomputed), only the new ones computed; the grown file equals the grown grid computed in one go.
+#  (a) grown by a seed (inserted before the existing one), then by a width (1 rank), then by an alpha: 0
+#      differences to the one-go reference, each step computes exactly the new runs, kept runs keep their
+#      /runinfo/wall_time (copied, not recomputed);
+#  (b) removing or reordering axis values, or other settings: refused (exit 65), the file unchanged;
+#  (c) kill -9 at several moments of a grow: the file left is the old or the grown one, the rerun completes it
+#      and equals the reference.
+# The tiny config has widths 4,16, seeds 0,1, alphas 0.5,2.
+BIN=$1 SRC=$2 CONFIG=$3; shift 3
+. "$SRC/tests/e2e/lib.sh"
+run_study 2 "$WORK/ref.h5" -options_file "$CONFIG" "$@" || fail "reference run exited $?"
+
+g="$WORK/g.h5"
+step() { # step NRANKS KEPT NEW options...: one grow step, checked by its log
+  local n=$1 kept=$2 new=$3; shift 3
+  cp "$g" "$WORK/before.h5"
+  run_study "$n" "$g" -options_file "$CONFIG" "$@" || fail "grow to $* exited $? ($(tail -3 "$g.log"))"
+  grep -q "growing study: $kept runs kept, $new new" "$g.log" || fail "grow to $*: expected '$kept runs kept, $new new': $(grep -h 'growing\|runs done' "$g.log")"
+  grep -q "(this session $new)" "$g.log" || fail "grow to $*: did not compute exactly the $new new runs: $(grep 'runs done' "$g.log" | tail -1)"
+  # the kept runs were copied: same grid values, same wall time as in the file before
+  $PY - "$WORK/before.h5" "$g" <<'PY' || fail "grow to $*: kept runs not copied unchanged"
+import h5py, sys, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+key = lambda f, i: tuple(f["runs/" + c][i] for c in ("width", "seed", "alpha", "scheme", "data"))
+rows = {key(b, j): j for j in range(len(b["runs/status"]))}
+n = 0
+for i in range(len(a["runs/status"])):
+    if a["runs/status"][i] == 0:
+        continue
+    j = rows[key(a, i)]
+    assert b["runs/status"][j] == a["runs/status"][i], (i, j)
+    assert a["runinfo/wall_time"][i] == b["runinfo/wall_time"][j], (i, j, "recomputed?")
+    assert np.array_equal(a["runs/final_loss"][i], b["runs/final_loss"][j], equal_nan=True)
+    n += 1
+assert n > 0
+PY
+}
+run_study 2 "$g" -options_file "$CONFIG" "$@" -sl_widths 16 -sl_seeds 1 -sl_alphas 2 || fail "first part exited $?"
+step 2 1 1 "$@" -sl_widths 16 -sl_seeds 0,1 -sl_alphas 2
+step 1 2 2 "$@" -sl_widths 4,16 -sl_seeds 0,1 -sl_alphas 2
+step 2 4 4 "$@"
+$COMPARE "$WORK/ref.h5" "$g" || fail "(a) grown file differs from the grid computed in one go"
+echo "(a) grown by seeds, widths, alphas: identical to the one-go grid, only new runs computed"
+
+# (b) refusals, file untouched
+s="$WORK/s.h5"
+run_study 2 "$s" -options_file "$CONFIG" "$@" -sl_alphas 2 || fail "(b) small study exited $?"
+sum=$(md5sum <"$s")
+for bad in "-sl_widths 4 -sl_alphas 2" "-sl_seeds 1,0 -sl_alphas 2" "-sl_alphas 2 -sl_eig_nev 3"; do
+  # shellcheck disable=SC2086
+  run_study 2 "$s" -options_file "$CONFIG" "$@" $bad; rc=$?
+  [ $rc = 65 ] || fail "(b) $bad: exit $rc, expected 65 ($(grep error "$s.log"))"
+  [ "$(md5sum <"$s")" = "$sum" ] || fail "(b) $bad changed the file"
+  ls "$s".creating-* >/dev/null 2>&1 && fail "(b) $bad left a temporary"
+  echo "(b) $bad: $(grep -o 'error: .*' "$s.log" | head -1)"
+done
+
+# (c) kill -9 during a grow, at several moments (start-up, layout, copy, runs)
+k="$WORK/k.h5"
+hits_old=0 hits_new=0
+for d in 0.2 0.3 0.4 0.5 0.6 0.7 0.8 1.0; do
+  cp "$s" "$k"
+  mpiexec -n 2 "$BIN" -sl_view 0 -sl_output "$k" -options_file "$CONFIG" "$@" >"$k.log" 2>&1 &
+  pid=$!
+  sleep $d
+  pkill -KILL -f -- "-sl_output $k"; wait $pid 2>/dev/null
+  r=$($PY -c "import h5py,sys; print(len(h5py.File(sys.argv[1],'r')['runs/status']))" "$k") || fail "(c) kill after $d s: file not readable"
+  case $r in
+    4) hits_old=$((hits_old + 1)) ;;
+    8) hits_new=$((hits_new + 1)) ;;
+    *) fail "(c) kill after $d s: the file has $r runs, neither the old 4 nor the grown 8" ;;
+  esac
+  run_study 2 "$k" -options_file "$CONFIG" "$@" || fail "(c) rerun after a kill at $d s exited $? ($(tail -3 "$k.log"))"
+  $COMPARE "$WORK/ref.h5" "$k" >/dev/null || fail "(c) rerun after a kill at $d s differs from the reference"
+  ls "$k".creating-* >/dev/null 2>&1 && fail "(c) a temporary is left after the rerun"
+done
+echo "(c) kill -9 during the grow: $hits_old kills left the old file, $hits_new the grown one; every rerun complete and identical"
