@@ -14,6 +14,8 @@ PetscErrorCode SLStudyGrowMap(SLOutput out, void *ctx, PetscInt nold, PetscInt o
   PetscReal        prod = 1;
 
   PetscFunctionBeginUser;
+  /* the slice of a run depends on the whole grid: grown slices would redo kept runs of other slices */
+  PetscCheck(s->slice_count == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "a study run in slices (-sl_slice_count %" PetscInt_FMT ") cannot grow its files: merge the slices, then grow the merged file (jobs/README.md)", s->slice_count);
   for (int k = 0; k < 5; k++) {
     char path[PETSC_MAX_PATH_LEN];
     PetscCall(SLSchemaPath(axes[k], NULL, path, sizeof(path)));

@@ -4,7 +4,8 @@
 #  (a) grown by a seed (inserted before the existing one), then by a width (1 rank), then by an alpha: 0
 #      differences to the one-go reference, each step computes exactly the new runs, kept runs keep their
 #      /runinfo/wall_time (copied, not recomputed);
-#  (b) removing or reordering axis values, or other settings: refused (exit 65), the file unchanged;
+#  (b) removing or reordering axis values, other settings, growing a slice file: refused (exit 65), the file
+#      unchanged;
 #  (c) kill -9 at several moments of a grow: the file left is the old or the grown one, the rerun completes it
 #      and equals the reference.
 # The tiny config has widths 4,16, seeds 0,1, alphas 0.5,2.
@@ -48,7 +49,7 @@ echo "(a) grown by seeds, widths, alphas: identical to the one-go grid, only new
 s="$WORK/s.h5"
 run_study 2 "$s" -options_file "$CONFIG" "$@" -sl_alphas 2 || fail "(b) small study exited $?"
 sum=$(md5sum <"$s")
-for bad in "-sl_widths 4 -sl_alphas 2" "-sl_seeds 1,0 -sl_alphas 2" "-sl_alphas 2 -sl_eig_nev 3"; do
+for bad in "-sl_widths 4 -sl_alphas 2" "-sl_seeds 1,0 -sl_alphas 2" "-sl_alphas 2 -sl_eig_nev 3" "-sl_slice_count 2"; do
   # shellcheck disable=SC2086
   run_study 2 "$s" -options_file "$CONFIG" "$@" $bad; rc=$?
   [ $rc = 65 ] || fail "(b) $bad: exit $rc, expected 65 ($(grep error "$s.log"))"
