@@ -54,6 +54,18 @@ PETSC_EXTERN PetscErrorCode SLOutputDeclareAttribute(SLOutput out, const char pa
  * file with another fingerprint (or not a splinelens file, or with a different layout) is refused with an error
  * naming the file, and left untouched. *resumed tells which happened. Collective. */
 PETSC_EXTERN PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fingerprint[], PetscBool *resumed);
+/* Growing a study (output_grow.c). With SLOutputSetGrow called before SLOutputOpen, an existing file whose
+ * study_fingerprint differs but whose root attribute attr equals this layout's is not refused but grown: every
+ * axis (constant dataset under axes/) of the file must hold a subset of this layout's values in the same relative
+ * order (else the open is refused naming the axis, the file untouched); map (called on rank 0 only, where
+ * SLOutputGrowAxis answers) gives the row of this layout of every run of the file; the new layout is created under
+ * a temporary name as for a new file, every done or failed run is copied into its row, and the result renamed
+ * over the file (the old file is gone only once the rename succeeded). SLOutputOpen then reports *resumed false. */
+typedef PetscErrorCode (*SLOutputGrowMapFn)(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[]);
+PETSC_EXTERN PetscErrorCode SLOutputSetGrow(SLOutput out, const char attr[], SLOutputGrowMapFn map, void *ctx);
+/* Inside the map: the existing file's length of axis path ("axes/width") and the index of each of its values in
+ * this layout's axis. */
+PETSC_EXTERN PetscErrorCode SLOutputGrowAxis(SLOutput out, const char path[], PetscInt *nold, const PetscInt **old2new);
 /* Status of every run (nruns entries, replicated): SL_RUN_* values read at open plus those flushed since. */
 PETSC_EXTERN PetscErrorCode SLOutputGetStatus(SLOutput out, const PetscInt **status);
 

@@ -384,6 +384,8 @@ PetscErrorCode SLOutputDestroy(SLOutput *out)
   o = *out;
   PetscCall(SLOutputCloseHandles_Private(o, PETSC_FALSE));
   PetscCall(SLOutputUnlock(o));
+  PetscCall(SLOutputGrowReset_Private(o));
+  PetscCall(PetscFree(o->growattr));
   for (PetscInt i = 0; i < o->nfields; i++) {
     SLField *f = &o->fields[i];
 

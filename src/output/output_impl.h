@@ -91,6 +91,17 @@ struct _n_SLOutput {
   size_t    seq;    /* counter for SLPiece.seq */
   int       lockfd; /* rank 0: the open, fcntl-locked <filename>.lock (single writer), else -1 */
   char     *lockpath;
+  /* growing (output_grow.c): the root attribute an existing file must share to be grown, the caller's map from
+   * its run ids to this layout's, and (rank 0, while probing) the map of every axis */
+  char             *growattr; /* NULL: an existing file with another fingerprint is refused */
+  SLOutputGrowMapFn growmap;
+  void             *growctx;
+  PetscInt          ngrowaxes;
+  char            **growaxis;     /* paths of the axes (constant datasets under axes/) */
+  PetscInt         *growaxis_n;   /* their lengths in the existing file */
+  PetscInt        **growaxis_map; /* index of each existing value in this layout's axis */
+  PetscInt          grow_nold;    /* runs of the existing file */
+  PetscInt         *grow_old2new;
 };
 
 /* output.c */
@@ -111,6 +122,12 @@ PETSC_INTERN PetscErrorCode SLVerdictBcast(MPI_Comm, PetscErrorCode *, char[]);
 PETSC_INTERN const char    *SLErrorText(PetscErrorCode);
 PETSC_INTERN PetscBool      SLH5NoSpace_Private(void);
 PETSC_INTERN void           SLCanonicalDiff(const char[], const char[], char[], size_t);
+/* output_grow.c: rank 0, serial driver. Probe: may the open file fid (another study_fingerprint) be grown into
+ * this layout? *grow, or *code and msg for a refusal. Copy: every done or failed run of oldname into the open,
+ * freshly created layout (out->file), at its row of this layout; *kept runs copied. Free: the probe's maps. */
+PETSC_INTERN PetscErrorCode SLOutputGrowProbe_Private(SLOutput, hid_t, const char[], PetscErrorCode *, char[], PetscBool *);
+PETSC_INTERN PetscErrorCode SLOutputGrowCopy_Private(SLOutput, const char[], PetscInt *);
+PETSC_INTERN PetscErrorCode SLOutputGrowReset_Private(SLOutput);
 /* output_lock.c */
 PETSC_INTERN PetscErrorCode SLMakeParentDirs(const char[], char[], size_t);
 PETSC_INTERN PetscErrorCode SLOutputLock(SLOutput, PetscErrorCode *, char[]);

@@ -64,7 +64,7 @@ static PetscErrorCode SLOutputValidateLayout(SLOutput out)
 
 /* Rank 0, serial driver, read-only: may fname be resumed by this study? *code = 0 if so, else an error code and
  * msg. HDF5 failures here are answers (printing is silenced by the caller). */
-static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], const char fingerprint[], PetscErrorCode *code, char msg[])
+static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], const char fingerprint[], PetscErrorCode *code, char msg[], PetscBool *grow)
 {
   hid_t     fid = -1, d = -1, space = -1, type = -1, ftype = -1, mtype = -1;
   htri_t    ishdf5;
@@ -73,6 +73,7 @@ static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], co
 
   PetscFunctionBeginUser;
   *code  = 0;
+  *grow  = PETSC_FALSE;
   ishdf5 = H5Fis_hdf5(fname);
   SLVERDICT(ishdf5 > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutput: file %s exists but is not an HDF5 file; refusing to use or overwrite it", fname);
   fid = H5Fopen(fname, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -86,6 +87,8 @@ static PetscErrorCode SLOutputCheckExisting(SLOutput out, const char fname[], co
   if (strcmp(val, fingerprint)) { /* name the first differing option (or data set) from the canonical texts */
     char *theirs = NULL, diff[800] = "";
 
+    PetscCall(SLOutputGrowProbe_Private(out, fid, fname, code, msg, grow)); /* same settings, grown axes? */
+    if (*code || *grow) goto done;
     if (!SLH5ReadStringAttr(fid, "study_options", &has, &theirs) && has)
       for (PetscInt j = 0; j < out->nattrs; j++)
         if (!out->attrs[j].path[0] && !strcmp(out->attrs[j].name, "study_options")) SLCanonicalDiff(theirs, out->attrs[j].value, diff, sizeof(diff));
@@ -281,7 +284,9 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
   PetscMPIInt    rank;
   PetscErrorCode code = 0, ierr;
   char           msg[SL_OUTPUT_MSGLEN], tmp[PETSC_MAX_PATH_LEN];
-  int            exists = 0;
+  int            exists = 0, growing = 0;
+  PetscBool      grow = PETSC_FALSE;
+  PetscInt       kept = 0;
   hid_t          fapl;
 
   PetscFunctionBeginUser;
@@ -315,8 +320,9 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: output file %s is a directory", filename));
     } else if (ex) {
       PetscCall(SLH5QuietBegin(&efunc, &edata));
-      SLOutputTry(ierr, SLOutputCheckExisting(out, filename, fingerprint, &code, msg));
+      SLOutputTry(ierr, SLOutputCheckExisting(out, filename, fingerprint, &code, msg, &grow));
       PetscCall(SLH5QuietEnd(efunc, edata));
+      growing = !ierr && !code && grow;
       if (ierr) {
         code = PETSC_ERR_FILE_UNEXPECTED;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: could not check the existing file %s: %s", filename, SLErrorText(ierr)));
@@ -333,6 +339,7 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
     }
   }
   PetscCallMPI(MPI_Bcast(&exists, 1, MPI_INT, 0, out->comm));
+  PetscCallMPI(MPI_Bcast(&growing, 1, MPI_INT, 0, out->comm));
   PetscCall(SLVerdictBcast(out->comm, &code, msg));
   if (code) PetscCall(SLOutputUnlock(out));
   PetscCheck(!code, out->comm, code, "%s", msg);
@@ -340,14 +347,15 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
   SLH5Call(fapl = H5Pcreate(H5P_FILE_ACCESS));
   SLH5Call(H5Pset_fapl_mpio(fapl, out->comm, MPI_INFO_NULL));
   out->opened = PETSC_TRUE;
-  if (exists) {
+  if (exists && !growing) {
     PetscCall(SLOutputReopen(out, fapl));
     SLH5Call(H5Pclose(fapl));
     if (resumed) *resumed = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
   /* The layout is created by rank 0 alone, with the serial driver, then reopened by every rank: a failure
-   * (disk full) then cannot leave the other ranks waiting inside a collective HDF5 call (H5Dcreate's fill). */
+   * (disk full) then cannot leave the other ranks waiting inside a collective HDF5 call (H5Dcreate's fill).
+   * Growing an existing file (output_grow.c): its done runs are copied into the new layout before the rename. */
   if (rank == 0) {
     int fd;
 
@@ -364,10 +372,11 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: cannot create %s%s", tmp, SLH5NoSpace_Private() ? ": no space left on device (or file too large)" : ""));
       } else {
         SLOutputTry(ierr, SLOutputCreateLayout(out, fingerprint));
+        if (!ierr && growing) SLOutputTry(ierr, SLOutputGrowCopy_Private(out, filename, &kept));
         if (!ierr) SLOutputTry(ierr, SLOutputCloseHandles_Private(out, PETSC_TRUE));
         if (ierr) {
           code = PETSC_ERR_FILE_WRITE;
-          PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: creating the layout of %s failed (%s); the partial file was removed", filename, SLErrorText(ierr)));
+          PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutput: %s %s failed (%s); the partial file was removed%s", growing ? "growing" : "creating the layout of", filename, SLErrorText(ierr), growing ? ", the existing file is unchanged" : ""));
         }
       }
       if (code) { /* never leave a half-created file */
@@ -401,6 +410,12 @@ PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], const char fing
   PetscCheck(!code, out->comm, code, "%s", msg);
   PetscCall(SLOutputReopen(out, fapl));
   SLH5Call(H5Pclose(fapl));
+  if (growing) {
+    PetscInt n[2] = {kept, out->grow_nold};
+    PetscCallMPI(MPI_Bcast(n, 2, MPIU_INT, 0, out->comm));
+    PetscCall(PetscPrintf(out->comm, "[splinelens] growing study: %" PetscInt_FMT " runs kept, %" PetscInt_FMT " new (grid of %" PetscInt_FMT " runs grown to %" PetscInt_FMT ")\n", n[0], out->nruns - n[1], n[1], out->nruns));
+    PetscCall(SLOutputGrowReset_Private(out));
+  }
   if (resumed) *resumed = PETSC_FALSE;
   PetscFunctionReturn(0);
 }

@@ -76,6 +76,9 @@ PetscErrorCode SLStudyProvenanceValue(SLStudy s, SLSchemaId id, char **value)
   case SL_F_ATTR_STUDY_OPTIONS:
     v = s->canonical;
     break;
+  case SL_F_ATTR_SETTINGS_FINGERPRINT:
+    v = s->settings_fingerprint;
+    break;
   case SL_F_ATTR_OPTIONS:
     PetscCall(PetscOptionsGetAll(NULL, value));
     PetscFunctionReturn(0);

@@ -510,12 +510,18 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
     *interrupted = PETSC_FALSE;
     PetscFunctionReturn(0);
   }
+  { /* an existing file with the same settings and fewer axis values is grown (grow.c, output_grow.c) */
+    char        obj[8];
+    const char *name;
+    PetscCall(SLSchemaAttribute(SL_F_ATTR_SETTINGS_FINGERPRINT, NULL, obj, sizeof(obj), &name));
+    PetscCall(SLOutputSetGrow(out, name, SLStudyGrowMap, s));
+  }
   PetscCall(SLOutputOpen(out, s->output, s->fingerprint, &resumed));
   PetscCall(SLErrorsAbortOnError(PETSC_TRUE)); /* from here an error may hit some ranks only: end them all */
-  if (!resumed) {
-    if (rank == 0) PetscCall(SLStudyPutGrid(s, out));
-    PetscCall(SLOutputFlush(out));
-  }
+  /* The grid columns, also on resume (the same values): a kill between the creation (or growth) of the file and
+   * this first commit must not leave rows without their grid values. */
+  if (rank == 0) PetscCall(SLStudyPutGrid(s, out));
+  PetscCall(SLOutputFlush(out));
   PetscCall(SLOutputGetStatus(out, &status));
   PetscCall(PetscMalloc1(s->nruns, &slice_of));
   PetscCall(SLScheduleSlices(s, slice_of));

@@ -7,12 +7,29 @@
  *
  * The options name a CSV file, not its content: so the points themselves enter the text too, one line per data
  * set "data_<name>_points=N:<FNV-1a 64 of the bytes of the sorted x[], then y[]>", and a data file edited between
- * an interruption and the rerun (or between the slices of an array) is refused, naming the data set. */
+ * an interruption and the rerun (or between the slices of an array) is refused, naming the data set.
+ *
+ * The settings fingerprint hashes the same text without the lines of the axes a study can grow along (widths,
+ * seeds, alphas, schemes): an existing file with the same settings fingerprint but other axes is grown (values
+ * added, runs done kept; output_grow.c). The data sets axis stays in it: a new data set brings its own options
+ * and points. */
 #include "study_impl.h"
 
 static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug",
                                                  /* sweeps (plan.c): when to commit, resource caps, the dry run */
                                                  "sl_output_flush_interval", "sl_max_file_size", "sl_max_memory", "sl_dry_run", "sl_plan_walltime", "sl_plan_ranks", "sl_plan_calibration", NULL};
+
+static const char *const SLAxisOptions[] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes", NULL};
+
+static uint64_t SLHash(const char *text)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 static int SLCompareStrings(const void *a, const void *b)
 {
@@ -31,7 +48,7 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
   char   **entries;
   PetscInt n = 0, cap = 16;
   size_t   len = 0;
-  uint64_t h   = 1469598103934665603ULL;
+  char    *settings;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetAll(NULL, &all));
@@ -93,10 +110,25 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
   PetscCall(PetscFree(entries));
   PetscCall(PetscFree(copy));
   PetscCall(PetscFree(all));
-  for (const unsigned char *p = (const unsigned char *)s->canonical; *p; p++) {
-    h ^= *p;
-    h *= 1099511628211ULL;
+  PetscCall(PetscSNPrintf(s->fingerprint, sizeof(s->fingerprint), "%016llx", (unsigned long long)SLHash(s->canonical)));
+  /* the settings: the canonical text without the axis lines */
+  PetscCall(PetscCalloc1(len, &settings));
+  {
+    char *line, *save2 = NULL, *c;
+    PetscCall(PetscStrallocpy(s->canonical, &c));
+    for (line = strtok_r(c, "\n", &save2); line; line = strtok_r(NULL, "\n", &save2)) {
+      PetscBool axis = PETSC_FALSE;
+      for (PetscInt k = 0; SLAxisOptions[k]; k++) {
+        size_t l = strlen(SLAxisOptions[k]);
+        if (!strncmp(line, SLAxisOptions[k], l) && line[l] == '=') axis = PETSC_TRUE;
+      }
+      if (axis) continue;
+      if (settings[0]) PetscCall(PetscStrlcat(settings, "\n", len));
+      PetscCall(PetscStrlcat(settings, line, len));
+    }
+    PetscCall(PetscFree(c));
   }
-  PetscCall(PetscSNPrintf(s->fingerprint, sizeof(s->fingerprint), "%016llx", (unsigned long long)h));
+  PetscCall(PetscSNPrintf(s->settings_fingerprint, sizeof(s->settings_fingerprint), "%016llx", (unsigned long long)SLHash(settings)));
+  PetscCall(PetscFree(settings));
   PetscFunctionReturn(0);
 }

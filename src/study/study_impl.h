@@ -48,8 +48,9 @@ struct _n_SLStudy {
   SLSpectrumSolver eig;
   SLLossType       loss;
   char             fingerprint[17];
-  char            *canonical;   /* options the fingerprint is computed from */
-  char            *config_text; /* text of the -options_file files given    */
+  char             settings_fingerprint[17]; /* every result-affecting option but the axes (growing)   */
+  char            *canonical;                /* options the fingerprint is computed from */
+  char            *config_text;              /* text of the -options_file files given    */
   /* sweeps at scale (plan.c, runner.c): commit interval, resource caps, the dry run */
   PetscReal flush_interval; /* -sl_output_flush_interval: seconds between commits (0: every run)        */
   PetscReal max_file_size;  /* -sl_max_file_size: bytes (0: no cap beyond the free disk)                 */
@@ -140,6 +141,7 @@ typedef enum {
   SL_F_ATTR_STUDY_FINGERPRINT,
   SL_F_ATTR_STUDY_NAME,
   SL_F_ATTR_STUDY_OPTIONS,
+  SL_F_ATTR_SETTINGS_FINGERPRINT,
   SL_F_ATTR_OPTIONS,
   SL_F_ATTR_CONFIG_TEXT,
   SL_F_ATTR_SPLINELENS_VERSION,
@@ -304,6 +306,10 @@ PETSC_INTERN PetscErrorCode SLStudyProvenanceValue(SLStudy study, SLSchemaId id,
 PETSC_INTERN PetscErrorCode SLStudyNow(char buf[], size_t len);
 /* Execute run id on comm (all ranks of comm call it) and buffer its results; *interrupted when a signal stopped it. */
 PETSC_INTERN PetscErrorCode SLRunExecute(SLStudy study, PetscInt id, MPI_Comm comm, SLOutput out, volatile sig_atomic_t *flag, PetscBool *interrupted);
+
+/* Growing (grow.c): the row of this study of every run of an existing study file with the same settings
+ * (SLOutputGrowMapFn; its axes are a subset of this study's, SLOutputGrowAxis). */
+PETSC_INTERN PetscErrorCode SLStudyGrowMap(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[]);
 
 /* ---- plan (plan.c): options, resource estimates, preflight, dry run ---- */
 /* The options of this block, read inside SLStudySetFromOptions' options block. */

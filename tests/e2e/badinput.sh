@@ -88,7 +88,9 @@ expect 65 "output file .*adir is a directory" "$R/adir"
 echo "a regular file" >"$R/plain"
 expect 65 "cannot create .*plain/x.h5: .*plain is not a directory" "$R/plain/x.h5"
 run_study 2 "$R/good.h5" -options_file "$CONFIG" "$@" || fail "good run exited $?"
-expect 65 "belongs to another study.*first difference: .*sl_alphas=0.5,2.*sl_alphas=0.25" "$R/good.h5" -sl_alphas 0.25
+expect 65 "belongs to another study.*first difference: .*sl_eig_nev=4.*sl_eig_nev=3" "$R/good.h5" -sl_eig_nev 3
+# other axes with the same settings: growing (tests/e2e/grow.sh), but never by removing a value
+expect 65 "cannot grow .*good.h5: value 0.5 of its axis axes/alpha is not in this study's axis" "$R/good.h5" -sl_alphas 0.25
 echo "my precious notes" >"$R/junk.h5"
 expect 65 "not an HDF5 file" "$R/junk.h5"
 [ "$(cat "$R/junk.h5")" = "my precious notes" ] || fail "non-HDF5 file modified"
