@@ -97,6 +97,21 @@ PETSC_EXTERN PetscErrorCode SLOutputDestroy(SLOutput *out);
  * fault, before outfile is created. The result has the numeric content of a one-job run. Collective (rank 0 does
  * the I/O). */
 PETSC_EXTERN PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing);
+/* The same, reading files[k] but naming infiles[k] in messages and in @merged_from. isunion: the files are the
+ * inputs of a union laid out on the union grid (SLStudyMergeUnion): grid points done in none stay pending, and a
+ * run done in several must have bitwise the same results (outside /runinfo) in each, else the merge is refused
+ * naming the run. */
+PETSC_EXTERN PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion);
+/* Before a merge (collective, rank 0 reads): refuses (exit 65/71 class) a missing, non-study or existing output
+ * file, and inputs of another settings fingerprint naming the first differing option; *same says whether all
+ * inputs have the same study fingerprint (same grid). options[k]: the @study_options of input k on rank 0 (NULL
+ * elsewhere; PetscFree them). */
+PETSC_EXTERN PetscErrorCode SLOutputMergeProbe(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[]);
+/* The values of the 1-D dataset path of file (an axis) as comma-separated text: integers, reals in their shortest
+ * exact form, strings. *csv is PetscMalloc'ed. Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char **csv);
+/* Byte copy of src into the existing file dst (which is not followed if a link). Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputCopyFile(const char src[], const char dst[]);
 /* HDF5's own error-stack printing (default on): splinelens turns it off unless -sl_debug, since every failure
  * is reported as one PETSc error naming the file (and "no space left on device" when that is the cause). */
 PETSC_EXTERN PetscErrorCode SLOutputSetErrorPrinting(PetscBool on);

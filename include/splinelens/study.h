@@ -64,8 +64,14 @@ PETSC_EXTERN PetscErrorCode SLStudyDestroy(SLStudy *study);
 PETSC_EXTERN PetscErrorCode SLStudySetConfigText(SLStudy study, int argc, char **argv);
 /* Run the study: schedule, compute, write (collective). *interrupted: stopped early (exit 75). */
 PETSC_EXTERN PetscErrorCode SLStudyRun(SLStudy study, PetscBool *interrupted);
+/* SLStudyRun then only creates, resumes or grows the study file (grid columns written), computing no run (merge). */
+PETSC_EXTERN PetscErrorCode SLStudySetLayoutOnly(SLStudy study, PetscBool on);
 /* Print the study file's schema (every dataset and attribute: path, kind, type, size, description, units) as
  * JSON on stdout of rank 0 of comm: what `splinelens schema` prints. */
 PETSC_EXTERN PetscErrorCode SLStudySchemaPrint(MPI_Comm comm);
+/* splinelens merge: inputs of one grid are merged as slices (SLOutputMerge); inputs with the same settings
+ * fingerprint but other axes into the union grid (union.c), laid out as the first input's options with the union
+ * axes would lay it out, grid points done in no input left pending. Refusals (exit 65) before the output exists. */
+PETSC_EXTERN PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing);
 /* Catch SIGUSR1/SIGTERM/SIGINT as a clean-stop request for the rest of the process (idempotent; SLStudyRun calls it). */
 PETSC_EXTERN PetscErrorCode SLStudyCatchSignals(void);

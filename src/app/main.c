@@ -10,7 +10,8 @@
 static const char help[] = "splinelens: shallow univariate ReLU networks through the spline lens (Sahs et al. 2022).\n\n"
                            "Usage:\n"
                            "  mpiexec -n R splinelens -options_file study.yaml [options]   run (or resume) a study\n"
-                           "  splinelens merge -o out.h5 [-allow_missing] slice0.h5 slice1.h5 ...   merge job-array slices\n"
+                           "  splinelens merge -o out.h5 [-allow_missing] a.h5 b.h5 ...   merge job-array slices, or the union of studies\n"
+                           "      with the same settings and other axes (grid points done in none stay pending)\n"
                            "  splinelens schema   print the study file's schema (every dataset and attribute) as JSON\n"
                            "  splinelens -version | --version        print the version;   -help | --help | -h   this text\n\n"
                            "Exit status:\n"
@@ -97,7 +98,7 @@ static int SLFinish(PetscErrorCode ierr, int ok_code)
 static PetscErrorCode SLMergeRun(const char outfile[], int nin, const char *inputs[], PetscBool allow_missing)
 {
   PetscFunctionBeginUser;
-  PetscCall(SLOutputMerge(PETSC_COMM_WORLD, outfile, nin, inputs, allow_missing));
+  PetscCall(SLStudyMerge(PETSC_COMM_WORLD, outfile, nin, inputs, allow_missing));
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "[splinelens] merged %d files into %s\n", nin, outfile));
   PetscFunctionReturn(0);
 }

@@ -38,6 +38,12 @@ typedef struct {
   size_t       n, max;
 } SLMergeList;
 
+/* Runs done in two inputs of a union (run, the input that owns it, the other input). */
+typedef struct {
+  PetscInt *run, *a, *b;
+  PetscInt  n, max;
+} SLMergeOverlap;
+
 /* H5Ovisit callback: record every dataset's name, element type and shape. */
 static herr_t SLMergeVisit(hid_t loc, const char *name, const H5O_info_t *info, void *ctx)
 {
@@ -119,7 +125,7 @@ static PetscErrorCode SLMergeListDiff(const SLMergeList *a, const SLMergeList *b
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SLCopyFile(const char src[], const char dst[])
+PetscErrorCode SLOutputCopyFile(const char src[], const char dst[])
 {
   FILE  *in, *out;
   char  *buf;
@@ -236,9 +242,84 @@ static PetscErrorCode SLMergeWriteInputs(hid_t fid, PetscInt nin, const char *co
   PetscFunctionReturn(0);
 }
 
+/* The grid values of run r of file fid as text (messages): width, seed, alpha, scheme, data set. */
+static void SLMergeRunText(hid_t fid, PetscInt r, char buf[], size_t len)
+{
+  const char *const cols[5] = {"width", "seed", "alpha", "scheme", "data"};
+  size_t            l       = 0;
+
+  (void)PetscSNPrintf(buf, len, "run %" PetscInt_FMT " (", r);
+  for (int c = 0; c < 5; c++) {
+    char    path[64], val[128] = "?";
+    hid_t   d, t, fs, ms;
+    hsize_t at = (hsize_t)r, one = 1;
+
+    (void)PetscSNPrintf(path, sizeof(path), "/runs/%s", cols[c]);
+    if ((d = H5Dopen2(fid, path, H5P_DEFAULT)) >= 0) {
+      t  = H5Dget_type(d);
+      fs = H5Dget_space(d);
+      ms = H5Screate_simple(1, &one, NULL);
+      if (t >= 0 && fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &at, NULL, &one, NULL) >= 0) {
+        if (H5Tget_class(t) == H5T_STRING) {
+          char s[sizeof(val)] = "";
+          if (H5Tget_size(t) < sizeof(s) && H5Dread(d, t, ms, fs, H5P_DEFAULT, s) >= 0) (void)PetscSNPrintf(val, sizeof(val), "%s", s);
+        } else if (H5Tget_class(t) == H5T_INTEGER) {
+          long long v;
+          if (H5Dread(d, H5T_NATIVE_LLONG, ms, fs, H5P_DEFAULT, &v) >= 0) (void)PetscSNPrintf(val, sizeof(val), "%lld", v);
+        } else {
+          double v;
+          if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, &v) >= 0) (void)PetscSNPrintf(val, sizeof(val), "%.17g", v);
+        }
+      }
+      if (ms >= 0) H5Sclose(ms);
+      if (fs >= 0) H5Sclose(fs);
+      if (t >= 0) H5Tclose(t);
+      H5Dclose(d);
+    }
+    l = strlen(buf);
+    (void)PetscSNPrintf(buf + l, len - l, "%s%s %s", c ? ", " : "", cols[c], val);
+  }
+  l = strlen(buf);
+  (void)PetscSNPrintf(buf + l, len - l, ")");
+}
+
+/* Whether the elements [a, b) of dataset name are bitwise the same in fa and fb. */
+static PetscErrorCode SLMergeSameElements(hid_t fa, hid_t fb, const char name[], hsize_t a, hsize_t b, PetscBool *same)
+{
+  hid_t   da, db, t, sa, sb, ms;
+  hsize_t cnt = b - a;
+  size_t  es;
+  char   *x, *y;
+
+  PetscFunctionBeginUser;
+  *same = PETSC_TRUE;
+  if (cnt == 0) PetscFunctionReturn(0);
+  SLH5Call(da = H5Dopen2(fa, name, H5P_DEFAULT));
+  SLH5Call(db = H5Dopen2(fb, name, H5P_DEFAULT));
+  SLH5Call(t = H5Dget_type(da));
+  es = H5Tget_size(t);
+  SLH5Call(sa = H5Dget_space(da));
+  SLH5Call(sb = H5Dget_space(db));
+  SLH5Call(H5Sselect_hyperslab(sa, H5S_SELECT_SET, &a, NULL, &cnt, NULL));
+  SLH5Call(H5Sselect_hyperslab(sb, H5S_SELECT_SET, &a, NULL, &cnt, NULL));
+  SLH5Call(ms = H5Screate_simple(1, &cnt, NULL));
+  PetscCall(PetscCalloc2(es * (size_t)cnt, &x, es * (size_t)cnt, &y));
+  SLH5Call(H5Dread(da, t, ms, sa, H5P_DEFAULT, x));
+  SLH5Call(H5Dread(db, t, ms, sb, H5P_DEFAULT, y));
+  *same = (PetscBool)!memcmp(x, y, es * (size_t)cnt);
+  PetscCall(PetscFree2(x, y));
+  SLH5Call(H5Sclose(ms));
+  SLH5Call(H5Sclose(sb));
+  SLH5Call(H5Sclose(sa));
+  SLH5Call(H5Tclose(t));
+  SLH5Call(H5Dclose(db));
+  SLH5Call(H5Dclose(da));
+  PetscFunctionReturn(0);
+}
+
 /* The checks, on rank 0. Fills owner[] (the input each run is done in, -1 if none) and the dataset list of the
  * first input. A refusal is reported in *code and msg. */
-static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing, hid_t fid[], SLMergeList *list0, PetscInt *nruns, PetscInt **owner, PetscErrorCode *code, char msg[])
+static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion, hid_t fid[], SLMergeList *list0, PetscInt *nruns, PetscInt **owner, SLMergeOverlap *ov, PetscErrorCode *code, char msg[])
 {
   SLMergeList  list = {NULL, 0, 0};
   char        *fp0 = NULL, *val = NULL, diff[PETSC_MAX_PATH_LEN + 64], why[SL_OUTPUT_MSGLEN];
@@ -255,10 +336,10 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
   for (PetscInt k = 0; k < nin; k++) {
     const char *fn = infiles[k];
 
-    PetscCall(SLFileProbe(fn, &ex, &isdir));
+    PetscCall(SLFileProbe(files[k], &ex, &isdir));
     SLVERDICT(ex && !isdir, PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s does not exist", fn);
-    SLVERDICT(H5Fis_hdf5(fn) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
-    fid[k] = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
+    SLVERDICT(H5Fis_hdf5(files[k]) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
+    fid[k] = H5Fopen(files[k], H5F_ACC_RDONLY, H5P_DEFAULT);
     SLVERDICT(fid[k] >= 0, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open input file %s", fn);
     PetscCall(SLH5ReadStringAttr(fid[k], "format", &has, &val));
     SLVERDICT(has && !strcmp(val, SL_OUTPUT_FORMAT), PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not a splinelens study file (no format = \"" SL_OUTPUT_FORMAT "\" attribute)", fn);
@@ -310,11 +391,24 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
     d = -1;
     for (PetscInt r = 0; r < *nruns; r++) {
       if (st[r] != SL_RUN_DONE && st[r] != SL_RUN_FAILED) continue;
+      if (isunion && (*owner)[r] >= 0) { /* compared bitwise with its first copy before anything is written */
+        if (ov->n == ov->max) {
+          ov->max = 2 * ov->max + 16;
+          PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)ov->max, &ov->run));
+          PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)ov->max, &ov->a));
+          PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)ov->max, &ov->b));
+        }
+        ov->run[ov->n] = r;
+        ov->a[ov->n]   = (*owner)[r];
+        ov->b[ov->n]   = k;
+        ov->n++;
+        continue;
+      }
       SLVERDICT((*owner)[r] < 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: run %" PetscInt_FMT " is done in both %s and %s", r, infiles[(*owner)[r]], fn);
       (*owner)[r] = k;
     }
   }
-  if (!allow_missing) {
+  if (!allow_missing && !isunion) {
     PetscInt nmiss      = 0;
     char     list1[256] = "";
     size_t   l;
@@ -338,8 +432,9 @@ done:
 }
 
 /* The whole merge on rank 0; the result is written to tmp, renamed to outfile at the very end. */
-static PetscErrorCode SLMergeRank0(const char outfile[], const char tmp[], PetscInt nin, const char *const infiles[], PetscBool allow_missing, PetscErrorCode *code, char msg[])
+static PetscErrorCode SLMergeRank0(const char outfile[], const char tmp[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion, PetscErrorCode *code, char msg[])
 {
+  SLMergeOverlap ov = {NULL, NULL, NULL, 0, 0};
   hid_t         *fid, ofid = -1, runid = -1;
   SLMergeList    list0 = {NULL, 0, 0};
   PetscInt       nruns = 0, *owner = NULL;
@@ -352,12 +447,12 @@ static PetscErrorCode SLMergeRank0(const char outfile[], const char tmp[], Petsc
   PetscCall(PetscMalloc1(nin, &fid));
   for (PetscInt k = 0; k < nin; k++) fid[k] = -1;
   PetscCall(SLH5QuietBegin(&efunc, &edata)); /* failures of the checks are answers, reported in msg */
-  ierr = SLMergeCheck(outfile, nin, infiles, allow_missing, fid, &list0, &nruns, &owner, code, msg);
+  ierr = SLMergeCheck(outfile, nin, files, infiles, allow_missing, isunion, fid, &list0, &nruns, &owner, &ov, code, msg);
   PetscCall(SLH5QuietEnd(efunc, edata));
   PetscCall(ierr);
   if (*code) goto done;
 
-  PetscCall(SLCopyFile(infiles[0], tmp));
+  PetscCall(SLOutputCopyFile(files[0], tmp));
   SLH5CallFile(tmp, ofid = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT));
   SLH5CallFile(infiles[0], runid = H5Dopen2(fid[0], "/" SL_OUTPUT_RUNID, H5P_DEFAULT));
   PetscCall(PetscMalloc2(nruns + 1, &off, nruns + 1, &offk));
@@ -391,6 +486,19 @@ static PetscErrorCode SLMergeRank0(const char outfile[], const char tmp[], Petsc
       if (bad >= 0) goto done;
     }
     if (!ragged && !column) continue; /* constant: identical in every input */
+    if (strncmp(name, "runinfo/", 8)) /* a run done twice: the same results (its wall time etc. may differ) */
+      for (PetscInt i = 0; i < ov.n; i++) {
+        PetscInt  r = ov.run[i];
+        PetscBool same;
+        char      run[512];
+
+        PetscCall(SLMergeSameElements(fid[ov.a[i]], fid[ov.b[i]], name, ragged ? (hsize_t)off[r] : (hsize_t)r, ragged ? (hsize_t)off[r + 1] : (hsize_t)r + 1, &same));
+        if (same) continue;
+        SLMergeRunText(fid[0], r, run, sizeof(run));
+        *code = PETSC_ERR_FILE_UNEXPECTED;
+        PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutputMerge: %s is done in both %s and %s with different results (/%s differs)", run, infiles[ov.a[i]], infiles[ov.b[i]], name));
+        goto done;
+      }
     for (PetscInt k = 1; k < nin; k++) PetscCall(SLMergeCopyRuns(fid[k], ofid, name, nruns, owner, k, ragged ? off : NULL));
   }
   PetscCall(SLMergeWriteInputs(ofid, nin, infiles));
@@ -404,12 +512,22 @@ done:
     if (fid[k] >= 0) H5Fclose(fid[k]);
   PetscCall(PetscFree2(off, offk));
   PetscCall(PetscFree(owner));
+  PetscCall(PetscFree(ov.run));
+  PetscCall(PetscFree(ov.a));
+  PetscCall(PetscFree(ov.b));
   PetscCall(SLMergeListFree(&list0));
   PetscCall(PetscFree(fid));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLOutputMergeFiles(comm, outfile, nin, infiles, infiles, allow_missing, PETSC_FALSE));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion)
 {
   PetscMPIInt    rank;
   PetscErrorCode code = 0, ierr;
@@ -431,7 +549,7 @@ PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, 
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: cannot create a temporary file next to %s: %s", outfile, errno == ENOSPC ? "no space left on device" : strerror(errno)));
     } else {
       (void)close(fd);
-      SLOutputTry(ierr, SLMergeRank0(outfile, tmp, nin, infiles, allow_missing, &code, msg));
+      SLOutputTry(ierr, SLMergeRank0(outfile, tmp, nin, files, infiles, allow_missing, isunion, &code, msg));
       if (ierr) {
         code = ierr == PETSC_ERR_FILE_UNEXPECTED || ierr == PETSC_ERR_FILE_OPEN || ierr == PETSC_ERR_FILE_READ ? ierr : PETSC_ERR_FILE_WRITE;
         PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: merging into %s failed: %s", outfile, SLErrorText(ierr)));
@@ -441,5 +559,142 @@ PetscErrorCode SLOutputMerge(MPI_Comm comm, const char outfile[], PetscInt nin, 
   }
   PetscCall(SLVerdictBcast(comm, &code, msg));
   PetscCheck(!code, comm, code, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
+/* Rank 0 of the probe: the inputs' study and settings fingerprints and study options. */
+static PetscErrorCode SLMergeProbeRank0(const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[], PetscErrorCode *code, char msg[])
+{
+  char     *fp0 = NULL, *set0 = NULL, *val = NULL, why[SL_OUTPUT_MSGLEN];
+  PetscBool ex, isdir, has;
+  hid_t     fid = -1;
+
+  PetscFunctionBeginUser;
+  *same = PETSC_TRUE;
+  PetscCall(SLFileProbe(outfile, &ex, &isdir));
+  SLVERDICT(!ex, PETSC_ERR_FILE_OPEN, "SLOutputMerge: output file %s already exists; refusing to overwrite it", outfile);
+  PetscCall(SLDirectoryCheck(outfile, why, sizeof(why)));
+  SLVERDICT(!why[0], PETSC_ERR_FILE_OPEN, "SLOutputMerge: %s", why);
+  for (PetscInt k = 0; k < nin; k++) {
+    const char *fn = infiles[k];
+
+    PetscCall(SLFileProbe(fn, &ex, &isdir));
+    SLVERDICT(ex && !isdir, PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s does not exist", fn);
+    SLVERDICT(strcmp(fn, outfile), PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s is the output file", fn);
+    SLVERDICT(H5Fis_hdf5(fn) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
+    fid = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
+    SLVERDICT(fid >= 0, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open input file %s", fn);
+    PetscCall(SLH5ReadStringAttr(fid, "format", &has, &val));
+    SLVERDICT(has && !strcmp(val, SL_OUTPUT_FORMAT), PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not a splinelens study file (no format = \"" SL_OUTPUT_FORMAT "\" attribute)", fn);
+    PetscCall(PetscFree(val));
+    PetscCall(SLH5ReadStringAttr(fid, "study_options", &has, &options[k])); /* needed for a union only */
+    if (!has) PetscCall(PetscFree(options[k]));
+    PetscCall(SLH5ReadStringAttr(fid, "study_fingerprint", &has, &val));
+    SLVERDICT(has, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s has no study_fingerprint attribute", fn);
+    if (k == 0) {
+      fp0 = val;
+      val = NULL;
+    } else {
+      if (strcmp(val, fp0)) *same = PETSC_FALSE;
+      PetscCall(PetscFree(val));
+    }
+    PetscCall(SLH5ReadStringAttr(fid, "settings_fingerprint", &has, &val));
+    if (k == 0) {
+      set0 = has ? val : NULL;
+      val  = NULL;
+    } else if (!*same && (!has || !set0 || strcmp(val, set0) || !options[k] || !options[0])) { /* name the first differing option or data set */
+      char diff[800] = "";
+
+      if (options[k] && options[0]) SLCanonicalDiff(options[k], options[0], diff, sizeof(diff));
+      SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s belongs to another study than %s: settings_fingerprint \"%s\" vs \"%s\"%s", fn, infiles[0], has ? val : "(none)", set0 ? set0 : "(none)", diff);
+    }
+    PetscCall(PetscFree(val));
+    H5Fclose(fid);
+    fid = -1;
+  }
+done:
+  if (fid >= 0) H5Fclose(fid);
+  PetscCall(PetscFree(fp0));
+  PetscCall(PetscFree(set0));
+  PetscCall(PetscFree(val));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputMergeProbe(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[])
+{
+  PetscMPIInt    rank;
+  PetscErrorCode code = 0, ierr;
+  char           msg[SL_OUTPUT_MSGLEN];
+  PetscMPIInt    s;
+  H5E_auto2_t    efunc;
+  void          *edata;
+
+  PetscFunctionBeginUser;
+  PetscCheck(nin >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "SLOutputMerge: no input file");
+  PetscCheck(outfile && outfile[0], comm, PETSC_ERR_ARG_WRONG, "SLOutputMerge: empty output file name");
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  msg[0] = 0;
+  for (PetscInt k = 0; k < nin; k++) options[k] = NULL;
+  *same = PETSC_TRUE;
+  if (rank == 0) {
+    PetscCall(SLH5QuietBegin(&efunc, &edata));
+    SLOutputTry(ierr, SLMergeProbeRank0(outfile, nin, infiles, same, options, &code, msg));
+    PetscCall(SLH5QuietEnd(efunc, edata));
+    if (ierr) {
+      code = PETSC_ERR_FILE_UNEXPECTED;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: reading the input files failed: %s", SLErrorText(ierr)));
+    }
+  }
+  PetscCall(SLVerdictBcast(comm, &code, msg));
+  PetscCheck(!code, comm, code, "%s", msg);
+  s = (PetscMPIInt)*same;
+  PetscCallMPI(MPI_Bcast(&s, 1, MPI_INT, 0, comm));
+  *same = (PetscBool)s;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char **csv)
+{
+  hid_t       fid, d, t, s;
+  hsize_t     n = 0;
+  size_t      w, len = 1, l;
+  char       *buf, *text;
+  H5T_class_t cls;
+
+  PetscFunctionBeginUser;
+  SLH5CallFile(file, fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT));
+  SLH5CallFile(file, d = H5Dopen2(fid, path, H5P_DEFAULT));
+  SLH5Call(t = H5Dget_type(d));
+  SLH5Call(s = H5Dget_space(d));
+  PetscCheck(H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, &n, NULL) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: %s of %s is not 1-D", path, file);
+  cls = H5Tget_class(t);
+  w   = cls == H5T_STRING ? H5Tget_size(t) : 8;
+  PetscCall(PetscCalloc1(w * (size_t)PetscMax(n, 1) + 1, &buf));
+  if (n) SLH5CallFile(file, H5Dread(d, cls == H5T_STRING ? t : (cls == H5T_INTEGER ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf));
+  len = (size_t)n * (w + 32) + 1;
+  PetscCall(PetscCalloc1(len, &text));
+  for (hsize_t i = 0; i < n; i++) {
+    char v[128];
+
+    if (cls == H5T_STRING) {
+      size_t m = PetscMin(strnlen(buf + w * i, w), sizeof(v) - 1);
+      memcpy(v, buf + w * i, m);
+      v[m] = 0;
+    } else if (cls == H5T_INTEGER) PetscCall(PetscSNPrintf(v, sizeof(v), "%lld", (long long)((const PetscInt64 *)(const void *)buf)[i]));
+    else { /* the shortest text that reads back as the same double (what a user would have typed) */ double x = ((const double *)(const void *)buf)[i];
+      for (int p = 1; p <= 17; p++) {
+        PetscCall(PetscSNPrintf(v, sizeof(v), "%.*g", p, x));
+        if (strtod(v, NULL) == x) break;
+      }
+    }
+    l = strlen(text);
+    PetscCall(PetscSNPrintf(text + l, len - l, "%s%s", i ? "," : "", v));
+  }
+  PetscCall(PetscFree(buf));
+  SLH5Call(H5Sclose(s));
+  SLH5Call(H5Tclose(t));
+  SLH5Call(H5Dclose(d));
+  SLH5Call(H5Fclose(fid));
+  *csv = text;
   PetscFunctionReturn(0);
 }

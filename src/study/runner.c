@@ -477,6 +477,13 @@ static PetscErrorCode SLRunFree(SLStudy s, MPI_Comm ctl, const SLPhase *ph, SLOu
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLStudySetLayoutOnly(SLStudy s, PetscBool on)
+{
+  PetscFunctionBeginUser;
+  s->layout_only = on;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
 {
   SLOutput        out;
@@ -545,6 +552,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   PetscCall(PetscLogStagePush(SLStageRuns));
   PetscCall(SLStudyCatchSignals());
   last = MPI_Wtime();
+  stop = s->layout_only; /* the file laid out (created, resumed or grown): nothing computed */
   for (PetscInt p = 0; p < 2 && !stop; p++) {
     if (phase[p].nrounds == 0) continue;
     /* the TS of this phase's communicator, configured once for all its runs */

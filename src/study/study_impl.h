@@ -41,9 +41,10 @@ struct _n_SLStudy {
   PetscInt         wide_ranks;
   PetscInt         slice_index, slice_count;
   PetscInt         stop_after;
-  PetscBool        view;  /* -sl_view: print the study first */
-  PetscBool        train; /* -sl_train: false for initialization-only studies */
-  SLInitParams     init;  /* scheme, alpha and seed replaced per run */
+  PetscBool        layout_only; /* SLStudySetLayoutOnly: create, resume or grow the file, compute nothing */
+  PetscBool        view;        /* -sl_view: print the study first */
+  PetscBool        train;       /* -sl_train: false for initialization-only studies */
+  SLInitParams     init;        /* scheme, alpha and seed replaced per run */
   SLTrainer        trainer;
   SLSpectrumSolver eig;
   SLLossType       loss;

@@ -1,0 +1,293 @@
+/* splinelens merge: slices of one grid (SLOutputMerge), or the union of studies with the same settings.
+ *
+ * Inputs with the same settings fingerprint (every result-affecting option and the data, except the axes widths,
+ * seeds, alphas, schemes) but other axes are merged into the union grid. Each union axis is the first input's
+ * values followed by the values new in the next inputs, in order of appearance (so the first input decides the
+ * order, and the merged file is what growing the first input would give); every input must list its values in the
+ * same relative order as the union, as growing requires (else refused, exit 65, naming the axis).
+ *
+ * The union grid is laid out by the study itself, exactly as a run with the first input's stored options
+ * (@study_options) and the union axes would lay it out: so its fingerprint is that of such a run, and the merged
+ * file can be resumed with those options to compute the grid points done in no input. Every input is copied to a
+ * temporary next to the output and grown there to the union grid (grow.c, output_grow.c: every done run copied into
+ * the row of the same grid values, nothing computed: SLStudySetLayoutOnly); then the grown copies are merged as slices
+ * of one grid (a run done in several inputs must have bitwise the same results, else refused naming the run), the
+ * result renamed to the output at the very end, and the temporaries removed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "study_impl.h"
+
+/* A step whose failure becomes a verdict (code, message) broadcast from rank 0: PETSc's printing off meanwhile. */
+#define SLUnionTry(ierr, ...) \
+  do { \
+    PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL)); \
+    ierr = (__VA_ARGS__); \
+    PetscCall(PetscPopErrorHandler()); \
+  } while (0)
+
+static const char *SLUnionErrorText(PetscErrorCode ierr)
+{
+  char *specific = NULL;
+
+  if (PetscErrorMessage(ierr, NULL, &specific) || !specific) return "unknown error";
+  return specific;
+}
+
+static PetscErrorCode SLUnionVerdict(MPI_Comm comm, PetscErrorCode *code, char msg[], size_t len)
+{
+  int c = (int)*code;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Bcast(&c, 1, MPI_INT, 0, comm));
+  PetscCallMPI(MPI_Bcast(msg, (PetscMPIInt)len, MPI_CHAR, 0, comm));
+  *code = (PetscErrorCode)c;
+  PetscCheck(!c, comm, *code, "%s", msg);
+  PetscFunctionReturn(0);
+}
+
+static const char *const SLUnionAxisOption[4] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes"};
+static const SLSchemaId  SLUnionAxisField[4]  = {SL_F_AXES_WIDTH, SL_F_AXES_SEED, SL_F_AXES_ALPHA, SL_F_AXES_SCHEME};
+
+/* Token i (0-based) of a comma list, into buf; PETSC_FALSE past the end. */
+static PetscBool SLToken(const char *csv, PetscInt i, char buf[], size_t len)
+{
+  const char *p = csv;
+  for (PetscInt k = 0; k < i; k++) {
+    p = strchr(p, ',');
+    if (!p) return PETSC_FALSE;
+    p++;
+  }
+  if (!*csv) return PETSC_FALSE;
+  {
+    size_t l = strcspn(p, ",");
+    if (l >= len) l = len - 1;
+    memcpy(buf, p, l);
+    buf[l] = 0;
+  }
+  return PETSC_TRUE;
+}
+
+/* Position of token t in the comma list csv, -1 if absent. */
+static PetscInt SLTokenIndex(const char *csv, const char *t)
+{
+  char v[256];
+  for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)); i++)
+    if (!strcmp(v, t)) return i;
+  return -1;
+}
+
+/* Rank 0: the union axes and the options text of the union study ("name=value" lines). */
+static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], char *options[], char **text, char axes[], size_t alen, PetscErrorCode *code, char msg[], size_t mlen)
+{
+  char     *uni[4] = {NULL, NULL, NULL, NULL}, *first[4] = {NULL, NULL, NULL, NULL}, *lines = NULL, *save = NULL, *copy = NULL;
+  PetscBool grows[4];
+  size_t    len;
+
+  PetscFunctionBeginUser;
+  *code   = 0;
+  axes[0] = 0;
+  for (int a = 0; a < 4; a++) {
+    char path[PETSC_MAX_PATH_LEN];
+
+    PetscCall(SLSchemaPath(SLUnionAxisField[a], NULL, path, sizeof(path)));
+    for (PetscInt k = 0; k < nin; k++) {
+      char    *csv, v[256];
+      PetscInt last = -1;
+
+      PetscCall(SLOutputReadAxisText(infiles[k], path, &csv));
+      if (k == 0) {
+        uni[a] = csv;
+        PetscCall(PetscStrallocpy(csv, &first[a]));
+        continue;
+      }
+      for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)); i++)
+        if (SLTokenIndex(uni[a], v) < 0) {
+          size_t l = strlen(uni[a]) + strlen(v) + 2;
+          PetscCall(PetscRealloc(l, &uni[a]));
+          PetscCall(PetscStrlcat(uni[a], ",", l));
+          PetscCall(PetscStrlcat(uni[a], v, l));
+        }
+      for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)) && !*code; i++) {
+        PetscInt j = SLTokenIndex(uni[a], v);
+        if (j <= last) {
+          *code = PETSC_ERR_FILE_UNEXPECTED;
+          PetscCall(PetscSNPrintf(msg, mlen, "SLOutputMerge: input file %s has the values of %s (-%s %s) in another order than the union -%s %s (the first input's values, then the new ones in order of appearance): put that input first or rerun it with the order of the union", infiles[k], path, SLUnionAxisOption[a], csv, SLUnionAxisOption[a], uni[a]));
+        }
+        last = j;
+      }
+      PetscCall(PetscFree(csv));
+      if (*code) goto done;
+    }
+  }
+  for (int a = 0; a < 4; a++) grows[a] = (PetscBool)(strcmp(uni[a], first[a]) != 0);
+  /* the first input's options, the axes the union changes replaced (an unchanged axis keeps the first input's
+   * text, or its absence: the same canonical text, the same fingerprint as the first input's command) */
+  len = strlen(options[0]) + 64;
+  for (int a = 0; a < 4; a++) len += strlen(uni[a]) + 32;
+  PetscCall(PetscCalloc1(len, &lines));
+  PetscCall(PetscStrallocpy(options[0], &copy));
+  for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    PetscBool skip = (PetscBool)(strncmp(line, "sl_", 3) != 0); /* splinelens_format=, data_<name>_points=: not options */
+
+    for (int a = 0; a < 4; a++) {
+      size_t l = strlen(SLUnionAxisOption[a]);
+      if (!strncmp(line, SLUnionAxisOption[a], l) && line[l] == '=' && grows[a]) skip = PETSC_TRUE;
+    }
+    if (skip) continue;
+    PetscCall(PetscStrlcat(lines, line, len));
+    PetscCall(PetscStrlcat(lines, "\n", len));
+  }
+  for (int a = 0; a < 4; a++) {
+    size_t l = strlen(axes);
+
+    PetscCall(PetscSNPrintf(axes + l, alen - l, "%s-%s %s", a ? " " : "", SLUnionAxisOption[a], uni[a]));
+    if (!grows[a]) continue;
+    PetscCall(PetscStrlcat(lines, SLUnionAxisOption[a], len));
+    PetscCall(PetscStrlcat(lines, "=", len));
+    PetscCall(PetscStrlcat(lines, uni[a], len));
+    PetscCall(PetscStrlcat(lines, "\n", len));
+  }
+  PetscCall(PetscFree(copy));
+  *text = lines;
+  lines = NULL;
+done:
+  for (int a = 0; a < 4; a++) {
+    PetscCall(PetscFree(uni[a]));
+    PetscCall(PetscFree(first[a]));
+  }
+  PetscCall(PetscFree(lines));
+  PetscFunctionReturn(0);
+}
+
+/* Grow the copy tmp of an input to the union grid: the study of the options text, output tmp, nothing computed. */
+static PetscErrorCode SLUnionGrow(MPI_Comm comm, const char text[], const char tmp[])
+{
+  PetscOptions opt;
+  SLStudy      s = NULL;
+  PetscBool    interrupted;
+  char        *copy, *save = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsCreate(&opt));
+  PetscCall(PetscOptionsPush(opt));
+  PetscCall(PetscStrallocpy(text, &copy));
+  for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    char   name[256], *eq = strchr(line, '=');
+    size_t l = eq ? (size_t)(eq - line) : strlen(line);
+
+    PetscCheck(l + 2 < sizeof(name), comm, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: option name %s in study_options is too long", line);
+    name[0] = '-';
+    memcpy(name + 1, line, l);
+    name[l + 1] = 0;
+    PetscCall(PetscOptionsSetValue(NULL, name, eq && eq[1] ? eq + 1 : NULL));
+  }
+  PetscCall(PetscFree(copy));
+  PetscCall(PetscOptionsSetValue(NULL, "-sl_output", tmp));
+  PetscCall(SLStudyCreate(comm, &s));
+  PetscCall(SLStudySetFromOptions(s));
+  PetscCall(SLStudySetUp(s));
+  PetscCall(SLStudySetLayoutOnly(s, PETSC_TRUE));
+  PetscCall(SLStudyRun(s, &interrupted));
+  PetscCall(SLStudyDestroy(&s));
+  PetscCall(PetscOptionsPop());
+  PetscCall(PetscOptionsDestroy(&opt));
+  PetscFunctionReturn(0);
+}
+
+/* The union of inputs of other grids (collective). tmps[k] receive the names of the temporaries (rank 0). */
+static PetscErrorCode SLUnionMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], char *options[], char *tmps[], PetscInt *ntmp)
+{
+  PetscMPIInt    rank;
+  PetscErrorCode code      = 0;
+  char           msg[1024] = "", axes[4096] = "", *text = NULL;
+  PetscInt       len = 0;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    PetscErrorCode ierr;
+
+    SLUnionTry(ierr, SLUnionOptions(nin, infiles, options, &text, axes, sizeof(axes), &code, msg, sizeof(msg)));
+    if (ierr) {
+      code = PETSC_ERR_FILE_UNEXPECTED;
+      PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: reading the axes of the inputs failed: %s", SLUnionErrorText(ierr)));
+    }
+    if (!code) len = (PetscInt)strlen(text) + 1;
+  }
+  PetscCall(SLUnionVerdict(comm, &code, msg, sizeof(msg)));
+  PetscCallMPI(MPI_Bcast(&len, 1, MPIU_INT, 0, comm));
+  if (rank) PetscCall(PetscMalloc1(len, &text));
+  PetscCallMPI(MPI_Bcast(text, (PetscMPIInt)len, MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(axes, (PetscMPIInt)sizeof(axes), MPI_CHAR, 0, comm));
+  PetscCall(PetscPrintf(comm, "[splinelens] union of %" PetscInt_FMT " studies of other grids: %s\n", nin, axes));
+  for (PetscInt k = 0; k < nin; k++) {
+    char tmp[PETSC_MAX_PATH_LEN] = "";
+
+    if (rank == 0) { /* a copy of input k next to the output, created exclusively */
+      int fd;
+
+      PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.union-XXXXXX", outfile));
+      fd = mkstemp(tmp);
+      if (fd < 0) {
+        code = errno == ENOSPC ? PETSC_ERR_FILE_WRITE : PETSC_ERR_FILE_OPEN;
+        PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: cannot create a temporary file next to %s: %s", outfile, strerror(errno)));
+      } else {
+        PetscErrorCode ierr;
+
+        (void)close(fd);
+        PetscCall(PetscStrallocpy(tmp, &tmps[(*ntmp)++]));
+        SLUnionTry(ierr, SLOutputCopyFile(infiles[k], tmp));
+        if (ierr) {
+          code = ierr == PETSC_ERR_FILE_READ ? ierr : PETSC_ERR_FILE_WRITE;
+          PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: copying %s failed: %s", infiles[k], SLUnionErrorText(ierr)));
+        }
+      }
+    }
+    PetscCall(SLUnionVerdict(comm, &code, msg, sizeof(msg)));
+    PetscCallMPI(MPI_Bcast(tmp, (PetscMPIInt)sizeof(tmp), MPI_CHAR, 0, comm));
+    PetscCall(SLUnionGrow(comm, text, tmp));
+  }
+  PetscCall(PetscFree(text));
+  {
+    const char **files;
+
+    PetscCall(PetscMalloc1(nin, &files));
+    for (PetscInt k = 0; k < nin; k++) files[k] = rank == 0 ? tmps[k] : infiles[k]; /* only rank 0 reads them */
+    PetscCall(SLOutputMergeFiles(comm, outfile, nin, files, infiles, PETSC_TRUE, PETSC_TRUE));
+    PetscCall(PetscFree(files));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool allow_missing)
+{
+  PetscBool      same;
+  char         **options, **tmps;
+  PetscInt       ntmp = 0;
+  PetscMPIInt    rank;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  PetscCall(PetscCalloc1(nin, &options));
+  PetscCall(PetscCalloc1(nin, &tmps));
+  ierr = SLOutputMergeProbe(comm, outfile, nin, infiles, &same, options);
+  if (!ierr) {
+    if (same) ierr = SLOutputMerge(comm, outfile, nin, infiles, allow_missing);
+    else ierr = SLUnionMerge(comm, outfile, nin, infiles, options, tmps, &ntmp);
+  }
+  for (PetscInt k = 0; k < ntmp; k++) { /* the grown copies, and the lock files of their growing */
+    char lock[PETSC_MAX_PATH_LEN];
+
+    (void)unlink(tmps[k]);
+    (void)PetscSNPrintf(lock, sizeof(lock), "%s.lock", tmps[k]);
+    (void)unlink(lock);
+    (void)PetscFree(tmps[k]);
+  }
+  for (PetscInt k = 0; k < nin; k++) (void)PetscFree(options[k]);
+  (void)PetscFree(options);
+  (void)PetscFree(tmps);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
