@@ -545,8 +545,10 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
   prog.todo       = phase[0].nruns + phase[1].nruns;
   prog.cost_total = phase[0].cost + phase[1].cost;
   PetscCallMPI(MPI_Comm_dup(s->comm, &ctl));
-  PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds, committed every %.4g s\n", resumed ? "resuming" : "writing", s->output, prog.todo,
-                        phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds, (double)s->flush_interval));
+  if (s->layout_only) PetscCall(PetscPrintf(s->comm, "[splinelens] laid out %s: %" PetscInt_FMT " runs pending, none computed (layout only)\n", s->output, prog.todo));
+  else
+    PetscCall(PetscPrintf(s->comm, "[splinelens] %s %s: %" PetscInt_FMT " runs to do (%" PetscInt_FMT " on groups of %" PetscInt_FMT " ranks), %" PetscInt_FMT " rounds, committed every %.4g s\n", resumed ? "resuming" : "writing", s->output, prog.todo,
+                          phase[0].nruns, phase[0].group_size, phase[0].nrounds + phase[1].nrounds, (double)s->flush_interval));
   PetscCall(PetscLogStagePop());
 
   PetscCall(PetscLogStagePush(SLStageRuns));

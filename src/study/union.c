@@ -14,6 +14,7 @@
  * of one grid (a run done in several inputs must have bitwise the same results, else refused naming the run), the
  * result renamed to the output at the very end, and the temporaries removed. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "study_impl.h"
@@ -78,15 +79,15 @@ static PetscInt SLTokenIndex(const char *csv, const char *t)
 }
 
 /* Rank 0: the union axes and the options text of the union study ("name=value" lines). */
-static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], char *options[], char **text, char axes[], size_t alen, PetscErrorCode *code, char msg[], size_t mlen)
+static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], char *options[], char **text, char **axes, PetscErrorCode *code, char msg[], size_t mlen)
 {
   char     *uni[4] = {NULL, NULL, NULL, NULL}, *first[4] = {NULL, NULL, NULL, NULL}, *lines = NULL, *save = NULL, *copy = NULL;
   PetscBool grows[4];
   size_t    len;
 
   PetscFunctionBeginUser;
-  *code   = 0;
-  axes[0] = 0;
+  *code = 0;
+  *axes = NULL;
   for (int a = 0; a < 4; a++) {
     char path[PETSC_MAX_PATH_LEN];
 
@@ -112,7 +113,7 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
         PetscInt j = SLTokenIndex(uni[a], v);
         if (j <= last) {
           *code = PETSC_ERR_FILE_UNEXPECTED;
-          PetscCall(PetscSNPrintf(msg, mlen, "SLOutputMerge: input file %s has the values of %s (-%s %s) in another order than the union -%s %s (the first input's values, then the new ones in order of appearance): put that input first or rerun it with the order of the union", infiles[k], path, SLUnionAxisOption[a], csv, SLUnionAxisOption[a], uni[a]));
+          (void)snprintf(msg, mlen, "SLOutputMerge: input file %s has the values of %.100s (-%s %.300s) in another order than the union -%s %.300s (the first input's values, then the new ones in order of appearance): put that input first or rerun it with the order of the union", infiles[k], path, SLUnionAxisOption[a], csv, SLUnionAxisOption[a], uni[a]); /* truncated if long */
         }
         last = j;
       }
@@ -138,10 +139,13 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
     PetscCall(PetscStrlcat(lines, line, len));
     PetscCall(PetscStrlcat(lines, "\n", len));
   }
+  PetscCall(PetscCalloc1(len, axes));
   for (int a = 0; a < 4; a++) {
-    size_t l = strlen(axes);
-
-    PetscCall(PetscSNPrintf(axes + l, alen - l, "%s-%s %s", a ? " " : "", SLUnionAxisOption[a], uni[a]));
+    if (a) PetscCall(PetscStrlcat(*axes, " ", len));
+    PetscCall(PetscStrlcat(*axes, "-", len));
+    PetscCall(PetscStrlcat(*axes, SLUnionAxisOption[a], len));
+    PetscCall(PetscStrlcat(*axes, " ", len));
+    PetscCall(PetscStrlcat(*axes, uni[a], len));
     if (!grows[a]) continue;
     PetscCall(PetscStrlcat(lines, SLUnionAxisOption[a], len));
     PetscCall(PetscStrlcat(lines, "=", len));
@@ -200,26 +204,29 @@ static PetscErrorCode SLUnionMerge(MPI_Comm comm, const char outfile[], PetscInt
 {
   PetscMPIInt    rank;
   PetscErrorCode code      = 0;
-  char           msg[1024] = "", axes[4096] = "", *text = NULL;
-  PetscInt       len = 0;
+  char           msg[1024] = "", *axes = NULL, *text = NULL;
+  PetscInt       len[2] = {0, 0};
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   if (rank == 0) {
     PetscErrorCode ierr;
 
-    SLUnionTry(ierr, SLUnionOptions(nin, infiles, options, &text, axes, sizeof(axes), &code, msg, sizeof(msg)));
+    SLUnionTry(ierr, SLUnionOptions(nin, infiles, options, &text, &axes, &code, msg, sizeof(msg)));
     if (ierr) {
       code = PETSC_ERR_FILE_UNEXPECTED;
       PetscCall(PetscSNPrintf(msg, sizeof(msg), "SLOutputMerge: reading the axes of the inputs failed: %s", SLUnionErrorText(ierr)));
     }
-    if (!code) len = (PetscInt)strlen(text) + 1;
+    if (!code) {
+      len[0] = (PetscInt)strlen(text) + 1;
+      len[1] = (PetscInt)strlen(axes) + 1;
+    }
   }
   PetscCall(SLUnionVerdict(comm, &code, msg, sizeof(msg)));
-  PetscCallMPI(MPI_Bcast(&len, 1, MPIU_INT, 0, comm));
-  if (rank) PetscCall(PetscMalloc1(len, &text));
-  PetscCallMPI(MPI_Bcast(text, (PetscMPIInt)len, MPI_CHAR, 0, comm));
-  PetscCallMPI(MPI_Bcast(axes, (PetscMPIInt)sizeof(axes), MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(len, 2, MPIU_INT, 0, comm));
+  if (rank) PetscCall(PetscMalloc2(len[0], &text, len[1], &axes));
+  PetscCallMPI(MPI_Bcast(text, (PetscMPIInt)len[0], MPI_CHAR, 0, comm));
+  PetscCallMPI(MPI_Bcast(axes, (PetscMPIInt)len[1], MPI_CHAR, 0, comm));
   PetscCall(PetscPrintf(comm, "[splinelens] union of %" PetscInt_FMT " studies of other grids: %s\n", nin, axes));
   for (PetscInt k = 0; k < nin; k++) {
     char tmp[PETSC_MAX_PATH_LEN] = "";
@@ -248,7 +255,11 @@ static PetscErrorCode SLUnionMerge(MPI_Comm comm, const char outfile[], PetscInt
     PetscCallMPI(MPI_Bcast(tmp, (PetscMPIInt)sizeof(tmp), MPI_CHAR, 0, comm));
     PetscCall(SLUnionGrow(comm, text, tmp));
   }
-  PetscCall(PetscFree(text));
+  if (rank) PetscCall(PetscFree2(text, axes));
+  else {
+    PetscCall(PetscFree(text));
+    PetscCall(PetscFree(axes));
+  }
   {
     const char **files;
 
