@@ -688,7 +688,7 @@ PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char *
       }
     }
     l = strlen(text);
-    PetscCall(PetscSNPrintf(text + l, len - l, "%s%s", i ? "," : "", v));
+    (void)snprintf(text + l, len - l, "%s%s", i ? "," : "", v);
   }
   PetscCall(PetscFree(buf));
   SLH5Call(H5Sclose(s));

@@ -50,32 +50,47 @@ static PetscErrorCode SLUnionVerdict(MPI_Comm comm, PetscErrorCode *code, char m
 static const char *const SLUnionAxisOption[4] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes"};
 static const SLSchemaId  SLUnionAxisField[4]  = {SL_F_AXES_WIDTH, SL_F_AXES_SEED, SL_F_AXES_ALPHA, SL_F_AXES_SCHEME};
 
-/* Token i (0-based) of a comma list, into buf; PETSC_FALSE past the end. */
-static PetscBool SLToken(const char *csv, PetscInt i, char buf[], size_t len)
+/* The items of a comma list (in place: commas become NULs): *n items, pointers into csv. */
+static PetscErrorCode SLSplit(char *csv, PetscInt *n, char ***items)
 {
-  const char *p = csv;
-  for (PetscInt k = 0; k < i; k++) {
-    p = strchr(p, ',');
-    if (!p) return PETSC_FALSE;
-    p++;
+  PetscInt m = 1;
+
+  PetscFunctionBeginUser;
+  for (char *p = csv; *p; p++) m += *p == ',';
+  PetscCall(PetscMalloc1(m, items));
+  *n = 0;
+  if (!*csv) PetscFunctionReturn(0);
+  for (char *p = csv;; p++) {
+    char *e          = strchr(p, ',');
+    (*items)[(*n)++] = p;
+    if (!e) break;
+    *e = 0;
+    p  = e;
   }
-  if (!*csv) return PETSC_FALSE;
-  {
-    size_t l = strcspn(p, ",");
-    if (l >= len) l = len - 1;
-    memcpy(buf, p, l);
-    buf[l] = 0;
-  }
-  return PETSC_TRUE;
+  PetscFunctionReturn(0);
 }
 
-/* Position of token t in the comma list csv, -1 if absent. */
-static PetscInt SLTokenIndex(const char *csv, const char *t)
+/* Position of t among the n items, -1 if absent. */
+static PetscInt SLIndex(PetscInt n, char *const items[], const char *t)
 {
-  char v[256];
-  for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)); i++)
-    if (!strcmp(v, t)) return i;
+  for (PetscInt i = 0; i < n; i++)
+    if (!strcmp(items[i], t)) return i;
   return -1;
+}
+
+/* Append "t" to the growing text *s of capacity *cap (amortized doubling). */
+static PetscErrorCode SLAppend(char **s, size_t *len, size_t *cap, const char *t)
+{
+  size_t l = strlen(t);
+
+  PetscFunctionBeginUser;
+  if (*len + l + 1 > *cap) {
+    *cap = 2 * (*len + l + 1);
+    PetscCall(PetscRealloc(*cap, s));
+  }
+  memcpy(*s + *len, t, l + 1);
+  *len += l;
+  PetscFunctionReturn(0);
 }
 
 /* Rank 0: the union axes and the options text of the union study ("name=value" lines). */
@@ -83,50 +98,54 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
 {
   char     *uni[4] = {NULL, NULL, NULL, NULL}, *first[4] = {NULL, NULL, NULL, NULL}, *lines = NULL, *save = NULL, *copy = NULL;
   PetscBool grows[4];
-  size_t    len;
+  size_t    ul[4] = {0, 0, 0, 0}, ucap[4] = {0, 0, 0, 0}, ll = 0, lcap = 0, al = 0, acap = 0;
 
   PetscFunctionBeginUser;
   *code = 0;
   *axes = NULL;
   for (int a = 0; a < 4; a++) {
-    char path[PETSC_MAX_PATH_LEN];
+    char     path[PETSC_MAX_PATH_LEN];
+    char   **uv = NULL;
+    PetscInt un = 0, umax = 0;
 
     PetscCall(SLSchemaPath(SLUnionAxisField[a], NULL, path, sizeof(path)));
-    for (PetscInt k = 0; k < nin; k++) {
-      char    *csv, v[256];
-      PetscInt last = -1;
+    for (PetscInt k = 0; k < nin && !*code; k++) {
+      char    *csv, *keep, **v;
+      PetscInt n = 0, last = -1;
 
       PetscCall(SLOutputReadAxisText(infiles[k], path, &csv));
-      if (k == 0) {
-        uni[a] = csv;
-        PetscCall(PetscStrallocpy(csv, &first[a]));
-        continue;
-      }
-      for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)); i++)
-        if (SLTokenIndex(uni[a], v) < 0) {
-          size_t l = strlen(uni[a]) + strlen(v) + 2;
-          PetscCall(PetscRealloc(l, &uni[a]));
-          PetscCall(PetscStrlcat(uni[a], ",", l));
-          PetscCall(PetscStrlcat(uni[a], v, l));
+      if (k == 0) PetscCall(PetscStrallocpy(csv, &first[a]));
+      PetscCall(PetscStrallocpy(csv, &keep)); /* for the message */
+      PetscCall(SLSplit(csv, &n, &v));
+      for (PetscInt i = 0; i < n; i++) { /* the union, in order of first appearance */
+        if (SLIndex(un, uv, v[i]) >= 0) continue;
+        if (un == umax) {
+          umax = 2 * umax + 16;
+          PetscCall(PetscRealloc(sizeof(char *) * (size_t)umax, &uv));
         }
-      for (PetscInt i = 0; SLToken(csv, i, v, sizeof(v)) && !*code; i++) {
-        PetscInt j = SLTokenIndex(uni[a], v);
+        PetscCall(PetscStrallocpy(v[i], &uv[un++]));
+        if (un > 1) PetscCall(SLAppend(&uni[a], &ul[a], &ucap[a], ","));
+        PetscCall(SLAppend(&uni[a], &ul[a], &ucap[a], v[i]));
+      }
+      for (PetscInt i = 0; i < n && !*code; i++) { /* the same relative order */
+        PetscInt j = SLIndex(un, uv, v[i]);
         if (j <= last) {
           *code = PETSC_ERR_FILE_UNEXPECTED;
-          (void)snprintf(msg, mlen, "SLOutputMerge: input file %s has the values of %.100s (-%s %.300s) in another order than the union -%s %.300s (the first input's values, then the new ones in order of appearance): put that input first or rerun it with the order of the union", infiles[k], path, SLUnionAxisOption[a], csv, SLUnionAxisOption[a], uni[a]); /* truncated if long */
+          (void)snprintf(msg, mlen, "SLOutputMerge: input file %s has the values of %.100s (-%s %.300s) in another order than the union -%s %.300s (the first input's values, then the new ones in order of appearance): put that input first or rerun it with the order of the union", infiles[k], path, SLUnionAxisOption[a], keep, SLUnionAxisOption[a], uni[a]); /* truncated if long */
         }
         last = j;
       }
+      PetscCall(PetscFree(v));
       PetscCall(PetscFree(csv));
-      if (*code) goto done;
+      PetscCall(PetscFree(keep));
     }
+    for (PetscInt i = 0; i < un; i++) PetscCall(PetscFree(uv[i]));
+    PetscCall(PetscFree(uv));
+    if (*code) goto done;
   }
   for (int a = 0; a < 4; a++) grows[a] = (PetscBool)(strcmp(uni[a], first[a]) != 0);
   /* the first input's options, the axes the union changes replaced (an unchanged axis keeps the first input's
    * text, or its absence: the same canonical text, the same fingerprint as the first input's command) */
-  len = strlen(options[0]) + 64;
-  for (int a = 0; a < 4; a++) len += strlen(uni[a]) + 32;
-  PetscCall(PetscCalloc1(len, &lines));
   PetscCall(PetscStrallocpy(options[0], &copy));
   for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     PetscBool skip = (PetscBool)(strncmp(line, "sl_", 3) != 0); /* splinelens_format=, data_<name>_points=: not options */
@@ -136,23 +155,23 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
       if (!strncmp(line, SLUnionAxisOption[a], l) && line[l] == '=' && grows[a]) skip = PETSC_TRUE;
     }
     if (skip) continue;
-    PetscCall(PetscStrlcat(lines, line, len));
-    PetscCall(PetscStrlcat(lines, "\n", len));
+    PetscCall(SLAppend(&lines, &ll, &lcap, line));
+    PetscCall(SLAppend(&lines, &ll, &lcap, "\n"));
   }
-  PetscCall(PetscCalloc1(len, axes));
   for (int a = 0; a < 4; a++) {
-    if (a) PetscCall(PetscStrlcat(*axes, " ", len));
-    PetscCall(PetscStrlcat(*axes, "-", len));
-    PetscCall(PetscStrlcat(*axes, SLUnionAxisOption[a], len));
-    PetscCall(PetscStrlcat(*axes, " ", len));
-    PetscCall(PetscStrlcat(*axes, uni[a], len));
+    if (a) PetscCall(SLAppend(axes, &al, &acap, " "));
+    PetscCall(SLAppend(axes, &al, &acap, "-"));
+    PetscCall(SLAppend(axes, &al, &acap, SLUnionAxisOption[a]));
+    PetscCall(SLAppend(axes, &al, &acap, " "));
+    PetscCall(SLAppend(axes, &al, &acap, uni[a]));
     if (!grows[a]) continue;
-    PetscCall(PetscStrlcat(lines, SLUnionAxisOption[a], len));
-    PetscCall(PetscStrlcat(lines, "=", len));
-    PetscCall(PetscStrlcat(lines, uni[a], len));
-    PetscCall(PetscStrlcat(lines, "\n", len));
+    PetscCall(SLAppend(&lines, &ll, &lcap, SLUnionAxisOption[a]));
+    PetscCall(SLAppend(&lines, &ll, &lcap, "="));
+    PetscCall(SLAppend(&lines, &ll, &lcap, uni[a]));
+    PetscCall(SLAppend(&lines, &ll, &lcap, "\n"));
   }
   PetscCall(PetscFree(copy));
+  if (!lines) PetscCall(SLAppend(&lines, &ll, &lcap, ""));
   *text = lines;
   lines = NULL;
 done:

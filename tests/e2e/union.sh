@@ -10,7 +10,8 @@
 #      the one-go grid); with a result changed in one copy the merge is refused (exit 65) naming the run;
 #  (c) an input with another setting (-sl_eig_nev 3) is refused (exit 65) naming the option; an input whose axis
 #      order contradicts the union is refused naming the axis; an existing output is refused: no output file, no
-#      temporary, the inputs unchanged.
+#      temporary, the inputs unchanged;
+#  (d) long axes (two ranges of 700 seeds): the union axis holds all 1400 values in order.
 # The tiny config has widths 4,16, seeds 0,1, alphas 0.5,2.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
@@ -101,3 +102,19 @@ mpiexec -n 2 "$BIN" merge -o "$WORK/exists.h5" "$WORK/a.h5" "$WORK/b.h5" >"$WORK
 [ "$(sums "$WORK/exists.h5")" = "$s0" ] || fail "(c) merge over an existing file changed it"
 [ "$(sums "$WORK/a.h5" "$WORK/b.h5" "$WORK/d.h5" "$WORK/e.h5")" = "$before" ] || fail "(c) a refused merge changed an input"
 echo "(c) refusals: no output, no temporary, inputs unchanged"
+
+# (d) long axes (seed ranges of 700 values each, 2 runs done in each input): the union has all 1400 seeds in order
+run_study 2 "$WORK/l1.h5" -options_file "$CONFIG" "$@" -sl_widths 4 -sl_alphas 2 -sl_seeds 0-700 -sl_stop_after 0; rc=$?
+[ $rc = 75 ] || fail "(d) input l1 exited $rc"
+run_study 2 "$WORK/l2.h5" -options_file "$CONFIG" "$@" -sl_widths 4 -sl_alphas 2 -sl_seeds 700-1400 -sl_stop_after 0; rc=$?
+[ $rc = 75 ] || fail "(d) input l2 exited $rc"
+mpiexec -n 2 "$BIN" merge -o "$WORK/l.h5" "$WORK/l1.h5" "$WORK/l2.h5" >"$WORK/l.log" 2>&1 || fail "(d) merge exited $?: $(tail -3 "$WORK/l.log")"
+$PY - "$WORK/l.h5" <<'PY' || fail "(d) the union of the long axes is wrong"
+import h5py, sys, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert np.array_equal(f["axes/seed"][:], np.arange(1400)), f["axes/seed"][:10]
+s = f["runs/status"][:]
+assert len(s) == 1400 and (s == 1).sum() == 4 and (s == 0).sum() == 1396, (len(s), (s == 1).sum())
+PY
+no_temps "(d)"
+echo "(d) union of two 700-seed ranges: 1400 seeds in order, the 4 done runs kept"
