@@ -97,7 +97,48 @@ static PetscErrorCode SLPutReason(SLOutput out, PetscInt id, const char msg[])
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool *ok, char failure[], size_t flen)
+/* One computed spectrum into the file under key (rows of snapshots at row). */
+static PetscErrorCode SLPutSpectrum(SLOutput out, PetscInt id, PetscBool leader, const SLSchemaKey *key, PetscInt row, PetscInt N, const SLSpectrum *spec, PetscInt nconv)
+{
+  PetscFunctionBeginUser;
+  if (leader) {
+    PetscInt64 *hc;
+    PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VALUES, key, id, row * spec->nvals, spec->nvals, spec->values));
+    PetscCall(SLSchemaPutReal(out, SL_F_SPEC_RESIDUALS, key, id, row * spec->nvals, spec->nvals, spec->residuals));
+    if (spec->nbins) {
+      PetscCall(SLSchemaPutReal(out, SL_F_SPEC_HIST_EDGES, key, id, row * (spec->nbins + 1), spec->nbins + 1, spec->hist_edges));
+      PetscCall(PetscMalloc1(spec->nbins, &hc));
+      for (PetscInt k = 0; k < spec->nbins; k++) hc[k] = spec->hist_counts[k];
+      PetscCall(SLSchemaPutInt(out, SL_F_SPEC_HIST_COUNTS, key, id, row * spec->nbins, spec->nbins, hc));
+      PetscCall(PetscFree(hc));
+    }
+    if (spec->ngram) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_GRAM_VALUES, key, id, row * N, spec->ngram, spec->gram_values));
+    if (spec->nvec) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTOR_VALUES, key, id, 0, spec->nvec, spec->vector_values));
+    if (row == 0) {
+      PetscCall(SLSchemaPutString(out, SL_F_SPEC_METHOD, key, id, SLEigMethods[spec->method]));
+      PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_SIZE, key, id, 0, spec->P));
+    }
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_NEG, key, id, row, spec->n_neg));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_ZERO, key, id, row, spec->n_zero));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_POS, key, id, row, spec->n_pos));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_BOUND, key, id, row, spec->n_bound));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_NEG, key, id, row, spec->check_neg));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_ZERO, key, id, row, spec->check_zero));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NCONV, key, id, row, nconv));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NREDUCED, key, id, row, spec->nreduced));
+    PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_COUNTS, key, id, row, spec->check_counts));
+    PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MIN, key, id, row, spec->lambda_min));
+    PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MAX, key, id, row, spec->lambda_max));
+    PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_ZERO_TOL, key, id, row, spec->zero_tol));
+  }
+  /* every rank writes its slice of the eigenvectors */
+  for (PetscInt j = 0; j < spec->nvec; j++) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTORS, key, id, j * spec->P + spec->vstart, spec->vlocal, spec->vectors + j * spec->vlocal));
+  PetscFunctionReturn(0);
+}
+
+/* The spectra of one state for every selected coordinate system and part. also: the state is also the final one (an
+ * untrained run), so the same spectra are written under the final stage too instead of being computed again. */
+static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, PetscBool leader, SLSpectrumSolver eig, SLNetwork net, SLSpline sp, SLData data, SLStage stage, PetscInt row, PetscBool interpolating, PetscBool also, PetscBool *ok, char failure[], size_t flen)
 {
   PetscBool vectors;
 
@@ -106,11 +147,12 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
   if (stage == SL_STAGE_SNAPSHOTS) vectors = PETSC_FALSE;
   for (PetscInt c = 0; c < SL_NCOORDS; c++)
     for (PetscInt p = 0; p < SL_NPARTS; p++) {
-      SLModel           model = {(SLCoordinates)c, net, sp};
-      const SLSchemaKey key   = {NULL, stage, (SLCoordinates)c, (SLHessianPart)p};
+      SLModel           model    = {(SLCoordinates)c, net, sp};
+      const SLSchemaKey key      = {NULL, stage, (SLCoordinates)c, (SLHessianPart)p};
+      const SLSchemaKey also_key = {NULL, SL_STAGE_FINAL, (SLCoordinates)c, (SLHessianPart)p};
       SLSpectrum        spec;
       PetscInt          nconv = 0;
-      if (!(s->stages[stage] && s->coords[c] && s->parts[p])) continue;
+      if (!((s->stages[stage] || (also && s->stages[SL_STAGE_FINAL])) && s->coords[c] && s->parts[p])) continue;
       PetscErrorCode ierr;
       PetscCall(PetscMemzero(&spec, sizeof(spec)));
       /* A numerical failure (e.g. LAPACK on a degenerate end state) fails this run, not the study. */
@@ -126,38 +168,11 @@ static PetscErrorCode SLRecordSpectra(SLStudy s, SLOutput out, PetscInt id, Pets
         continue;
       }
       for (PetscInt k = 0; k < spec.nvals; k++) nconv += !PetscIsNanReal(spec.values[k]);
-      if (leader) {
-        PetscInt64 *hc;
-        PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VALUES, &key, id, row * spec.nvals, spec.nvals, spec.values));
-        PetscCall(SLSchemaPutReal(out, SL_F_SPEC_RESIDUALS, &key, id, row * spec.nvals, spec.nvals, spec.residuals));
-        if (spec.nbins) {
-          PetscCall(SLSchemaPutReal(out, SL_F_SPEC_HIST_EDGES, &key, id, row * (spec.nbins + 1), spec.nbins + 1, spec.hist_edges));
-          PetscCall(PetscMalloc1(spec.nbins, &hc));
-          for (PetscInt k = 0; k < spec.nbins; k++) hc[k] = spec.hist_counts[k];
-          PetscCall(SLSchemaPutInt(out, SL_F_SPEC_HIST_COUNTS, &key, id, row * spec.nbins, spec.nbins, hc));
-          PetscCall(PetscFree(hc));
-        }
-        if (spec.ngram) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_GRAM_VALUES, &key, id, row * data->N, spec.ngram, spec.gram_values));
-        if (spec.nvec) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTOR_VALUES, &key, id, 0, spec.nvec, spec.vector_values));
-        if (row == 0) {
-          PetscCall(SLSchemaPutString(out, SL_F_SPEC_METHOD, &key, id, SLEigMethods[spec.method]));
-          PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_SIZE, &key, id, 0, spec.P));
-        }
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_NEG, &key, id, row, spec.n_neg));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_ZERO, &key, id, row, spec.n_zero));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_POS, &key, id, row, spec.n_pos));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_N_BOUND, &key, id, row, spec.n_bound));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_NEG, &key, id, row, spec.check_neg));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_ZERO, &key, id, row, spec.check_zero));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NCONV, &key, id, row, nconv));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_NREDUCED, &key, id, row, spec.nreduced));
-        PetscCall(SLPutIntAt(out, leader, SL_F_SPEC_CHECK_COUNTS, &key, id, row, spec.check_counts));
-        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MIN, &key, id, row, spec.lambda_min));
-        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_LAMBDA_MAX, &key, id, row, spec.lambda_max));
-        PetscCall(SLPutRealAt(out, leader, SL_F_SPEC_ZERO_TOL, &key, id, row, spec.zero_tol));
+      for (PetscInt k = 0; k < 2; k++) {
+        const SLSchemaKey *kk = k ? &also_key : &key;
+        if (k ? !(also && s->stages[SL_STAGE_FINAL]) : !s->stages[stage]) continue;
+        PetscCall(SLPutSpectrum(out, id, leader, kk, row, data->N, &spec, nconv));
       }
-      /* every rank writes its slice of the eigenvectors */
-      for (PetscInt j = 0; j < spec.nvec; j++) PetscCall(SLSchemaPutReal(out, SL_F_SPEC_VECTORS, &key, id, j * spec.P + spec.vstart, spec.vlocal, spec.vectors + j * spec.vlocal));
       if (spec.check_neg != 1 || spec.check_zero == 0 || spec.check_counts == 0) *ok = PETSC_FALSE;
       PetscCall(SLSpectrumReset(&spec));
     }
@@ -183,7 +198,7 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
     if (!PetscIsNormalReal(res->snap_loss[k]) && res->snap_loss[k] != 0) continue; /* NaN/Inf: nothing to analyse */
     PetscCall(SLNetworkSetParameters(scratch, res->snap_theta + k * Plocal));
     PetscCall(SLSplineUpdateFromNetwork(ssp, scratch));
-    PetscCall(SLRecordSpectra(s, out, id, leader, eig, scratch, ssp, data, SL_STAGE_SNAPSHOTS, k, (PetscBool)(res->snap_loss[k] <= loss_tol), ok, failure, flen));
+    PetscCall(SLRecordSpectra(s, out, id, leader, eig, scratch, ssp, data, SL_STAGE_SNAPSHOTS, k, (PetscBool)(res->snap_loss[k] <= loss_tol), PETSC_FALSE, ok, failure, flen));
   }
   PetscCall(SLSplineDestroy(&ssp));
   PetscCall(SLNetworkDestroy(&scratch));
@@ -287,7 +302,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
 
   /* Initialization */
   PetscCall(SLRecordState(out, id, leader, net, sp, data, 0));
-  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_INIT, 0, PETSC_FALSE, &ok, failure, sizeof(failure)));
+  PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_INIT, 0, PETSC_FALSE, (PetscBool)!s->train, &ok, failure, sizeof(failure)));
 
   /* Gradient flow (or none: the final state is the initial one) */
   if (s->train) PetscCall(SLTrainerTrain(tr, net, data, &res));
@@ -299,7 +314,7 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     PetscCall(SLRecordTraining(s, out, id, leader, net, sp, &res));
     PetscCall(SLRecordState(out, id, leader, net, sp, data, 1));
     /* A failed run's end state is no critical point: its spectra would say nothing. */
-    if (!res.failed) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_FINAL, 0, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), &ok, failure, sizeof(failure)));
+    if (!res.failed && s->train) PetscCall(SLRecordSpectra(s, out, id, leader, eig, net, sp, data, SL_STAGE_FINAL, 0, (PetscBool)(res.reason == SL_STOP_LOSS_TOL), PETSC_FALSE, &ok, failure, sizeof(failure)));
     if (s->stages[SL_STAGE_SNAPSHOTS]) PetscCall(SLRecordSnapshotSpectra(s, out, id, leader, eig, tr, net, data, &res, &ok, failure, sizeof(failure)));
     if (failure[0] && leader) PetscCall(SLPutReason(out, id, failure)); /* replaces the "" written above */
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_CHECKS_OK, id, ok));
