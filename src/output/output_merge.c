@@ -317,15 +317,11 @@ static PetscErrorCode SLMergeSameElements(hid_t fa, hid_t fb, const char name[],
   PetscFunctionReturn(0);
 }
 
-/* The checks, on rank 0. Fills owner[] (the input each run is done in, -1 if none) and the dataset list of the
- * first input. A refusal is reported in *code and msg. */
-static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion, hid_t fid[], SLMergeList *list0, PetscInt *nruns, PetscInt **owner, SLMergeOverlap *ov, PetscErrorCode *code, char msg[])
+/* The output path of a merge: absent, in a usable directory. A refusal is reported in *code and msg. */
+static PetscErrorCode SLMergeCheckOutput(const char outfile[], PetscErrorCode *code, char msg[])
 {
-  SLMergeList  list = {NULL, 0, 0};
-  char        *fp0 = NULL, *val = NULL, diff[PETSC_MAX_PATH_LEN + 64], why[SL_OUTPUT_MSGLEN];
-  signed char *st = NULL;
-  PetscBool    ex, isdir, has;
-  hid_t        d = -1;
+  char      why[SL_OUTPUT_MSGLEN];
+  PetscBool ex, isdir;
 
   PetscFunctionBeginUser;
   *code = 0;
@@ -333,17 +329,50 @@ static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const cha
   SLVERDICT(!ex, PETSC_ERR_FILE_OPEN, "SLOutputMerge: output file %s already exists; refusing to overwrite it", outfile);
   PetscCall(SLDirectoryCheck(outfile, why, sizeof(why)));
   SLVERDICT(!why[0], PETSC_ERR_FILE_OPEN, "SLOutputMerge: %s", why);
+done:
+  PetscFunctionReturn(0);
+}
+
+/* One merge input (path, named as fn in messages): it exists, is HDF5 and a splinelens study file; opened
+ * read-only in *fid (-1 on a refusal, reported in *code and msg). */
+static PetscErrorCode SLMergeOpenInput(const char path[], const char fn[], hid_t *fid, PetscErrorCode *code, char msg[])
+{
+  char     *val = NULL;
+  PetscBool ex, isdir, has;
+
+  PetscFunctionBeginUser;
+  *code = 0;
+  *fid  = -1;
+  PetscCall(SLFileProbe(path, &ex, &isdir));
+  SLVERDICT(ex && !isdir, PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s does not exist", fn);
+  SLVERDICT(H5Fis_hdf5(path) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
+  *fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  SLVERDICT(*fid >= 0, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open input file %s", fn);
+  PetscCall(SLH5ReadStringAttr(*fid, "format", &has, &val));
+  SLVERDICT(has && !strcmp(val, SL_OUTPUT_FORMAT), PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not a splinelens study file (no format = \"" SL_OUTPUT_FORMAT "\" attribute)", fn);
+done:
+  PetscCall(PetscFree(val));
+  PetscFunctionReturn(0);
+}
+
+/* The checks, on rank 0. Fills owner[] (the input each run is done in, -1 if none) and the dataset list of the
+ * first input. A refusal is reported in *code and msg. */
+static PetscErrorCode SLMergeCheck(const char outfile[], PetscInt nin, const char *const files[], const char *const infiles[], PetscBool allow_missing, PetscBool isunion, hid_t fid[], SLMergeList *list0, PetscInt *nruns, PetscInt **owner, SLMergeOverlap *ov, PetscErrorCode *code, char msg[])
+{
+  SLMergeList  list = {NULL, 0, 0};
+  char        *fp0 = NULL, *val = NULL, diff[PETSC_MAX_PATH_LEN + 64];
+  signed char *st = NULL;
+  PetscBool    has;
+  hid_t        d = -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLMergeCheckOutput(outfile, code, msg));
+  if (*code) goto done;
   for (PetscInt k = 0; k < nin; k++) {
     const char *fn = infiles[k];
 
-    PetscCall(SLFileProbe(files[k], &ex, &isdir));
-    SLVERDICT(ex && !isdir, PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s does not exist", fn);
-    SLVERDICT(H5Fis_hdf5(files[k]) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
-    fid[k] = H5Fopen(files[k], H5F_ACC_RDONLY, H5P_DEFAULT);
-    SLVERDICT(fid[k] >= 0, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open input file %s", fn);
-    PetscCall(SLH5ReadStringAttr(fid[k], "format", &has, &val));
-    SLVERDICT(has && !strcmp(val, SL_OUTPUT_FORMAT), PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not a splinelens study file (no format = \"" SL_OUTPUT_FORMAT "\" attribute)", fn);
-    PetscCall(PetscFree(val));
+    PetscCall(SLMergeOpenInput(files[k], fn, &fid[k], code, msg));
+    if (*code) goto done;
     PetscCall(SLH5ReadStringAttr(fid[k], "study_fingerprint", &has, &val));
     SLVERDICT(has, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s has no study_fingerprint attribute", fn);
     if (k == 0) {
@@ -565,28 +594,20 @@ PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile[], PetscInt 
 /* Rank 0 of the probe: the inputs' study and settings fingerprints and study options. */
 static PetscErrorCode SLMergeProbeRank0(const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[], PetscErrorCode *code, char msg[])
 {
-  char     *fp0 = NULL, *set0 = NULL, *val = NULL, why[SL_OUTPUT_MSGLEN];
-  PetscBool ex, isdir, has;
+  char     *fp0 = NULL, *set0 = NULL, *val = NULL;
+  PetscBool has;
   hid_t     fid = -1;
 
   PetscFunctionBeginUser;
   *same = PETSC_TRUE;
-  PetscCall(SLFileProbe(outfile, &ex, &isdir));
-  SLVERDICT(!ex, PETSC_ERR_FILE_OPEN, "SLOutputMerge: output file %s already exists; refusing to overwrite it", outfile);
-  PetscCall(SLDirectoryCheck(outfile, why, sizeof(why)));
-  SLVERDICT(!why[0], PETSC_ERR_FILE_OPEN, "SLOutputMerge: %s", why);
+  PetscCall(SLMergeCheckOutput(outfile, code, msg));
+  if (*code) goto done;
   for (PetscInt k = 0; k < nin; k++) {
     const char *fn = infiles[k];
 
-    PetscCall(SLFileProbe(fn, &ex, &isdir));
-    SLVERDICT(ex && !isdir, PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s does not exist", fn);
+    PetscCall(SLMergeOpenInput(fn, fn, &fid, code, msg));
+    if (*code) goto done;
     SLVERDICT(strcmp(fn, outfile), PETSC_ERR_FILE_OPEN, "SLOutputMerge: input file %s is the output file", fn);
-    SLVERDICT(H5Fis_hdf5(fn) > 0, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not an HDF5 file", fn);
-    fid = H5Fopen(fn, H5F_ACC_RDONLY, H5P_DEFAULT);
-    SLVERDICT(fid >= 0, PETSC_ERR_FILE_OPEN, "SLOutputMerge: cannot open input file %s", fn);
-    PetscCall(SLH5ReadStringAttr(fid, "format", &has, &val));
-    SLVERDICT(has && !strcmp(val, SL_OUTPUT_FORMAT), PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s is not a splinelens study file (no format = \"" SL_OUTPUT_FORMAT "\" attribute)", fn);
-    PetscCall(PetscFree(val));
     PetscCall(SLH5ReadStringAttr(fid, "study_options", &has, &options[k])); /* needed for a union only */
     if (!has) PetscCall(PetscFree(options[k]));
     PetscCall(SLH5ReadStringAttr(fid, "study_fingerprint", &has, &val));
