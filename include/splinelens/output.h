@@ -63,6 +63,14 @@ PETSC_EXTERN PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], co
  * over the file (the old file is gone only once the rename succeeded). SLOutputOpen then reports *resumed false. */
 typedef PetscErrorCode (*SLOutputGrowMapFn)(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[]);
 PETSC_EXTERN PetscErrorCode SLOutputSetGrow(SLOutput out, const char attr[], SLOutputGrowMapFn map, void *ctx);
+/* A keyed axis of a growing study (the data sets): each value v of the constant string dataset axis ("axes/data")
+ * carries the attribute attr (a fingerprint of what v means) and text (what attr hashes, one name=value per line)
+ * on the group group/v ("data/v"), declared in the layout. An existing file is then grown only if every value it
+ * shares with this layout has the same attr, else the open is refused (PETSC_ERR_FILE_UNEXPECTED) naming the value
+ * and the first differing line of text: values may be added to a keyed axis, never changed. A file without attr
+ * on its groups (written before keyed axes) is grown if its grow attribute equals legacy, with the keyed axis
+ * unchanged; a change of its keyed axis is refused saying so. Before SLOutputOpen, after SLOutputSetGrow. */
+PETSC_EXTERN PetscErrorCode SLOutputSetGrowKeys(SLOutput out, const char axis[], const char group[], const char attr[], const char text[], const char legacy[]);
 /* Inside the map: the existing file's length of axis path ("axes/width") and the index of each of its values in
  * this layout's axis. */
 PETSC_EXTERN PetscErrorCode SLOutputGrowAxis(SLOutput out, const char path[], PetscInt *nold, const PetscInt **old2new);
