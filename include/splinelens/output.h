@@ -118,6 +118,12 @@ PETSC_EXTERN PetscErrorCode SLOutputMergeProbe(MPI_Comm comm, const char outfile
 /* The values of the 1-D dataset path of file (an axis) as comma-separated text: integers, reals in their shortest
  * exact form, strings. *csv is PetscMalloc'ed. Not collective. */
 PETSC_EXTERN PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char **csv);
+/* The string attribute name of the object path of file (*value NULL if the object or the attribute is absent).
+ * *value is PetscMalloc'ed. Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputReadAttrText(const char file[], const char path[], const char name[], char **value);
+/* The first line where two option texts (one name=value per line, as @study_options) differ, as the text
+ * "; first difference: the file has "...", this one has "..."" (empty if none). Not collective. */
+PETSC_EXTERN void SLOutputOptionsDiff(const char a[], const char b[], char diff[], size_t len);
 /* Byte copy of src into the existing file dst (which is not followed if a link). Not collective. */
 PETSC_EXTERN PetscErrorCode SLOutputCopyFile(const char src[], const char dst[]);
 /* HDF5's own error-stack printing (default on): splinelens turns it off unless -sl_debug, since every failure

@@ -719,3 +719,25 @@ PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char *
   *csv = text;
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode SLOutputReadAttrText(const char file[], const char path[], const char name[], char **value)
+{
+  hid_t       fid, obj;
+  PetscBool   has, exists;
+  H5E_auto2_t efunc;
+  void       *edata;
+
+  PetscFunctionBeginUser;
+  *value = NULL;
+  SLH5CallFile(file, fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT));
+  PetscCall(SLH5QuietBegin(&efunc, &edata));
+  PetscCall(SLH5PathExists(fid, path, &exists));
+  obj = exists ? H5Oopen(fid, path, H5P_DEFAULT) : -1;
+  PetscCall(SLH5QuietEnd(efunc, edata));
+  if (obj >= 0) {
+    PetscCall(SLH5ReadStringAttr(obj, name, &has, value));
+    SLH5Call(H5Oclose(obj));
+  }
+  SLH5Call(H5Fclose(fid));
+  PetscFunctionReturn(0);
+}
