@@ -115,6 +115,13 @@ PETSC_EXTERN PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile
  * inputs have the same study fingerprint (same grid). options[k]: the @study_options of input k on rank 0 (NULL
  * elsewhere; PetscFree them). */
 PETSC_EXTERN PetscErrorCode SLOutputMergeProbe(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[]);
+/* The single-writer lock <outfile>.lock of a merge (collective; rank 0 holds it in *lockfd, -1 elsewhere): refused
+ * (PETSC_ERR_FILE_OPEN) naming the holder while another splinelens writes or merges into outfile. With the lock
+ * held, the temporaries a killed merge into outfile left (regular files <outfile>.merging-XXXXXX,
+ * <outfile>.union-XXXXXX and their .lock and .creating-XXXXXX) are removed, with a warning. Released (and the
+ * lock file removed) by SLOutputMergeUnlock. */
+PETSC_EXTERN PetscErrorCode SLOutputMergeLock(MPI_Comm comm, const char outfile[], int *lockfd);
+PETSC_EXTERN PetscErrorCode SLOutputMergeUnlock(const char outfile[], int *lockfd);
 /* The values of the 1-D dataset path of file (an axis) as comma-separated text: integers, reals in their shortest
  * exact form, strings. *csv is PetscMalloc'ed. Not collective. */
 PETSC_EXTERN PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char **csv);

@@ -4,7 +4,11 @@
  * study_fingerprint differs from this layout's: the file may be grown if its root attribute out->growattr (the
  * settings fingerprint: every result-affecting option except the axes) equals this layout's, and every axis of the
  * file (constant dataset under axes/) holds a subset of this layout's values, in the same relative order. The
- * caller's map then gives every run of the file its row in this layout. Nothing is written before that verdict.
+ * caller's map then gives every run of the file its row in this layout. A keyed axis (SLOutputSetGrowKeys: the
+ * data sets) may gain values, but the values the file shares with this layout must have the same fingerprint
+ * attribute on their groups (else refused naming the value and its first changed line); files written without
+ * those attributes grow with the legacy settings value and that axis unchanged. Nothing is written before the
+ * verdict.
  *
  * The copy runs on rank 0 into the freshly created layout (the temporary <file>.creating-XXXXXX of SLOutputOpen):
  * for every run-table column, the status column and every ragged array, the elements of each done or failed run

@@ -1,7 +1,8 @@
 /* splinelens merge: slices of one grid (SLOutputMerge), or the union of studies with the same settings.
  *
- * Inputs with the same settings fingerprint (every result-affecting option and the data, except the axes widths,
- * seeds, alphas, schemes) but other axes are merged into the union grid. Each union axis is the first input's
+ * Inputs with the same settings fingerprint (every result-affecting option except the axes widths, seeds, alphas,
+ * schemes, data sets and the data sets' own options and points) but other axes are merged into the union grid; a
+ * data set in several inputs must have the same fingerprint (/data/<name>@fingerprint) in each. Each union axis is the first input's
  * values followed by the values new in the next inputs, in order of appearance (so the first input decides the
  * order, and the merged file is what growing the first input would give); every input must list its values in the
  * same relative order as the union, as growing requires (else refused, exit 65, naming the axis).
@@ -12,7 +13,8 @@
  * temporary next to the output and grown there to the union grid (grow.c, output_grow.c: every done run copied into
  * the row of the same grid values, nothing computed: SLStudySetLayoutOnly); then the grown copies are merged as slices
  * of one grid (a run done in several inputs must have bitwise the same results, else refused naming the run), the
- * result renamed to the output at the very end, and the temporaries removed. */
+ * result renamed to the output at the very end, and the temporaries removed. The merge holds <out>.lock throughout
+ * (SLOutputMergeLock), which also removes the temporaries of a merge into <out> killed before it could. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -369,12 +371,14 @@ PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, c
   PetscInt       ntmp = 0;
   PetscMPIInt    rank;
   PetscErrorCode ierr;
+  int            lockfd = -1;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscCalloc1(nin, &options));
   PetscCall(PetscCalloc1(nin, &tmps));
   ierr = SLOutputMergeProbe(comm, outfile, nin, infiles, &same, options);
+  if (!ierr) ierr = SLOutputMergeLock(comm, outfile, &lockfd); /* one merge into outfile; a killed one's temporaries removed */
   if (!ierr) {
     if (same) ierr = SLOutputMerge(comm, outfile, nin, infiles, allow_missing);
     else ierr = SLUnionMerge(comm, outfile, nin, infiles, options, tmps, &ntmp);
@@ -387,6 +391,7 @@ PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, c
     (void)unlink(lock);
     (void)PetscFree(tmps[k]);
   }
+  (void)SLOutputMergeUnlock(outfile, &lockfd);
   for (PetscInt k = 0; k < nin; k++) (void)PetscFree(options[k]);
   (void)PetscFree(options);
   (void)PetscFree(tmps);
