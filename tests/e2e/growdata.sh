@@ -9,7 +9,8 @@
 #      sine has other options is refused (exit 65) naming the data set, nothing written;
 #  (d) a file written before per-data-set fingerprints (emulated: those attributes removed, the settings
 #      fingerprint of that time) still resumes and grows by a seed, and its data sets axis cannot grow: refused
-#      with a line saying so, the file unchanged;
+#      with a line saying so, the file unchanged; two such files still merge (union along a seed), an old and a new
+#      one are refused saying why;
 #  (e) temporaries of a merge killed by kill -9 (<out>.union-*, <out>.merging-*) are removed by the next merge
 #      to the same output, and a symlink planted at such a name is left alone.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
@@ -114,6 +115,13 @@ run_study 2 "$o" "${G[@]}" -sl_seeds 0 "${TWO[@]}"; rc=$?
 grep -q "error: .*cannot grow .*old.h5 along its axis axes/data: the file was written by an earlier version" "$o.log" || fail "(d) the refusal does not say why: $(grep error "$o.log")"
 [ "$(md5sum <"$o")" = "$sum" ] || fail "(d) the refused grow changed the old file"
 refusal=$(grep -o 'error: .*' "$o.log" | head -1 | cut -c1-200)
+cp "$WORK/base.h5" "$WORK/oldb.h5" && old_file "$WORK/oldb.h5" || fail "(d) could not make the old file oldb.h5"
+mpiexec -n 2 "$BIN" merge -o "$WORK/om.h5" "$o" "$WORK/oldb.h5" >"$WORK/om.log" 2>&1 || fail "(d) union of two old files exited $?: $(cat "$WORK/om.log")"
+$COMPARE "$WORK/base.h5" "$WORK/om.h5" >/dev/null || fail "(d) the union of two old files (seeds 0 and 0,1) differs from the one-go grid"
+mpiexec -n 2 "$BIN" merge -o "$WORK/oy.h5" "$WORK/oldb.h5" "$WORK/s.h5" >"$WORK/oy.log" 2>&1; rc=$?
+[ $rc = 65 ] || fail "(d) union of an old and a new file: exit $rc, expected 65: $(cat "$WORK/oy.log")"
+grep -q "error: .*belongs to another study.*written before per-data-set fingerprints" "$WORK/oy.log" || fail "(d) the refusal of an old and a new file does not say why: $(cat "$WORK/oy.log")"
+[ ! -e "$WORK/oy.h5" ] || fail "(d) the refused merge created its output"
 run_study 2 "$o" "${G[@]}" || fail "(d) growing the old file by a seed exited $? ($(tail -3 "$o.log"))"
 grep -q "growing study: 1 runs kept, 1 new" "$o.log" || fail "(d) the old file did not grow by a seed: $(grep -h 'growing\|error' "$o.log")"
 $COMPARE "$WORK/base.h5" "$o" || fail "(d) the grown old file differs from the grid computed in one go"
