@@ -146,7 +146,7 @@ static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[
   PetscCall(PetscCalloc1(w * (size_t)PetscMax(n, 1) + 1, &old));
   if (n) SLH5CallFile(fname, H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, old));
   for (hsize_t a = 0; a < n && keyed; a++) { /* a file written with keys has them on every value */
-    char v[256];
+    char v[PETSC_MAX_PATH_LEN];
 
     PetscCall(PetscSNPrintf(v, sizeof(v), "/%s/%.*s", out->keygroup, (int)strnlen(old + w * a, w), old + w * a));
     PetscCall(SLReadGroupAttr(fid, v, out->keyattr, &val));
@@ -169,7 +169,7 @@ static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[
   }
   if (!theirs || strcmp(theirs, mine)) goto done; /* other settings */
   for (hsize_t a = 0; a < n; a++) {               /* the values the file shares with this layout: unchanged */
-    char        obj[256], grp[260];
+    char        obj[PETSC_MAX_PATH_LEN], grp[PETSC_MAX_PATH_LEN + 1];
     const char *my, *mytext;
     int         l = (int)strnlen(old + w * a, w);
 
@@ -190,8 +190,8 @@ static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[
       if (ttext && mytext) SLCanonicalDiff(ttext, mytext, diff, sizeof(diff));
       PetscCall(PetscFree(ttext));
       *code = PETSC_ERR_FILE_UNEXPECTED;
-      PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: %s belongs to another study: its %s value \"%.*s\" changed (%s@%s is \"%s\" in the file, \"%s\" in this study%s); a study may add values to %s, never change one: refusing to resume or grow it (use another output file)", fname, out->keyaxis, l, old + w * a, obj,
-                              out->keyattr, val ? val : "(none)", my, diff, out->keyaxis));
+      PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: %s belongs to another study: its %s value \"%.*s\" changed (%s@%s is \"%s\" in the file, \"%s\" in this study%s); a study may add values to %s, never change one: refusing to resume or grow it (use another output file)", fname,
+                              out->keyaxis, l, old + w * a, obj, out->keyattr, val ? val : "(none)", my, diff, out->keyaxis));
       PetscCall(PetscFree(val));
       goto done;
     }
