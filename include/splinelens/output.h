@@ -63,6 +63,14 @@ PETSC_EXTERN PetscErrorCode SLOutputOpen(SLOutput out, const char filename[], co
  * over the file (the old file is gone only once the rename succeeded). SLOutputOpen then reports *resumed false. */
 typedef PetscErrorCode (*SLOutputGrowMapFn)(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[]);
 PETSC_EXTERN PetscErrorCode SLOutputSetGrow(SLOutput out, const char attr[], SLOutputGrowMapFn map, void *ctx);
+/* A keyed axis of a growing study (the data sets): each value v of the constant string dataset axis ("axes/data")
+ * carries the attribute attr (a fingerprint of what v means) and text (what attr hashes, one name=value per line)
+ * on the group group/v ("data/v"), declared in the layout. An existing file is then grown only if every value it
+ * shares with this layout has the same attr, else the open is refused (PETSC_ERR_FILE_UNEXPECTED) naming the value
+ * and the first differing line of text: values may be added to a keyed axis, never changed. A file without attr
+ * on its groups (written before keyed axes) is grown if its grow attribute equals legacy, with the keyed axis
+ * unchanged; a change of its keyed axis is refused saying so. Before SLOutputOpen, after SLOutputSetGrow. */
+PETSC_EXTERN PetscErrorCode SLOutputSetGrowKeys(SLOutput out, const char axis[], const char group[], const char attr[], const char text[], const char legacy[]);
 /* Inside the map: the existing file's length of axis path ("axes/width") and the index of each of its values in
  * this layout's axis. */
 PETSC_EXTERN PetscErrorCode SLOutputGrowAxis(SLOutput out, const char path[], PetscInt *nold, const PetscInt **old2new);
@@ -107,9 +115,22 @@ PETSC_EXTERN PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile
  * inputs have the same study fingerprint (same grid). options[k]: the @study_options of input k on rank 0 (NULL
  * elsewhere; PetscFree them). */
 PETSC_EXTERN PetscErrorCode SLOutputMergeProbe(MPI_Comm comm, const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[]);
+/* The single-writer lock <outfile>.lock of a merge (collective; rank 0 holds it in *lockfd, -1 elsewhere): refused
+ * (PETSC_ERR_FILE_OPEN) naming the holder while another splinelens writes or merges into outfile. With the lock
+ * held, the temporaries a killed merge into outfile left (regular files <outfile>.merging-XXXXXX,
+ * <outfile>.union-XXXXXX and their .lock and .creating-XXXXXX) are removed, with a warning. Released (and the
+ * lock file removed) by SLOutputMergeUnlock. */
+PETSC_EXTERN PetscErrorCode SLOutputMergeLock(MPI_Comm comm, const char outfile[], int *lockfd);
+PETSC_EXTERN PetscErrorCode SLOutputMergeUnlock(const char outfile[], int *lockfd);
 /* The values of the 1-D dataset path of file (an axis) as comma-separated text: integers, reals in their shortest
  * exact form, strings. *csv is PetscMalloc'ed. Not collective. */
 PETSC_EXTERN PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char **csv);
+/* The string attribute name of the object path of file (*value NULL if the object or the attribute is absent).
+ * *value is PetscMalloc'ed. Not collective. */
+PETSC_EXTERN PetscErrorCode SLOutputReadAttrText(const char file[], const char path[], const char name[], char **value);
+/* The first line where two option texts (one name=value per line, as @study_options) differ, as the text
+ * "; first difference: the file has "...", this one has "..."" (empty if none). Not collective. */
+PETSC_EXTERN void SLOutputOptionsDiff(const char a[], const char b[], char diff[], size_t len);
 /* Byte copy of src into the existing file dst (which is not followed if a link). Not collective. */
 PETSC_EXTERN PetscErrorCode SLOutputCopyFile(const char src[], const char dst[]);
 /* HDF5's own error-stack printing (default on): splinelens turns it off unless -sl_debug, since every failure

@@ -386,6 +386,11 @@ PetscErrorCode SLOutputDestroy(SLOutput *out)
   PetscCall(SLOutputUnlock(o));
   PetscCall(SLOutputGrowReset_Private(o));
   PetscCall(PetscFree(o->growattr));
+  PetscCall(PetscFree(o->keyaxis));
+  PetscCall(PetscFree(o->keygroup));
+  PetscCall(PetscFree(o->keyattr));
+  PetscCall(PetscFree(o->keytext));
+  PetscCall(PetscFree(o->keylegacy));
   for (PetscInt i = 0; i < o->nfields; i++) {
     SLField *f = &o->fields[i];
 

@@ -4,7 +4,11 @@
  * study_fingerprint differs from this layout's: the file may be grown if its root attribute out->growattr (the
  * settings fingerprint: every result-affecting option except the axes) equals this layout's, and every axis of the
  * file (constant dataset under axes/) holds a subset of this layout's values, in the same relative order. The
- * caller's map then gives every run of the file its row in this layout. Nothing is written before that verdict.
+ * caller's map then gives every run of the file its row in this layout. A keyed axis (SLOutputSetGrowKeys: the
+ * data sets) may gain values, but the values the file shares with this layout must have the same fingerprint
+ * attribute on their groups (else refused naming the value and its first changed line); files written without
+ * those attributes grow with the legacy settings value and that axis unchanged. Nothing is written before the
+ * verdict.
  *
  * The copy runs on rank 0 into the freshly created layout (the temporary <file>.creating-XXXXXX of SLOutputOpen):
  * for every run-table column, the status column and every ragged array, the elements of each done or failed run
@@ -22,6 +26,23 @@ PetscErrorCode SLOutputSetGrow(SLOutput out, const char attr[], SLOutputGrowMapF
   PetscCall(PetscStrallocpy(attr, &out->growattr));
   out->growmap = map;
   out->growctx = ctx;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputSetGrowKeys(SLOutput out, const char axis[], const char group[], const char attr[], const char text[], const char legacy[])
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!out->opened, out->comm, PETSC_ERR_ORDER, "SLOutput: SLOutputSetGrowKeys must precede SLOutputOpen");
+  PetscCall(PetscFree(out->keyaxis));
+  PetscCall(PetscFree(out->keygroup));
+  PetscCall(PetscFree(out->keyattr));
+  PetscCall(PetscFree(out->keytext));
+  PetscCall(PetscFree(out->keylegacy));
+  PetscCall(PetscStrallocpy(axis, &out->keyaxis));
+  PetscCall(PetscStrallocpy(group, &out->keygroup));
+  PetscCall(PetscStrallocpy(attr, &out->keyattr));
+  PetscCall(PetscStrallocpy(text, &out->keytext));
+  PetscCall(PetscStrallocpy(legacy, &out->keylegacy));
   PetscFunctionReturn(0);
 }
 
@@ -77,6 +98,113 @@ static PetscBool SLAxisValueEqual(const SLField *f, const char *a, size_t wa, co
   }
 }
 
+/* The value of the attribute name declared on object path (NULL if none). */
+static const char *SLDeclaredAttr(SLOutput out, const char path[], const char name[])
+{
+  for (PetscInt j = 0; j < out->nattrs; j++)
+    if (!strcmp(out->attrs[j].path, path) && !strcmp(out->attrs[j].name, name)) return out->attrs[j].value;
+  return NULL;
+}
+
+/* Attribute name of group path of file fid (*val NULL if absent). */
+static PetscErrorCode SLReadGroupAttr(hid_t fid, const char path[], const char name[], char **val)
+{
+  hid_t     g;
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  *val = NULL;
+  g    = H5Gopen2(fid, path, H5P_DEFAULT);
+  if (g < 0) PetscFunctionReturn(0);
+  PetscCall(SLH5ReadStringAttr(g, name, &has, val));
+  H5Gclose(g);
+  PetscFunctionReturn(0);
+}
+
+/* The keyed axis (SLOutputSetGrowKeys) of the file against this layout: *ok if the file may be grown as far as
+ * the settings (theirs: its grow attribute, mine: this layout's) and the keyed values go; a refusal in *code, msg. */
+static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[], const char theirs[], const char mine[], PetscErrorCode *code, char msg[], PetscBool *ok)
+{
+  SLField  *f = NULL;
+  char      path[PETSC_MAX_PATH_LEN], *old = NULL, *val = NULL;
+  hid_t     d = -1, t = -1, s = -1;
+  hsize_t   n = 0;
+  size_t    w;
+  PetscBool keyed = PETSC_TRUE, same;
+
+  PetscFunctionBeginUser;
+  *ok = PETSC_FALSE;
+  PetscCall(SLOutputFindField_Private(out, out->keyaxis, &f));
+  PetscCheck(f && f->kind == SL_KIND_CONST && f->type == SL_FIELD_STRING, PETSC_COMM_SELF, PETSC_ERR_PLIB, "SLOutput: keyed axis %s is not a declared constant string dataset", out->keyaxis);
+  PetscCall(PetscSNPrintf(path, sizeof(path), "/%s", out->keyaxis));
+  d = H5Dopen2(fid, path, H5P_DEFAULT);
+  if (d < 0) PetscFunctionReturn(0); /* not a file of this kind of study: refused as another study */
+  t = H5Dget_type(d);
+  s = H5Dget_space(d);
+  if (t < 0 || s < 0 || H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_ndims(s) != 1 || H5Sget_simple_extent_dims(s, &n, NULL) != 1) goto done;
+  w = H5Tget_size(t);
+  PetscCall(PetscCalloc1(w * (size_t)PetscMax(n, 1) + 1, &old));
+  if (n) SLH5CallFile(fname, H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, old));
+  for (hsize_t a = 0; a < n && keyed; a++) { /* a file written with keys has them on every value */
+    char v[PETSC_MAX_PATH_LEN];
+
+    PetscCall(PetscSNPrintf(v, sizeof(v), "/%s/%.*s", out->keygroup, (int)strnlen(old + w * a, w), old + w * a));
+    PetscCall(SLReadGroupAttr(fid, v, out->keyattr, &val));
+    keyed = (PetscBool)(val != NULL);
+    PetscCall(PetscFree(val));
+  }
+  if (!keyed || !n) { /* written before keyed axes: its grow attribute covers the keyed values too */
+    if (theirs && out->keylegacy && !strcmp(theirs, out->keylegacy)) {
+      *ok = PETSC_TRUE;
+      goto done;
+    }
+    same = (PetscBool)(n == f->len);
+    for (hsize_t a = 0; a < n && same; a++) same = SLAxisValueEqual(f, old + w * a, w, (const char *)f->cdata + f->esize * a, f->esize);
+    if (!same) {
+      *code = PETSC_ERR_FILE_UNEXPECTED;
+      PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: cannot grow %s along its axis %s: the file was written by an earlier version, without the per-value fingerprints /%s/<value>@%s, so values cannot be added to that axis (compute them in another output file)", fname,
+                              out->keyaxis, out->keygroup, out->keyattr));
+    }
+    goto done;
+  }
+  if (!theirs || strcmp(theirs, mine)) goto done; /* other settings */
+  for (hsize_t a = 0; a < n; a++) {               /* the values the file shares with this layout: unchanged */
+    char        obj[PETSC_MAX_PATH_LEN], grp[PETSC_MAX_PATH_LEN + 1];
+    const char *my, *mytext;
+    int         l = (int)strnlen(old + w * a, w);
+
+    PetscCall(PetscSNPrintf(obj, sizeof(obj), "%s/%.*s", out->keygroup, l, old + w * a));
+    my = SLDeclaredAttr(out, obj, out->keyattr);
+    if (!my) continue; /* not a value of this layout: the axis check refuses it */
+    PetscCall(PetscSNPrintf(grp, sizeof(grp), "/%s", obj));
+    PetscCall(SLReadGroupAttr(fid, grp, out->keyattr, &val));
+    if (val && !strcmp(val, my)) {
+      PetscCall(PetscFree(val));
+      continue;
+    }
+    {
+      char *ttext = NULL, diff[800] = "";
+
+      mytext = SLDeclaredAttr(out, obj, out->keytext);
+      PetscCall(SLReadGroupAttr(fid, grp, out->keytext, &ttext));
+      if (ttext && mytext) SLCanonicalDiff(ttext, mytext, diff, sizeof(diff));
+      PetscCall(PetscFree(ttext));
+      *code = PETSC_ERR_FILE_UNEXPECTED;
+      PetscCall(PetscSNPrintf(msg, SL_OUTPUT_MSGLEN, "SLOutput: %s belongs to another study: its %s value \"%.*s\" changed (%s@%s is \"%s\" in the file, \"%s\" in this study%s); a study may add values to %s, never change one: refusing to resume or grow it (use another output file)", fname,
+                              out->keyaxis, l, old + w * a, obj, out->keyattr, val ? val : "(none)", my, diff, out->keyaxis));
+      PetscCall(PetscFree(val));
+      goto done;
+    }
+  }
+  *ok = PETSC_TRUE;
+done:
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  PetscCall(PetscFree(old));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLOutputGrowProbe_Private(SLOutput out, hid_t fid, const char fname[], PetscErrorCode *code, char msg[], PetscBool *grow)
 {
   const char *mine   = NULL;
@@ -93,11 +221,18 @@ PetscErrorCode SLOutputGrowProbe_Private(SLOutput out, hid_t fid, const char fna
     if (!out->attrs[j].path[0] && !strcmp(out->attrs[j].name, out->growattr)) mine = out->attrs[j].value;
   PetscCheck(mine, PETSC_COMM_SELF, PETSC_ERR_PLIB, "SLOutput: root attribute %s (growing) is not declared", out->growattr);
   PetscCall(SLH5ReadStringAttr(fid, out->growattr, &has, &theirs));
-  if (!has || strcmp(theirs, mine)) { /* other settings (or a file from before growing): another study */
+  if (out->keyaxis) { /* settings, and the values of the keyed axis the file shares with this layout */
+    PetscBool ok;
+
+    PetscCall(SLGrowKeysProbe(out, fid, fname, has ? theirs : NULL, mine, code, msg, &ok));
     PetscCall(PetscFree(theirs));
-    PetscFunctionReturn(0);
+    if (!ok) PetscFunctionReturn(0);
+  } else {
+    PetscBool ok = (PetscBool)(has && !strcmp(theirs, mine));
+
+    PetscCall(PetscFree(theirs));
+    if (!ok) PetscFunctionReturn(0); /* other settings (or a file from before growing): another study */
   }
-  PetscCall(PetscFree(theirs));
   PetscCall(SLOutputGrowReset_Private(out));
   for (PetscInt i = 0; i < out->nfields; i++) nax += out->fields[i].kind == SL_KIND_CONST && !strncmp(out->fields[i].path, "axes/", 5);
   PetscCall(PetscCalloc1(nax, &out->growaxis));

@@ -246,6 +246,11 @@ void SLCanonicalDiff(const char a[], const char b[], char diff[], size_t len)
   }
 }
 
+void SLOutputOptionsDiff(const char a[], const char b[], char diff[], size_t len)
+{
+  SLCanonicalDiff(a, b, diff, len);
+}
+
 PetscBool SLOutputHDF5Stuck(void)
 {
   return (PetscBool)(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) > 0);

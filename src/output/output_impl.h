@@ -102,6 +102,9 @@ struct _n_SLOutput {
   PetscInt        **growaxis_map; /* index of each existing value in this layout's axis */
   PetscInt          grow_nold;    /* runs of the existing file */
   PetscInt         *grow_old2new;
+  /* keyed axis (SLOutputSetGrowKeys): each value v of axis keyaxis has attributes keyattr and keytext on the group
+   * keygroup/v; keylegacy: the grow attribute of files written without them */
+  char *keyaxis, *keygroup, *keyattr, *keytext, *keylegacy;
 };
 
 /* output.c */

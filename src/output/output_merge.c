@@ -591,11 +591,28 @@ PetscErrorCode SLOutputMergeFiles(MPI_Comm comm, const char outfile[], PetscInt 
   PetscFunctionReturn(0);
 }
 
+/* Whether a study file has per-data-set fingerprints (the attribute fingerprint on its first /data group): files
+ * written before them have a settings fingerprint of another definition. */
+static PetscBool SLMergeHasDataKeys(hid_t fid)
+{
+  hid_t     g = H5Gopen2(fid, "/data", H5P_DEFAULT), c;
+  char      name[256];
+  PetscBool has = PETSC_FALSE;
+
+  if (g < 0) return PETSC_FALSE;
+  if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, 0, name, sizeof(name), H5P_DEFAULT) > 0 && (c = H5Gopen2(g, name, H5P_DEFAULT)) >= 0) {
+    has = (PetscBool)(H5Aexists(c, "fingerprint") > 0);
+    H5Gclose(c);
+  }
+  H5Gclose(g);
+  return has;
+}
+
 /* Rank 0 of the probe: the inputs' study and settings fingerprints and study options. */
 static PetscErrorCode SLMergeProbeRank0(const char outfile[], PetscInt nin, const char *const infiles[], PetscBool *same, char *options[], PetscErrorCode *code, char msg[])
 {
   char     *fp0 = NULL, *set0 = NULL, *val = NULL;
-  PetscBool has;
+  PetscBool has, keys0 = PETSC_FALSE;
   hid_t     fid = -1;
 
   PetscFunctionBeginUser;
@@ -621,13 +638,15 @@ static PetscErrorCode SLMergeProbeRank0(const char outfile[], PetscInt nin, cons
     }
     PetscCall(SLH5ReadStringAttr(fid, "settings_fingerprint", &has, &val));
     if (k == 0) {
-      set0 = has ? val : NULL;
-      val  = NULL;
+      set0  = has ? val : NULL;
+      val   = NULL;
+      keys0 = SLMergeHasDataKeys(fid);
     } else if (!*same && (!has || !set0 || strcmp(val, set0) || !options[k] || !options[0])) { /* name the first differing option or data set */
-      char diff[800] = "";
+      char      diff[800] = "";
+      PetscBool other     = (PetscBool)(SLMergeHasDataKeys(fid) != keys0);
 
       if (options[k] && options[0]) SLCanonicalDiff(options[k], options[0], diff, sizeof(diff));
-      SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s belongs to another study than %s: settings_fingerprint \"%s\" vs \"%s\"%s", fn, infiles[0], has ? val : "(none)", set0 ? set0 : "(none)", diff);
+      SLVERDICT(PETSC_FALSE, PETSC_ERR_FILE_UNEXPECTED, "SLOutputMerge: input file %s belongs to another study than %s: settings_fingerprint \"%s\" vs \"%s\"%s%s", fn, infiles[0], has ? val : "(none)", set0 ? set0 : "(none)", diff, other ? "; one of them was written before per-data-set fingerprints (no /data/<name>@fingerprint), whose settings fingerprint has another definition: a union takes files of one kind only" : "");
     }
     PetscCall(PetscFree(val));
     H5Fclose(fid);
@@ -717,5 +736,27 @@ PetscErrorCode SLOutputReadAxisText(const char file[], const char path[], char *
   SLH5Call(H5Dclose(d));
   SLH5Call(H5Fclose(fid));
   *csv = text;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLOutputReadAttrText(const char file[], const char path[], const char name[], char **value)
+{
+  hid_t       fid, obj;
+  PetscBool   has, exists;
+  H5E_auto2_t efunc;
+  void       *edata;
+
+  PetscFunctionBeginUser;
+  *value = NULL;
+  SLH5CallFile(file, fid = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT));
+  PetscCall(SLH5QuietBegin(&efunc, &edata));
+  PetscCall(SLH5PathExists(fid, path, &exists));
+  obj = exists ? H5Oopen(fid, path, H5P_DEFAULT) : -1;
+  PetscCall(SLH5QuietEnd(efunc, edata));
+  if (obj >= 0) {
+    PetscCall(SLH5ReadStringAttr(obj, name, &has, value));
+    SLH5Call(H5Oclose(obj));
+  }
+  SLH5Call(H5Fclose(fid));
   PetscFunctionReturn(0);
 }

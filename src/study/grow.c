@@ -1,7 +1,9 @@
 /* Growing a study: the row of this study of every run of an existing file with the same settings whose axes are
  * subsets of this study's (output_grow.c checks the axes and copies the runs). Runs are identified by their grid
  * values: run id = (((i_width * n_seed + i_seed) * n_alpha + i_alpha) * n_scheme + i_scheme) * n_data + i_data in
- * both files, and each axis index of the file maps to the index of the same value here. */
+ * both files, and each axis index of the file maps to the index of the same value here. The data sets axis is keyed
+ * (SLStudySetGrowKeys): a data set the file shares with this study must have the same fingerprint (options and
+ * points), new data sets may be added. */
 #include "study_impl.h"
 
 PetscErrorCode SLStudyGrowMap(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[])
@@ -33,5 +35,22 @@ PetscErrorCode SLStudyGrowMap(SLOutput out, void *ctx, PetscInt nold, PetscInt o
     for (int k = 0; k < 5; k++) nid = nid * nnew[k] + map[k][i[k]];
     old2new[id] = nid;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLStudySetGrowKeys(SLStudy s, SLOutput out)
+{
+  const SLSchemaKey key = {"", 0, SL_COORD_NN, SL_HESS_FULL};
+  char              axis[PETSC_MAX_PATH_LEN], group[PETSC_MAX_PATH_LEN], *slash;
+  const char       *attr, *text;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLSchemaPath(SL_F_AXES_DATA, NULL, axis, sizeof(axis)));
+  PetscCall(SLSchemaAttribute(SL_F_DATA_ATTR_FINGERPRINT, &key, group, sizeof(group), &attr)); /* "data/" */
+  PetscCall(SLSchemaAttribute(SL_F_DATA_ATTR_OPTIONS, &key, group, sizeof(group), &text));
+  slash = strrchr(group, '/');
+  PetscCheck(slash, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Growing: data set groups are not under a group");
+  *slash = 0;
+  PetscCall(SLOutputSetGrowKeys(out, axis, group, attr, text, s->legacy_settings_fingerprint));
   PetscFunctionReturn(0);
 }

@@ -65,7 +65,7 @@ static PetscErrorCode SLDeclareAxis(SLStudy s, SLOutput out, SLSchemaId id)
 }
 
 /* A data set's datasets (x, y) and group attributes. */
-static PetscErrorCode SLDeclareData(SLOutput out, SLData d, SLSchemaId id)
+static PetscErrorCode SLDeclareData(SLStudy s, SLOutput out, SLData d, SLSchemaId id)
 {
   const SLSchemaField *f   = &SLSchemaFields[id];
   const SLSchemaKey    key = {d->name, 0, SL_COORD_NN, SL_HESS_FULL};
@@ -104,6 +104,15 @@ static PetscErrorCode SLDeclareData(SLOutput out, SLData d, SLSchemaId id)
   case SL_F_DATA_ATTR_SEED:
     PetscCall(PetscSNPrintf(val, sizeof(val), "%" PetscInt_FMT, d->seed));
     break;
+  case SL_F_DATA_ATTR_FINGERPRINT:
+  case SL_F_DATA_ATTR_OPTIONS: { /* the data set's part of the fingerprint (study_fingerprint.c) */
+    PetscInt i = 0;
+    while (i < s->ndata && s->data[i] != d) i++;
+    PetscCheck(i < s->ndata, PETSC_COMM_SELF, PETSC_ERR_PLIB, "Layout: data set %s is not on the axis", d->name);
+    PetscCall(SLSchemaAttribute(id, &key, path, sizeof(path), &name));
+    PetscCall(SLOutputDeclareAttribute(out, path, name, id == SL_F_DATA_ATTR_FINGERPRINT ? s->data_fingerprint[i] : s->data_text[i]));
+    PetscFunctionReturn(0);
+  }
   default:
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_PLIB, "Layout: no value for %s", f->path);
   }
@@ -226,7 +235,7 @@ PetscErrorCode SLStudyDeclareLayout(SLStudy s, SLOutput out)
     if (SLSchemaFields[id].kind == SL_SCHEMA_AXIS) PetscCall(SLDeclareAxis(s, out, (SLSchemaId)id));
   for (PetscInt i = 0; i < s->ndata; i++)
     for (PetscInt id = 0; id < SL_NFIELDS; id++)
-      if (SLSchemaFields[id].kind == SL_SCHEMA_DATA || SLSchemaFields[id].kind == SL_SCHEMA_DATA_ATTRIBUTE) PetscCall(SLDeclareData(out, s->data[i], (SLSchemaId)id));
+      if (SLSchemaFields[id].kind == SL_SCHEMA_DATA || SLSchemaFields[id].kind == SL_SCHEMA_DATA_ATTRIBUTE) PetscCall(SLDeclareData(s, out, s->data[i], (SLSchemaId)id));
 
   /* run table and ragged per-run arrays (runs/run_id and runs/status belong to the output layer) */
   PetscCall(SLTrainerGetOutputSizes(s->trainer, &K, &M));

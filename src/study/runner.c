@@ -522,6 +522,7 @@ PetscErrorCode SLStudyRun(SLStudy s, PetscBool *interrupted)
     const char *name;
     PetscCall(SLSchemaAttribute(SL_F_ATTR_SETTINGS_FINGERPRINT, NULL, obj, sizeof(obj), &name));
     PetscCall(SLOutputSetGrow(out, name, SLStudyGrowMap, s));
+    PetscCall(SLStudySetGrowKeys(s, out));
   }
   PetscCall(SLOutputOpen(out, s->output, s->fingerprint, &resumed));
   PetscCall(SLErrorsAbortOnError(PETSC_TRUE)); /* from here an error may hit some ranks only: end them all */

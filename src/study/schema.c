@@ -12,7 +12,7 @@ const SLSchemaField SLSchemaFields[SL_NFIELDS] = {
   [SL_F_ATTR_STUDY_FINGERPRINT]   = {"@study_fingerprint", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "hex FNV-1a 64 hash of study_options: what a resumed or merged file must match", "", SL_SCHEMA_BY_OUTPUT},
   [SL_F_ATTR_STUDY_NAME]          = {"@study_name", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "name of the study (-sl_study_name)", "", SL_SCHEMA_BY_STUDY},
   [SL_F_ATTR_STUDY_OPTIONS]       = {"@study_options", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "canonical options text the fingerprint is computed from: one name=value per line, names without the dash", "", SL_SCHEMA_BY_STUDY},
-  [SL_F_ATTR_SETTINGS_FINGERPRINT] = {"@settings_fingerprint", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "hex FNV-1a 64 hash of study_options without the axes -sl_widths, -sl_seeds, -sl_alphas, -sl_schemes: a file with the same settings fingerprint but other axes is grown", "", SL_SCHEMA_BY_STUDY},
+  [SL_F_ATTR_SETTINGS_FINGERPRINT] = {"@settings_fingerprint", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "hex FNV-1a 64 hash of study_options without the axes -sl_widths, -sl_seeds, -sl_alphas, -sl_schemes, -sl_datasets and without the data sets' lines (data/{name}@options): a file with the same settings fingerprint but other axes is grown", "", SL_SCHEMA_BY_STUDY},
   [SL_F_ATTR_OPTIONS]             = {"@options", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "full PETSc options table of the invocation that created the file, on one line (PetscOptionsGetAll)", "", SL_SCHEMA_BY_STUDY},
   [SL_F_ATTR_CONFIG_TEXT]         = {"@config_text", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "text of every -options_file", "", SL_SCHEMA_BY_STUDY},
   [SL_F_ATTR_SPLINELENS_VERSION]  = {"@splinelens_version", SL_SCHEMA_ROOT_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "version of the program", "", SL_SCHEMA_BY_STUDY},
@@ -54,6 +54,8 @@ const SLSchemaField SLSchemaFields[SL_NFIELDS] = {
   [SL_F_DATA_ATTR_XMAX]     = {"data/{name}@xmax", SL_SCHEMA_DATA_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "upper end of the input range (%.17g)", "x", SL_SCHEMA_BY_STUDY},
   [SL_F_DATA_ATTR_NOISE]    = {"data/{name}@noise", SL_SCHEMA_DATA_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "standard deviation of the target noise (%.17g)", "y", SL_SCHEMA_BY_STUDY},
   [SL_F_DATA_ATTR_SEED]     = {"data/{name}@seed", SL_SCHEMA_DATA_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "seed of the sampling and noise", "", SL_SCHEMA_BY_STUDY},
+  [SL_F_DATA_ATTR_FINGERPRINT] = {"data/{name}@fingerprint", SL_SCHEMA_DATA_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "hex FNV-1a 64 hash of @options: a grown study or a union may add data sets, never change one", "", SL_SCHEMA_BY_STUDY},
+  [SL_F_DATA_ATTR_OPTIONS]  = {"data/{name}@options", SL_SCHEMA_DATA_ATTRIBUTE, SL_SCHEMA_STRING, 0, SL_SIZE_ONE, "the data set's lines of study_options: its -sl_data_<name>_* options and data_<name>_points=N:<hash of x and y>", "", SL_SCHEMA_BY_STUDY},
   /* the run table */
   [SL_F_RUNS_RUN_ID]         = {"runs/run_id", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "run index (dimension scale \"run\" of every run-table column)", "", SL_SCHEMA_BY_OUTPUT},
   [SL_F_RUNS_STATUS]         = {"runs/status", SL_SCHEMA_COLUMN, SL_SCHEMA_INT8, 0, SL_SIZE_R, "run status: 0 pending, 1 done, 2 failed (finished with a failure reason)", "", SL_SCHEMA_BY_OUTPUT},

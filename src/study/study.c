@@ -447,6 +447,12 @@ PetscErrorCode SLStudyDestroy(SLStudy *study)
   PetscCall(SLTrainerDestroy(&s->trainer));
   PetscCall(SLSpectrumSolverDestroy(&s->eig));
   PetscCall(PetscFree(s->canonical));
+  for (PetscInt i = 0; s->data_text && i < s->ndata; i++) {
+    PetscCall(PetscFree(s->data_text[i]));
+    PetscCall(PetscFree(s->data_fingerprint[i]));
+  }
+  PetscCall(PetscFree(s->data_text));
+  PetscCall(PetscFree(s->data_fingerprint));
   PetscCall(PetscFree(s->config_text));
   PetscCall(PetscFree(*study));
   PetscFunctionReturn(0);

@@ -9,17 +9,23 @@
  * set "data_<name>_points=N:<FNV-1a 64 of the bytes of the sorted x[], then y[]>", and a data file edited between
  * an interruption and the rerun (or between the slices of an array) is refused, naming the data set.
  *
- * The settings fingerprint hashes the same text without the lines of the axes a study can grow along (widths,
- * seeds, alphas, schemes): an existing file with the same settings fingerprint but other axes is grown (values
- * added, runs done kept; output_grow.c). The data sets axis stays in it: a new data set brings its own options
- * and points. */
+ * The canonical text is then split (SLStudySplitCanonical). Each data set has its own fingerprint: the hash of its
+ * lines, its options -sl_data_<name>_* and its data_<name>_points line (stored as /data/<name>@options and
+ * @fingerprint). The settings fingerprint hashes the remaining lines without the axes a study can grow along
+ * (widths, seeds, alphas, schemes, data sets): an existing file with the same settings fingerprint but other axes
+ * is grown (values added, runs done kept; output_grow.c), provided every data set it shares with the study has
+ * the same fingerprint: a study may add data sets, never change one. Files written before this split hold the
+ * settings fingerprint of the text without the four axes widths .. schemes only (the data sets in it): the
+ * legacy settings fingerprint, with which they still grow along those four axes.
+ */
 #include "study_impl.h"
 
 static const char *const SLNonResultOptions[] = {"sl_output", "sl_output_dir", "sl_slice_index", "sl_slice_count", "sl_stop_after", "sl_wide_ranks", "sl_wide_threshold", "sl_view", "sl_debug",
                                                  /* sweeps (plan.c): when to commit, resource caps, the dry run */
                                                  "sl_output_flush_interval", "sl_max_file_size", "sl_max_memory", "sl_dry_run", "sl_plan_walltime", "sl_plan_ranks", "sl_plan_calibration", NULL};
 
-static const char *const SLAxisOptions[] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes", NULL};
+static const char *const SLAxisOptions[] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes", "sl_datasets", NULL};
+#define SL_NLEGACY_AXES 4 /* the axes the legacy settings fingerprint leaves out: all but sl_datasets */
 
 static uint64_t SLHash(const char *text)
 {
@@ -42,13 +48,86 @@ static PetscBool SLIsOptionName(const char *t)
   return (PetscBool)(t[0] == '-' && ((t[1] >= 'a' && t[1] <= 'z') || (t[1] >= 'A' && t[1] <= 'Z') || t[1] == '_'));
 }
 
+/* The data set a canonical line belongs to (index into s->data), or -1: "sl_data_<name>_..." (the longest name that
+ * fits, so that a data set "a_b" takes its lines from a data set "a") or "data_<name>_points=". */
+static PetscInt SLDataOfLine(SLStudy s, const char *line)
+{
+  PetscInt best = -1;
+  size_t   bl   = 0;
+
+  for (PetscInt i = 0; i < s->ndata; i++) {
+    const char *name = s->data[i]->name;
+    size_t      l    = strlen(name);
+
+    if (!strncmp(line, "sl_data_", 8) && !strncmp(line + 8, name, l) && line[8 + l] == '_' && l > bl) {
+      best = i;
+      bl   = l;
+    }
+    if (!strncmp(line, "data_", 5) && !strncmp(line + 5, name, l) && !strncmp(line + 5 + l, "_points=", 8)) return i;
+  }
+  return best;
+}
+
+/* Is line "<axis>=..." for one of the first n axes of SLAxisOptions? */
+static PetscBool SLIsAxisLine(const char *line, PetscInt n)
+{
+  for (PetscInt k = 0; k < n && SLAxisOptions[k]; k++) {
+    size_t l = strlen(SLAxisOptions[k]);
+    if (!strncmp(line, SLAxisOptions[k], l) && line[l] == '=') return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
+/* From s->canonical (len: a bound of its length): the data sets' texts and fingerprints, the settings fingerprint
+ * and the legacy settings fingerprint. */
+static PetscErrorCode SLStudySplitCanonical(SLStudy s, size_t len)
+{
+  char *settings, *legacy, *c, *line, *save = NULL;
+
+  PetscFunctionBeginUser;
+  for (PetscInt i = 0; s->data_text && i < s->ndata; i++) {
+    PetscCall(PetscFree(s->data_text[i]));
+    PetscCall(PetscFree(s->data_fingerprint[i]));
+  }
+  PetscCall(PetscFree(s->data_text));
+  PetscCall(PetscFree(s->data_fingerprint));
+  PetscCall(PetscCalloc1(s->ndata, &s->data_text));
+  PetscCall(PetscCalloc1(s->ndata, &s->data_fingerprint));
+  for (PetscInt i = 0; i < s->ndata; i++) {
+    PetscCall(PetscCalloc1(len, &s->data_text[i]));
+    PetscCall(PetscCalloc1(17, &s->data_fingerprint[i]));
+  }
+  PetscCall(PetscCalloc2(len, &settings, len, &legacy));
+  PetscCall(PetscStrallocpy(s->canonical, &c));
+  for (line = strtok_r(c, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    PetscInt d = SLDataOfLine(s, line);
+
+    if (!SLIsAxisLine(line, SL_NLEGACY_AXES)) {
+      if (legacy[0]) PetscCall(PetscStrlcat(legacy, "\n", len));
+      PetscCall(PetscStrlcat(legacy, line, len));
+    }
+    if (d >= 0) {
+      if (s->data_text[d][0]) PetscCall(PetscStrlcat(s->data_text[d], "\n", len));
+      PetscCall(PetscStrlcat(s->data_text[d], line, len));
+    } else if (!SLIsAxisLine(line, PETSC_MAX_INT)) {
+      if (settings[0]) PetscCall(PetscStrlcat(settings, "\n", len));
+      PetscCall(PetscStrlcat(settings, line, len));
+    }
+  }
+  PetscCall(PetscFree(c));
+  for (PetscInt i = 0; i < s->ndata; i++) PetscCall(PetscSNPrintf(s->data_fingerprint[i], 17, "%016llx", (unsigned long long)SLHash(s->data_text[i])));
+  PetscCall(PetscSNPrintf(s->settings_fingerprint, sizeof(s->settings_fingerprint), "%016llx", (unsigned long long)SLHash(settings)));
+  PetscCall(PetscSNPrintf(s->legacy_settings_fingerprint, sizeof(s->legacy_settings_fingerprint), "%016llx", (unsigned long long)SLHash(legacy)));
+  PetscCall(PetscFree2(settings, legacy));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
 {
   char    *all, *copy, *tok, *save = NULL;
   char   **entries;
   PetscInt n = 0, cap = 16;
   size_t   len = 0;
-  char    *settings;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetAll(NULL, &all));
@@ -111,24 +190,6 @@ PetscErrorCode SLStudyComputeFingerprint(SLStudy s)
   PetscCall(PetscFree(copy));
   PetscCall(PetscFree(all));
   PetscCall(PetscSNPrintf(s->fingerprint, sizeof(s->fingerprint), "%016llx", (unsigned long long)SLHash(s->canonical)));
-  /* the settings: the canonical text without the axis lines */
-  PetscCall(PetscCalloc1(len, &settings));
-  {
-    char *line, *save2 = NULL, *c;
-    PetscCall(PetscStrallocpy(s->canonical, &c));
-    for (line = strtok_r(c, "\n", &save2); line; line = strtok_r(NULL, "\n", &save2)) {
-      PetscBool axis = PETSC_FALSE;
-      for (PetscInt k = 0; SLAxisOptions[k]; k++) {
-        size_t l = strlen(SLAxisOptions[k]);
-        if (!strncmp(line, SLAxisOptions[k], l) && line[l] == '=') axis = PETSC_TRUE;
-      }
-      if (axis) continue;
-      if (settings[0]) PetscCall(PetscStrlcat(settings, "\n", len));
-      PetscCall(PetscStrlcat(settings, line, len));
-    }
-    PetscCall(PetscFree(c));
-  }
-  PetscCall(PetscSNPrintf(s->settings_fingerprint, sizeof(s->settings_fingerprint), "%016llx", (unsigned long long)SLHash(settings)));
-  PetscCall(PetscFree(settings));
+  PetscCall(SLStudySplitCanonical(s, len));
   PetscFunctionReturn(0);
 }

@@ -49,9 +49,12 @@ struct _n_SLStudy {
   SLSpectrumSolver eig;
   SLLossType       loss;
   char             fingerprint[17];
-  char             settings_fingerprint[17]; /* every result-affecting option but the axes (growing)   */
-  char            *canonical;                /* options the fingerprint is computed from */
-  char            *config_text;              /* text of the -options_file files given    */
+  char             settings_fingerprint[17];        /* every result-affecting option but the axes and the data sets */
+  char             legacy_settings_fingerprint[17]; /* that of files without per-data-set fingerprints (growing) */
+  char           **data_text;                       /* per data set: its lines of the canonical text (options, points)  */
+  char           **data_fingerprint;                /* per data set: hex hash of data_text (/data/<name>@fingerprint) */
+  char            *canonical;                       /* options the fingerprint is computed from */
+  char            *config_text;                     /* text of the -options_file files given    */
   /* sweeps at scale (plan.c, runner.c): commit interval, resource caps, the dry run */
   PetscReal flush_interval; /* -sl_output_flush_interval: seconds between commits (0: every run)        */
   PetscReal max_file_size;  /* -sl_max_file_size: bytes (0: no cap beyond the free disk)                 */
@@ -184,6 +187,8 @@ typedef enum {
   SL_F_DATA_ATTR_XMAX,
   SL_F_DATA_ATTR_NOISE,
   SL_F_DATA_ATTR_SEED,
+  SL_F_DATA_ATTR_FINGERPRINT,
+  SL_F_DATA_ATTR_OPTIONS,
   /* run table */
   SL_F_RUNS_RUN_ID,
   SL_F_RUNS_STATUS,
@@ -311,6 +316,8 @@ PETSC_INTERN PetscErrorCode SLRunExecute(SLStudy study, PetscInt id, MPI_Comm co
 /* Growing (grow.c): the row of this study of every run of an existing study file with the same settings
  * (SLOutputGrowMapFn; its axes are a subset of this study's, SLOutputGrowAxis). */
 PETSC_INTERN PetscErrorCode SLStudyGrowMap(SLOutput out, void *ctx, PetscInt nold, PetscInt old2new[]);
+/* The data sets axis is keyed (SLOutputSetGrowKeys): data sets may be added, never changed (grow.c). */
+PETSC_INTERN PetscErrorCode SLStudySetGrowKeys(SLStudy s, SLOutput out);
 
 /* ---- plan (plan.c): options, resource estimates, preflight, dry run ---- */
 /* The options of this block, read inside SLStudySetFromOptions' options block. */

@@ -1,7 +1,8 @@
 /* splinelens merge: slices of one grid (SLOutputMerge), or the union of studies with the same settings.
  *
- * Inputs with the same settings fingerprint (every result-affecting option and the data, except the axes widths,
- * seeds, alphas, schemes) but other axes are merged into the union grid. Each union axis is the first input's
+ * Inputs with the same settings fingerprint (every result-affecting option except the axes widths, seeds, alphas,
+ * schemes, data sets and the data sets' own options and points) but other axes are merged into the union grid; a
+ * data set in several inputs must have the same fingerprint (/data/<name>@fingerprint) in each. Each union axis is the first input's
  * values followed by the values new in the next inputs, in order of appearance (so the first input decides the
  * order, and the merged file is what growing the first input would give); every input must list its values in the
  * same relative order as the union, as growing requires (else refused, exit 65, naming the axis).
@@ -12,7 +13,8 @@
  * temporary next to the output and grown there to the union grid (grow.c, output_grow.c: every done run copied into
  * the row of the same grid values, nothing computed: SLStudySetLayoutOnly); then the grown copies are merged as slices
  * of one grid (a run done in several inputs must have bitwise the same results, else refused naming the run), the
- * result renamed to the output at the very end, and the temporaries removed. */
+ * result renamed to the output at the very end, and the temporaries removed. The merge holds <out>.lock throughout
+ * (SLOutputMergeLock), which also removes the temporaries of a merge into <out> killed before it could. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +49,26 @@ static PetscErrorCode SLUnionVerdict(MPI_Comm comm, PetscErrorCode *code, char m
   PetscFunctionReturn(0);
 }
 
-static const char *const SLUnionAxisOption[4] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes"};
-static const SLSchemaId  SLUnionAxisField[4]  = {SL_F_AXES_WIDTH, SL_F_AXES_SEED, SL_F_AXES_ALPHA, SL_F_AXES_SCHEME};
+#define SL_UNION_NAXES 5
+#define SL_UNION_DATA  4 /* the data sets axis: keyed by the data sets' fingerprints */
+static const char *const SLUnionAxisOption[SL_UNION_NAXES] = {"sl_widths", "sl_seeds", "sl_alphas", "sl_schemes", "sl_datasets"};
+static const SLSchemaId  SLUnionAxisField[SL_UNION_NAXES]  = {SL_F_AXES_WIDTH, SL_F_AXES_SEED, SL_F_AXES_ALPHA, SL_F_AXES_SCHEME, SL_F_AXES_DATA};
+
+/* Data set name of input file: its fingerprint and options text (/data/<name>@fingerprint, @options; NULL in files
+ * written before per-data-set fingerprints). */
+static PetscErrorCode SLUnionDataKey(const char file[], const char name[], char **fp, char **text)
+{
+  const SLSchemaKey key = {name, 0, SL_COORD_NN, SL_HESS_FULL};
+  char              obj[PETSC_MAX_PATH_LEN];
+  const char       *attr;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLSchemaAttribute(SL_F_DATA_ATTR_FINGERPRINT, &key, obj, sizeof(obj), &attr));
+  PetscCall(SLOutputReadAttrText(file, obj, attr, fp));
+  PetscCall(SLSchemaAttribute(SL_F_DATA_ATTR_OPTIONS, &key, obj, sizeof(obj), &attr));
+  PetscCall(SLOutputReadAttrText(file, obj, attr, text));
+  PetscFunctionReturn(0);
+}
 
 /* The items of a comma list (in place: commas become NULs): *n items, pointers into csv. */
 static PetscErrorCode SLSplit(char *csv, PetscInt *n, char ***items)
@@ -93,20 +113,22 @@ static PetscErrorCode SLAppend(char **s, size_t *len, size_t *cap, const char *t
   PetscFunctionReturn(0);
 }
 
-/* Rank 0: the union axes and the options text of the union study ("name=value" lines). */
+/* Rank 0: the union axes and the options text of the union study ("name=value" lines). A data set new in a later
+ * input brings its options (its @options lines) into the text and into the printed axes; a data set in several
+ * inputs must have the same fingerprint in each (else refused naming it). */
 static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], char *options[], char **text, char **axes, PetscErrorCode *code, char msg[], size_t mlen)
 {
-  char     *uni[4] = {NULL, NULL, NULL, NULL}, *first[4] = {NULL, NULL, NULL, NULL}, *lines = NULL, *save = NULL, *copy = NULL;
-  PetscBool grows[4];
-  size_t    ul[4] = {0, 0, 0, 0}, ucap[4] = {0, 0, 0, 0}, ll = 0, lcap = 0, al = 0, acap = 0;
+  char     *uni[SL_UNION_NAXES] = {NULL}, *first[SL_UNION_NAXES] = {NULL}, *lines = NULL, *save = NULL, *copy = NULL, *extra = NULL, *extraopt = NULL;
+  PetscBool grows[SL_UNION_NAXES];
+  size_t    ul[SL_UNION_NAXES] = {0}, ucap[SL_UNION_NAXES] = {0}, ll = 0, lcap = 0, al = 0, acap = 0, el = 0, ecap = 0, xl = 0, xcap = 0;
 
   PetscFunctionBeginUser;
   *code = 0;
   *axes = NULL;
-  for (int a = 0; a < 4; a++) {
+  for (int a = 0; a < SL_UNION_NAXES; a++) {
     char     path[PETSC_MAX_PATH_LEN];
-    char   **uv = NULL;
-    PetscInt un = 0, umax = 0;
+    char   **uv = NULL, **ufp = NULL;
+    PetscInt un = 0, umax = 0, *ufrom = NULL;
 
     PetscCall(SLSchemaPath(SLUnionAxisField[a], NULL, path, sizeof(path)));
     for (PetscInt k = 0; k < nin && !*code; k++) {
@@ -117,15 +139,58 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
       if (k == 0) PetscCall(PetscStrallocpy(csv, &first[a]));
       PetscCall(PetscStrallocpy(csv, &keep)); /* for the message */
       PetscCall(SLSplit(csv, &n, &v));
-      for (PetscInt i = 0; i < n; i++) { /* the union, in order of first appearance */
-        if (SLIndex(un, uv, v[i]) >= 0) continue;
+      for (PetscInt i = 0; i < n && !*code; i++) { /* the union, in order of first appearance */
+        PetscInt j  = SLIndex(un, uv, v[i]);
+        char    *fp = NULL, *dtext = NULL;
+
+        if (a == SL_UNION_DATA) PetscCall(SLUnionDataKey(infiles[k], v[i], &fp, &dtext));
+        if (j >= 0) { /* a data set in two inputs: the same options and points */
+          if (a == SL_UNION_DATA && (fp || ufp[j]) && (!fp || !ufp[j] || strcmp(fp, ufp[j]))) {
+            char *t0 = NULL, *f0 = NULL, diff[800] = "";
+
+            PetscCall(SLUnionDataKey(infiles[ufrom[j]], v[i], &f0, &t0));
+            if (t0 && dtext) SLOutputOptionsDiff(t0, dtext, diff, sizeof(diff));
+            *code = PETSC_ERR_FILE_UNEXPECTED;
+            (void)snprintf(msg, mlen, "SLOutputMerge: data set %s differs between input files %s and %s (data/%s@fingerprint \"%s\" vs \"%s\"%s): a union may add data sets, never change one", v[i], infiles[ufrom[j]], infiles[k], v[i], ufp[j] ? ufp[j] : "(none)", fp ? fp : "(none)", diff);
+            PetscCall(PetscFree(t0));
+            PetscCall(PetscFree(f0));
+          }
+          PetscCall(PetscFree(fp));
+          PetscCall(PetscFree(dtext));
+          continue;
+        }
         if (un == umax) {
           umax = 2 * umax + 16;
           PetscCall(PetscRealloc(sizeof(char *) * (size_t)umax, &uv));
+          PetscCall(PetscRealloc(sizeof(char *) * (size_t)umax, &ufp));
+          PetscCall(PetscRealloc(sizeof(PetscInt) * (size_t)umax, &ufrom));
         }
+        ufp[un]   = fp;
+        ufrom[un] = k;
         PetscCall(PetscStrallocpy(v[i], &uv[un++]));
         if (un > 1) PetscCall(SLAppend(&uni[a], &ul[a], &ucap[a], ","));
         PetscCall(SLAppend(&uni[a], &ul[a], &ucap[a], v[i]));
+        if (k > 0 && dtext) { /* a new data set: its options, as option lines and as command-line options */
+          char *c = NULL, *s2 = NULL;
+
+          PetscCall(PetscStrallocpy(dtext, &c));
+          for (char *line = strtok_r(c, "\n", &s2); line; line = strtok_r(NULL, "\n", &s2)) {
+            char *eq = strchr(line, '=');
+
+            if (strncmp(line, "sl_", 3)) continue; /* data_<name>_points=: not an option */
+            PetscCall(SLAppend(&extra, &el, &ecap, line));
+            PetscCall(SLAppend(&extra, &el, &ecap, "\n"));
+            if (eq) *eq = 0;
+            PetscCall(SLAppend(&extraopt, &xl, &xcap, " -"));
+            PetscCall(SLAppend(&extraopt, &xl, &xcap, line));
+            if (eq && eq[1]) {
+              PetscCall(SLAppend(&extraopt, &xl, &xcap, " "));
+              PetscCall(SLAppend(&extraopt, &xl, &xcap, eq + 1));
+            }
+          }
+          PetscCall(PetscFree(c));
+        }
+        PetscCall(PetscFree(dtext));
       }
       for (PetscInt i = 0; i < n && !*code; i++) { /* the same relative order */
         PetscInt j = SLIndex(un, uv, v[i]);
@@ -139,18 +204,23 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
       PetscCall(PetscFree(csv));
       PetscCall(PetscFree(keep));
     }
-    for (PetscInt i = 0; i < un; i++) PetscCall(PetscFree(uv[i]));
+    for (PetscInt i = 0; i < un; i++) {
+      PetscCall(PetscFree(uv[i]));
+      PetscCall(PetscFree(ufp[i]));
+    }
     PetscCall(PetscFree(uv));
+    PetscCall(PetscFree(ufp));
+    PetscCall(PetscFree(ufrom));
     if (*code) goto done;
   }
-  for (int a = 0; a < 4; a++) grows[a] = (PetscBool)(strcmp(uni[a], first[a]) != 0);
+  for (int a = 0; a < SL_UNION_NAXES; a++) grows[a] = (PetscBool)(strcmp(uni[a], first[a]) != 0);
   /* the first input's options, the axes the union changes replaced (an unchanged axis keeps the first input's
    * text, or its absence: the same canonical text, the same fingerprint as the first input's command) */
   PetscCall(PetscStrallocpy(options[0], &copy));
   for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     PetscBool skip = (PetscBool)(strncmp(line, "sl_", 3) != 0); /* splinelens_format=, data_<name>_points=: not options */
 
-    for (int a = 0; a < 4; a++) {
+    for (int a = 0; a < SL_UNION_NAXES; a++) {
       size_t l = strlen(SLUnionAxisOption[a]);
       if (!strncmp(line, SLUnionAxisOption[a], l) && line[l] == '=' && grows[a]) skip = PETSC_TRUE;
     }
@@ -158,7 +228,8 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
     PetscCall(SLAppend(&lines, &ll, &lcap, line));
     PetscCall(SLAppend(&lines, &ll, &lcap, "\n"));
   }
-  for (int a = 0; a < 4; a++) {
+  if (extra) PetscCall(SLAppend(&lines, &ll, &lcap, extra));
+  for (int a = 0; a < SL_UNION_NAXES; a++) {
     if (a) PetscCall(SLAppend(axes, &al, &acap, " "));
     PetscCall(SLAppend(axes, &al, &acap, "-"));
     PetscCall(SLAppend(axes, &al, &acap, SLUnionAxisOption[a]));
@@ -170,16 +241,19 @@ static PetscErrorCode SLUnionOptions(PetscInt nin, const char *const infiles[], 
     PetscCall(SLAppend(&lines, &ll, &lcap, uni[a]));
     PetscCall(SLAppend(&lines, &ll, &lcap, "\n"));
   }
+  if (extraopt) PetscCall(SLAppend(axes, &al, &acap, extraopt));
   PetscCall(PetscFree(copy));
   if (!lines) PetscCall(SLAppend(&lines, &ll, &lcap, ""));
   *text = lines;
   lines = NULL;
 done:
-  for (int a = 0; a < 4; a++) {
+  for (int a = 0; a < SL_UNION_NAXES; a++) {
     PetscCall(PetscFree(uni[a]));
     PetscCall(PetscFree(first[a]));
   }
   PetscCall(PetscFree(lines));
+  PetscCall(PetscFree(extra));
+  PetscCall(PetscFree(extraopt));
   PetscFunctionReturn(0);
 }
 
@@ -297,12 +371,14 @@ PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, c
   PetscInt       ntmp = 0;
   PetscMPIInt    rank;
   PetscErrorCode ierr;
+  int            lockfd = -1;
 
   PetscFunctionBeginUser;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCall(PetscCalloc1(nin, &options));
   PetscCall(PetscCalloc1(nin, &tmps));
   ierr = SLOutputMergeProbe(comm, outfile, nin, infiles, &same, options);
+  if (!ierr) ierr = SLOutputMergeLock(comm, outfile, &lockfd); /* one merge into outfile; a killed one's temporaries removed */
   if (!ierr) {
     if (same) ierr = SLOutputMerge(comm, outfile, nin, infiles, allow_missing);
     else ierr = SLUnionMerge(comm, outfile, nin, infiles, options, tmps, &ntmp);
@@ -315,6 +391,7 @@ PetscErrorCode SLStudyMerge(MPI_Comm comm, const char outfile[], PetscInt nin, c
     (void)unlink(lock);
     (void)PetscFree(tmps[k]);
   }
+  (void)SLOutputMergeUnlock(outfile, &lockfd);
   for (PetscInt k = 0; k < nin; k++) (void)PetscFree(options[k]);
   (void)PetscFree(options);
   (void)PetscFree(tmps);
