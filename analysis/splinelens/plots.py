@@ -390,7 +390,7 @@ def fig_flatness_alpha(cx, res):
     fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.9, legend_height=0.45)
     axes = axes.reshape(1, 3)
     combos = [(sch, H) for sch in cx.uniq("scheme") for H in widths]
-    off = {c: np.exp(0.12 * (k - (len(combos) - 1) / 2.0) / max(len(combos), 1)) for k, c in enumerate(combos)}
+    off = {c: np.exp(0.4 * (k - (len(combos) - 1) / 2.0) / max(len(combos), 1)) for k, c in enumerate(combos)}
     for sch, H in combos:
         k = widths.index(H)
         pts = []
@@ -413,7 +413,7 @@ def fig_flatness_alpha(cx, res):
                         color=scheme_color(sch), ms=3.5, mfc="none", lw=0.6, capsize=1.5,
                         label="%s H=%d" % (sch, H) if j == 0 else None)
     labels = [r"$R_{\rm total}\,/\,E[R_{\rm total}](\alpha)$", r"$R_{\rm in}\,/\,E[R_{\rm in}](\alpha)$",
-              r"max in-range $|\mu|\,/\,\alpha^2$ (relative)"]
+              r"$\max_{\rm in}|\mu_i|\,/\,\alpha^2$ (rel.)"]
     titles = [r"closed form $\propto\alpha^4$", r"closed form $\propto\alpha^4$",
               r"expected $\propto\alpha^2$ (1 at $\alpha$ = %g)" % a1]
     for ax, yl, tt in zip(axes[0], labels, titles):
@@ -539,7 +539,7 @@ def fig_spectra(cx, res):
     widths = sorted(rep)
     stc = sorted(set((k[0], k[1]) for k in keys), key=lambda sc: (("init", "final").index(sc[0]), ("nn", "bdso").index(sc[1])))
     fig, axes, lax = figure_with_legend(2, len(stc), DOUBLE if len(stc) > 2 else 0.75 * DOUBLE,
-                                        aspect=0.95 if len(stc) > 2 else 0.7, legend_height=0.55)
+                                        aspect=0.95 if len(stc) > 2 else (0.7 if len(stc) == 2 else 0.45), legend_height=0.55)
     anydense = any(str(sp.get("method")) == "dense" for H in widths for sp in
                    [cx.run(rep[H]).spectra.get((st, co, "full")) for st, co in stc] if sp)
     wc = width_colors(widths)
@@ -598,8 +598,8 @@ def fig_spectra(cx, res):
             ax.set_ylabel(r"eigenvalue $\lambda$")
             axh.set_ylabel("count per bin")
     legend_panel(lax, *handles_of(*axes.flat), ncol=4)
-    fig.suptitle(r"Hessian spectra, one run per width ($\alpha$ = %g, seed %d; symlog, linear within $10^{-6}\max|\lambda|$)" % (
-        cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]])))
+    fig.suptitle(r"Hessian spectra, one run per width ($\alpha$ = %g, seed %d;%ssymlog, linear within $10^{-6}\max|\lambda|$)" % (
+        cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]]), " " if len(stc) > 2 else "\n"))
     return cx.save(fig, "spectra", "Hessian spectra of one run per width. Top: sorted eigenvalues (dense) or the k "
                    "smallest and largest (Krylov) of the full Hessian and its Gauss-Newton J^T J and residual parts, "
                    "on a symlog scale that is linear within 1e-6 of the largest |lambda|. Bottom: histogram of the full "
@@ -707,6 +707,8 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
 def fig_loss_curves(cx, res):
     if not cx.done or not cx.st.has("train/curve_loss"):
         return []
+    if not any(np.size(cx.st.ragged("train/curve_loss", i)) for i in cx.done):
+        return []  # initialization-only study (-sl_train false): no run has a loss curve
     widths = sorted(set(int(w) for w in cx.col("width")))
     ncol = min(len(widths), 4)
     show = widths if len(widths) <= 4 else [widths[int(round(k * (len(widths) - 1) / 3))] for k in range(4)]
