@@ -693,9 +693,9 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         ax.plot(r.x, r.y, "ko", ms=3.5, label="data")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-        ax.set_title("run %d (H=%d, alpha %g, seed %d): loss %.3g\ngrad_rel %.1e, segment dev %.1e%s" % (
+        ax.set_title("run %d: H=%d, $\\alpha$ %g, seed %d\nloss %.3g, grad_rel %.1e\nsegment dev %.1e%s" % (
             i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i], cx.t["final_loss"][i], m["grad_rel"], m["dev"],
-            "" if m["implied"] else " (not implied)"), fontsize=7)
+            "" if m["implied"] else " (not implied)"), fontsize=6.5)
     legend_panel(lax, *handles_of(*axes.flat), ncol=3)
     fig.suptitle("Critical points without interpolation")
     return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (stop reason "
