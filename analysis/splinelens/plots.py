@@ -819,6 +819,7 @@ def fig_regime_distances(cx, res):
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in rm))
     if len(alphas) < 2:
         return []
+    from matplotlib.lines import Line2D
     fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.85, legend_height=0.5)
     axes = axes[0]
     widths = sorted(set(int(cx.t["width"][i]) for i in rm))
@@ -826,10 +827,12 @@ def fig_regime_distances(cx, res):
     styles = ["-", "--", ":", "-."]
     dist = [("d_ntk", "tab:orange", "o", "to the NTK interpolant"), ("d_cubic", "tab:green", "s", "to the cubic spline"),
             ("d_lin", "tab:blue", "D", "to the linear interpolant")]
+    # one legend entry per quantity (colour, marker), per width (line style) and per scheme (filled / open markers):
+    # a line per (quantity, width, scheme) would give dozens of entries
     for si, sch in enumerate(schemes):
         for wi, H in enumerate(widths):
-            ls = styles[(si * len(widths) + wi) % len(styles)]
-            tag = ("" if len(widths) * len(schemes) == 1 else " (H=%d%s)" % (H, ", " + sch if len(schemes) > 1 else ""))
+            ls = styles[wi % len(styles)]
+            fill = (lambda c: c) if si == 0 else (lambda c: "none")
             rows = {a: [i for i in rm if cx.t["scheme"][i] == sch and cx.t["width"][i] == H and float(cx.t["alpha"][i]) == a]
                     for a in alphas}
             aa = [a for a in alphas if rows[a]]
@@ -838,13 +841,22 @@ def fig_regime_distances(cx, res):
             for k, c, mk, lab in dist:
                 for a in aa:
                     axes[0].plot([a] * len(rows[a]), [rm[i][k] for i in rows[a]], mk, color=c, ms=2.5, alpha=0.35, mew=0)
-                axes[0].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], mk + ls, color=c, ms=4, lw=1,
-                             label="distance " + lab + tag)
-            for k, mfc, lab in (("near_init", "none", "at init"), ("near_final", None, "at the end")):
-                axes[1].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], "o" + ls, color="tab:purple",
-                             mfc=mfc or "tab:purple", ms=4, lw=1, label="kink mass near data " + lab + tag)
+                axes[0].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], mk + ls, color=c, mfc=fill(c), ms=4, lw=1)
+            for k, c in (("near_init", "0.6"), ("near_final", "tab:purple")):
+                axes[1].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], "o" + ls, color=c, mfc=fill(c), ms=4, lw=1)
             axes[2].plot(aa, [np.mean([rm[i]["mean_dbeta"] for i in rows[a]]) for a in aa], "^" + ls, color="tab:red",
-                         ms=4, lw=1, label="mean breakpoint displacement" + tag)
+                         mfc=fill("tab:red"), ms=4, lw=1)
+    hs = [Line2D([], [], color=c, marker=mk, ls="none", ms=4) for _, c, mk, _ in dist]
+    ls_ = ["distance " + lab for _, _, _, lab in dist]
+    hs += [Line2D([], [], color="0.6", marker="o", ls="none", ms=4), Line2D([], [], color="tab:purple", marker="o", ls="none", ms=4),
+           Line2D([], [], color="tab:red", marker="^", ls="none", ms=4)]
+    ls_ += ["kink mass near data at init", "kink mass near data at the end", "mean breakpoint displacement"]
+    if len(widths) > 1:
+        hs += [Line2D([], [], color="0.3", ls=styles[wi % len(styles)], lw=1) for wi in range(len(widths))]
+        ls_ += ["H = %d" % H for H in widths]
+    if len(schemes) > 1:
+        hs += [Line2D([], [], color="0.3", marker="o", ls="none", ms=4, mfc=m) for m in ("0.3", "none")][:len(schemes)]
+        ls_ += ["%s (%s markers)" % (sch, "filled" if k == 0 else "open") for k, sch in enumerate(schemes[:2])]
     axes[0].set_yscale("log")
     log_ticks(axes[0], "y")
     axes[0].set_ylabel(r"relative RMS distance $d$")
@@ -859,7 +871,7 @@ def fig_regime_distances(cx, res):
     for ax in axes:
         alpha_axis(ax, alphas)
         ax.set_xlabel(r"initialization scale $\alpha$")
-    legend_panel(lax, *handles_of(*axes), ncol=3)
+    legend_panel(lax, hs, ls_, ncol=3 if len(hs) <= 6 else 4)
     ns = len(set(int(cx.t["seed"][i]) for i in rm))
     fig.suptitle("Kernel vs adaptive regime (runs at an end state%s)" % (
         ", mean over %d seeds; small points: single seeds" % ns if ns > 1 else ""))
