@@ -228,15 +228,28 @@ def _grid(n):
 # ---------------------------------------------------------------------------------------------------------
 
 def _scheme_panels(cx):
-    """One panel per init scheme: (fig, [(ax, scheme)]) with the unused panels hidden, or (None, [])."""
+    """One panel per init scheme: (fig, [(ax, scheme)], legend axes) with the unused panels hidden, or (None, [], None).
+    The widths share one legend panel below (_scheme_legend); each panel names its scheme and its theory law."""
     schemes = cx.uniq("scheme")
     if not schemes:
-        return None, []
+        return None, [], None
     nrow, ncol = _grid(len(schemes))
-    fig, axes = figure(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.75)
+    fig, axes, lax = figure_with_legend(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.8, legend_height=0.3)
     for ax in axes.flat[len(schemes):]:
         ax.set_visible(False)
-    return fig, list(zip(axes.flat, schemes))
+    return fig, list(zip(axes.flat, schemes)), lax
+
+
+def _scheme_legend(panels, lax):
+    """The theory law named under each panel's title; one legend of the widths (from the first panel) in lax."""
+    for ax, sch in panels:
+        th = [l for l in ax.get_legend_handles_labels()[1] if l.startswith("theory")]
+        if th:
+            ax.set_title("%s\n%s" % (sch, th[0]), fontsize=7)
+    h, l = panels[0][0].get_legend_handles_labels()
+    keep = [(a, b) for a, b in zip(h, l) if not b.startswith("theory")]
+    keep.append((panels[0][0].lines[-1] if panels[0][0].lines else None, "theory (dashed)"))
+    legend_panel(lax, [a for a, _ in keep if a is not None], [b for a, b in keep if a is not None], ncol=len(keep))
 
 
 def _init_samples(cx, sch, path):
@@ -252,7 +265,7 @@ def _init_samples(cx, sch, path):
 
 
 def fig_init_breakpoints(cx, res):
-    fig, panels = _scheme_panels(cx)
+    fig, panels, lax = _scheme_panels(cx)
     if fig is None:
         return []
     wc = width_colors(cx.col("width"))
@@ -272,17 +285,18 @@ def fig_init_breakpoints(cx, res):
             ax.plot(tt, T.breakpoint_pdf(tt, laws["w"], laws["b"]), "k--", lw=1,
                     label=("theory: " + T.breakpoint_law_name(laws["w"], laws["b"])) if not drawn else None)
             drawn = True
-        ax.set_title("%s: breakpoints beta = -b/w at init" % sch)
-        ax.set_xlabel("breakpoint position beta (units of x)")
-        ax.set_ylabel("probability density (1/x)")
-        legend_outside(ax, where="below", ncol=2, fontsize=6)
+        ax.set_title(sch)
+        ax.set_xlabel(r"breakpoint $\beta$ (units of x)")
+        ax.set_ylabel("density (1/x)")
+    _scheme_legend(panels, lax)
+    fig.suptitle(r"Breakpoints $\beta = -b/w$ at initialization, pooled over seeds")
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
                    "against the closed-form law of docs/theory.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
 
 
 def fig_init_delta_slopes(cx, res):
-    fig, panels = _scheme_panels(cx)
+    fig, panels, lax = _scheme_panels(cx)
     if fig is None:
         return []
     wc = width_colors(cx.col("width"))
@@ -302,10 +316,11 @@ def fig_init_delta_slopes(cx, res):
             one = T.Law(name[0], 1.0)
             ax.plot(tt, T.delta_slope_pdf(tt, one, one), "k--", lw=1, label="theory: " + name[1])
         ax.set_yscale("log")
-        ax.set_title("%s: delta-slopes mu = v|w| at init" % sch)
-        ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
-        ax.set_ylabel("probability density")
-        legend_outside(ax, where="below", ncol=2, fontsize=6)
+        ax.set_title(sch)
+        ax.set_xlabel(r"$\mu / (s_v s_w)$" if name and name[0] == "normal" else r"$\mu / (a_w a_v)$")
+        ax.set_ylabel("density")
+    _scheme_legend(panels, lax)
+    fig.suptitle(r"Delta-slopes $\mu = v|w|$ at initialization, in units of their scale")
     return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
                    "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
 
