@@ -228,15 +228,28 @@ def _grid(n):
 # ---------------------------------------------------------------------------------------------------------
 
 def _scheme_panels(cx):
-    """One panel per init scheme: (fig, [(ax, scheme)]) with the unused panels hidden, or (None, [])."""
+    """One panel per init scheme: (fig, [(ax, scheme)], legend axes) with the unused panels hidden, or (None, [], None).
+    The widths share one legend panel below (_scheme_legend); each panel names its scheme and its theory law."""
     schemes = cx.uniq("scheme")
     if not schemes:
-        return None, []
+        return None, [], None
     nrow, ncol = _grid(len(schemes))
-    fig, axes = figure(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.75)
+    fig, axes, lax = figure_with_legend(nrow, ncol, DOUBLE if ncol > 1 else SINGLE * 1.4, aspect=0.8, legend_height=0.3)
     for ax in axes.flat[len(schemes):]:
         ax.set_visible(False)
-    return fig, list(zip(axes.flat, schemes))
+    return fig, list(zip(axes.flat, schemes)), lax
+
+
+def _scheme_legend(panels, lax):
+    """The theory law named under each panel's title; one legend of the widths (from the first panel) in lax."""
+    for ax, sch in panels:
+        th = [l for l in ax.get_legend_handles_labels()[1] if l.startswith("theory")]
+        if th:
+            ax.set_title("%s\n%s" % (sch, th[0]), fontsize=7)
+    h, l = panels[0][0].get_legend_handles_labels()
+    keep = [(a, b) for a, b in zip(h, l) if not b.startswith("theory")]
+    keep.append((panels[0][0].lines[-1] if panels[0][0].lines else None, "theory (dashed)"))
+    legend_panel(lax, [a for a, _ in keep if a is not None], [b for a, b in keep if a is not None], ncol=len(keep))
 
 
 def _init_samples(cx, sch, path):
@@ -252,7 +265,7 @@ def _init_samples(cx, sch, path):
 
 
 def fig_init_breakpoints(cx, res):
-    fig, panels = _scheme_panels(cx)
+    fig, panels, lax = _scheme_panels(cx)
     if fig is None:
         return []
     wc = width_colors(cx.col("width"))
@@ -272,17 +285,18 @@ def fig_init_breakpoints(cx, res):
             ax.plot(tt, T.breakpoint_pdf(tt, laws["w"], laws["b"]), "k--", lw=1,
                     label=("theory: " + T.breakpoint_law_name(laws["w"], laws["b"])) if not drawn else None)
             drawn = True
-        ax.set_title("%s: breakpoints beta = -b/w at init" % sch)
-        ax.set_xlabel("breakpoint position beta (units of x)")
-        ax.set_ylabel("probability density (1/x)")
-        legend_outside(ax, where="below", ncol=2, fontsize=6)
+        ax.set_title(sch)
+        ax.set_xlabel(r"breakpoint $\beta$ (units of x)")
+        ax.set_ylabel("density (1/x)")
+    _scheme_legend(panels, lax)
+    fig.suptitle(r"Breakpoints $\beta = -b/w$ at initialization, pooled over seeds")
     return cx.save(fig, "init_breakpoints", "Initial breakpoints, pooled over seeds (one network per seed and width), "
                    "against the closed-form law of docs/theory.md section 3 (Cauchy(0, s_b/s_w) for Gaussian schemes, "
                    "the ratio-of-uniforms law for uniform ones). Densities are normalised by the whole sample.")
 
 
 def fig_init_delta_slopes(cx, res):
-    fig, panels = _scheme_panels(cx)
+    fig, panels, lax = _scheme_panels(cx)
     if fig is None:
         return []
     wc = width_colors(cx.col("width"))
@@ -302,10 +316,11 @@ def fig_init_delta_slopes(cx, res):
             one = T.Law(name[0], 1.0)
             ax.plot(tt, T.delta_slope_pdf(tt, one, one), "k--", lw=1, label="theory: " + name[1])
         ax.set_yscale("log")
-        ax.set_title("%s: delta-slopes mu = v|w| at init" % sch)
-        ax.set_xlabel("mu / (s_v s_w)" if name and name[0] == "normal" else "mu / (a_w a_v)")
-        ax.set_ylabel("probability density")
-        legend_outside(ax, where="below", ncol=2, fontsize=6)
+        ax.set_title(sch)
+        ax.set_xlabel(r"$\mu / (s_v s_w)$" if name and name[0] == "normal" else r"$\mu / (a_w a_v)$")
+        ax.set_ylabel("density")
+    _scheme_legend(panels, lax)
+    fig.suptitle(r"Delta-slopes $\mu = v|w|$ at initialization, in units of their scale")
     return cx.save(fig, "init_delta_slopes", "Initial delta-slopes in units of their scale (s_v s_w for Gaussian "
                    "laws, a_w a_v for uniform ones) against the Bessel-K0 law (Gaussian) or the log law (uniform).")
 
@@ -390,7 +405,7 @@ def fig_flatness_alpha(cx, res):
     fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.9, legend_height=0.45)
     axes = axes.reshape(1, 3)
     combos = [(sch, H) for sch in cx.uniq("scheme") for H in widths]
-    off = {c: np.exp(0.12 * (k - (len(combos) - 1) / 2.0) / max(len(combos), 1)) for k, c in enumerate(combos)}
+    off = {c: np.exp(0.4 * (k - (len(combos) - 1) / 2.0) / max(len(combos), 1)) for k, c in enumerate(combos)}
     for sch, H in combos:
         k = widths.index(H)
         pts = []
@@ -413,7 +428,7 @@ def fig_flatness_alpha(cx, res):
                         color=scheme_color(sch), ms=3.5, mfc="none", lw=0.6, capsize=1.5,
                         label="%s H=%d" % (sch, H) if j == 0 else None)
     labels = [r"$R_{\rm total}\,/\,E[R_{\rm total}](\alpha)$", r"$R_{\rm in}\,/\,E[R_{\rm in}](\alpha)$",
-              r"max in-range $|\mu|\,/\,\alpha^2$ (relative)"]
+              r"$\max_{\rm in}|\mu_i|\,/\,\alpha^2$ (rel.)"]
     titles = [r"closed form $\propto\alpha^4$", r"closed form $\propto\alpha^4$",
               r"expected $\propto\alpha^2$ (1 at $\alpha$ = %g)" % a1]
     for ax, yl, tt in zip(axes[0], labels, titles):
@@ -539,7 +554,7 @@ def fig_spectra(cx, res):
     widths = sorted(rep)
     stc = sorted(set((k[0], k[1]) for k in keys), key=lambda sc: (("init", "final").index(sc[0]), ("nn", "bdso").index(sc[1])))
     fig, axes, lax = figure_with_legend(2, len(stc), DOUBLE if len(stc) > 2 else 0.75 * DOUBLE,
-                                        aspect=0.95 if len(stc) > 2 else 0.7, legend_height=0.55)
+                                        aspect=0.95 if len(stc) > 2 else (0.7 if len(stc) == 2 else 0.45), legend_height=0.55)
     anydense = any(str(sp.get("method")) == "dense" for H in widths for sp in
                    [cx.run(rep[H]).spectra.get((st, co, "full")) for st, co in stc] if sp)
     wc = width_colors(widths)
@@ -598,8 +613,8 @@ def fig_spectra(cx, res):
             ax.set_ylabel(r"eigenvalue $\lambda$")
             axh.set_ylabel("count per bin")
     legend_panel(lax, *handles_of(*axes.flat), ncol=4)
-    fig.suptitle(r"Hessian spectra, one run per width ($\alpha$ = %g, seed %d; symlog, linear within $10^{-6}\max|\lambda|$)" % (
-        cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]])))
+    fig.suptitle(r"Hessian spectra, one run per width ($\alpha$ = %g, seed %d;%ssymlog, linear within $10^{-6}\max|\lambda|$)" % (
+        cx.ref_alpha(), int(cx.t["seed"][rep[widths[0]]]), " " if len(stc) > 2 else "\n"))
     return cx.save(fig, "spectra", "Hessian spectra of one run per width. Top: sorted eigenvalues (dense) or the k "
                    "smallest and largest (Krylov) of the full Hessian and its Gauss-Newton J^T J and residual parts, "
                    "on a symlog scale that is linear within 1e-6 of the largest |lambda|. Bottom: histogram of the full "
@@ -693,9 +708,9 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
         ax.plot(r.x, r.y, "ko", ms=3.5, label="data")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
-        ax.set_title("run %d (H=%d, alpha %g, seed %d): loss %.3g\ngrad_rel %.1e, segment dev %.1e%s" % (
+        ax.set_title("run %d: H=%d, $\\alpha$ %g, seed %d\nloss %.3g, grad_rel %.1e\nsegment dev %.1e%s" % (
             i, cx.t["width"][i], cx.t["alpha"][i], cx.t["seed"][i], cx.t["final_loss"][i], m["grad_rel"], m["dev"],
-            "" if m["implied"] else " (not implied)"), fontsize=7)
+            "" if m["implied"] else " (not implied)"), fontsize=6.5)
     legend_panel(lax, *handles_of(*axes.flat), ncol=3)
     fig.suptitle("Critical points without interpolation")
     return cx.save(fig, "critical_points", "Non-interpolating end states where the gradient vanishes (stop reason "
@@ -707,6 +722,8 @@ def fig_critical_points(cx, res, stat_tol=1e-7, max_runs=4):
 def fig_loss_curves(cx, res):
     if not cx.done or not cx.st.has("train/curve_loss"):
         return []
+    if not any(np.size(cx.st.ragged("train/curve_loss", i)) for i in cx.done):
+        return []  # initialization-only study (-sl_train false): no run has a loss curve
     widths = sorted(set(int(w) for w in cx.col("width")))
     ncol = min(len(widths), 4)
     show = widths if len(widths) <= 4 else [widths[int(round(k * (len(widths) - 1) / 3))] for k in range(4)]
@@ -817,6 +834,7 @@ def fig_regime_distances(cx, res):
     alphas = sorted(set(float(cx.t["alpha"][i]) for i in rm))
     if len(alphas) < 2:
         return []
+    from matplotlib.lines import Line2D
     fig, axes, lax = figure_with_legend(1, 3, DOUBLE, aspect=0.85, legend_height=0.5)
     axes = axes[0]
     widths = sorted(set(int(cx.t["width"][i]) for i in rm))
@@ -824,10 +842,12 @@ def fig_regime_distances(cx, res):
     styles = ["-", "--", ":", "-."]
     dist = [("d_ntk", "tab:orange", "o", "to the NTK interpolant"), ("d_cubic", "tab:green", "s", "to the cubic spline"),
             ("d_lin", "tab:blue", "D", "to the linear interpolant")]
+    # one legend entry per quantity (colour, marker), per width (line style) and per scheme (filled / open markers):
+    # a line per (quantity, width, scheme) would give dozens of entries
     for si, sch in enumerate(schemes):
         for wi, H in enumerate(widths):
-            ls = styles[(si * len(widths) + wi) % len(styles)]
-            tag = ("" if len(widths) * len(schemes) == 1 else " (H=%d%s)" % (H, ", " + sch if len(schemes) > 1 else ""))
+            ls = styles[wi % len(styles)]
+            fill = (lambda c: c) if si == 0 else (lambda c: "none")
             rows = {a: [i for i in rm if cx.t["scheme"][i] == sch and cx.t["width"][i] == H and float(cx.t["alpha"][i]) == a]
                     for a in alphas}
             aa = [a for a in alphas if rows[a]]
@@ -836,13 +856,22 @@ def fig_regime_distances(cx, res):
             for k, c, mk, lab in dist:
                 for a in aa:
                     axes[0].plot([a] * len(rows[a]), [rm[i][k] for i in rows[a]], mk, color=c, ms=2.5, alpha=0.35, mew=0)
-                axes[0].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], mk + ls, color=c, ms=4, lw=1,
-                             label="distance " + lab + tag)
-            for k, mfc, lab in (("near_init", "none", "at init"), ("near_final", None, "at the end")):
-                axes[1].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], "o" + ls, color="tab:purple",
-                             mfc=mfc or "tab:purple", ms=4, lw=1, label="kink mass near data " + lab + tag)
+                axes[0].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], mk + ls, color=c, mfc=fill(c), ms=4, lw=1)
+            for k, c in (("near_init", "0.6"), ("near_final", "tab:purple")):
+                axes[1].plot(aa, [np.mean([rm[i][k] for i in rows[a]]) for a in aa], "o" + ls, color=c, mfc=fill(c), ms=4, lw=1)
             axes[2].plot(aa, [np.mean([rm[i]["mean_dbeta"] for i in rows[a]]) for a in aa], "^" + ls, color="tab:red",
-                         ms=4, lw=1, label="mean breakpoint displacement" + tag)
+                         mfc=fill("tab:red"), ms=4, lw=1)
+    hs = [Line2D([], [], color=c, marker=mk, ls="none", ms=4) for _, c, mk, _ in dist]
+    ls_ = ["distance " + lab for _, _, _, lab in dist]
+    hs += [Line2D([], [], color="0.6", marker="o", ls="none", ms=4), Line2D([], [], color="tab:purple", marker="o", ls="none", ms=4),
+           Line2D([], [], color="tab:red", marker="^", ls="none", ms=4)]
+    ls_ += ["kink mass near data at init", "kink mass near data at the end", "mean breakpoint displacement"]
+    if len(widths) > 1:
+        hs += [Line2D([], [], color="0.3", ls=styles[wi % len(styles)], lw=1) for wi in range(len(widths))]
+        ls_ += ["H = %d" % H for H in widths]
+    if len(schemes) > 1:
+        hs += [Line2D([], [], color="0.3", marker="o", ls="none", ms=4, mfc=m) for m in ("0.3", "none")][:len(schemes)]
+        ls_ += ["%s (%s markers)" % (sch, "filled" if k == 0 else "open") for k, sch in enumerate(schemes[:2])]
     axes[0].set_yscale("log")
     log_ticks(axes[0], "y")
     axes[0].set_ylabel(r"relative RMS distance $d$")
@@ -857,7 +886,7 @@ def fig_regime_distances(cx, res):
     for ax in axes:
         alpha_axis(ax, alphas)
         ax.set_xlabel(r"initialization scale $\alpha$")
-    legend_panel(lax, *handles_of(*axes), ncol=3)
+    legend_panel(lax, hs, ls_, ncol=3 if len(hs) <= 6 else 4)
     ns = len(set(int(cx.t["seed"][i]) for i in rm))
     fig.suptitle("Kernel vs adaptive regime (runs at an end state%s)" % (
         ", mean over %d seeds; small points: single seeds" % ns if ns > 1 else ""))

@@ -240,3 +240,52 @@ def test_report_command(report):
     assert [r["id"] for r in rows] == ids and all(r["status"] in ("PASS", "FAIL", "SKIP") for r in rows)
     for c in claims:
         assert "| %s | %s |" % (c["id"], c["title"].replace("|", "\\|")) in md
+
+
+INIT_ONLY_YAML = """\
+sl_study_name: analysis_init_only
+sl_widths: [8, 32]
+sl_seeds: [0, 1]
+sl_alphas: [0.5, 2]
+sl_schemes: [lecun_normal]
+sl_datasets: [sine]
+sl_data:
+  sine:
+    n: 6
+sl_coords: [nn]
+sl_hess_stages: [init]
+sl_train: false
+sl_eig:
+  dense_max: 200
+  nev: 2
+  hist_bins: 0
+"""
+
+
+def test_report_of_initialization_only_study(splinelens_bin, tmp_path):
+    """An initialization-only study (-sl_train false, as configs/paper/init.yaml and flatness.yaml): no loss curves
+    or snapshots; the report completes, counts every run untrained, draws no training figure and SKIPs the training
+    claims with their reasons while the initialization claims are evaluated."""
+    from conftest import mpiexec
+    cfg = tmp_path / "init.yaml"
+    cfg.write_text(INIT_ONLY_YAML)
+    out = tmp_path / "init.h5"
+    p = subprocess.run([mpiexec(), "-n", "2", splinelens_bin, "-options_file", str(cfg), "-sl_output", str(out)],
+                       env=run_env(), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    rep = tmp_path / "report"
+    p = subprocess.run([sys.executable, tool("splinelens-report"), str(out), "-o", str(rep), "--quiet"],
+                       env=run_env(), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    names = set(os.listdir(rep))
+    for stem in ("init_breakpoints", "flatness_width", "flatness_alpha", "spectra"):
+        assert stem + ".png" in names, stem
+    for stem in ("loss_curves", "breakpoint_trajectories", "critical_points"):
+        assert stem + ".png" not in names, stem
+    md = (rep / "report.md").read_text()
+    assert "0 interpolating, 0 stationary, 0 budget-stopped, 8 untrained" in md
+    claims = {c["id"]: c for c in json.loads((rep / "claims.json").read_text())}
+    assert claims["9"]["status"] == "SKIP" and "no gradient-flow run" in claims["9"]["detail"]
+    assert claims["CP"]["status"] == "SKIP" and "no trained run" in claims["CP"]["detail"]
+    for cid in ("1", "2", "3", "6", "8", "12", "C1", "C2", "C3", "C5"):
+        assert claims[cid]["status"] == "PASS", (cid, claims[cid]["detail"])
