@@ -67,8 +67,13 @@ PETSC_EXTERN PetscErrorCode SLNetworkJacobianTransposeApply(SLNetwork net, SLDat
 PETSC_EXTERN PetscErrorCode SLNetworkResidualBlocks(SLNetwork net, SLData data, SLLossType type, const PetscReal r[], PetscReal a[], PetscReal d[]);
 /* Number of active data points |A_i| of each local neuron (0: dead neuron). */
 PETSC_EXTERN PetscErrorCode SLNetworkActiveCounts(SLNetwork net, SLData data, PetscInt count[]);
+/* Number of dead neurons (no active data point; the zeros of SLNetworkActiveCounts), global. On sorted data O(1)
+ * per neuron (the activation is monotone along the points, so only the two end points are evaluated), else the
+ * direct O(N). Collective. */
+PETSC_EXTERN PetscErrorCode SLNetworkDeadCount(SLNetwork net, SLData data, PetscInt *ndead);
 /* Number of (neuron, point) pairs with |w_i x_n + b_i| <= tol (|w_i x_n| + |b_i|): a breakpoint on a data point,
- * where the ReLU's second derivative is a Dirac term the analytic Hessian omits. Collective, global count. */
+ * where the ReLU's second derivative is a Dirac term the analytic Hessian omits. Collective, global count. On
+ * sorted data (and tol < 1) O(log N) per neuron plus the pairs counted, else O(N) per neuron. */
 PETSC_EXTERN PetscErrorCode SLNetworkBreakpointsOnData(SLNetwork net, SLData data, PetscReal tol, PetscInt *count);
 /* Dense P x P Hessian (or one part of it) as a MATSEQDENSE; sequential networks only (comm size 1). */
 PETSC_EXTERN PetscErrorCode SLNetworkHessianDense(SLNetwork net, SLData data, SLLossType type, SLHessianPart part, Mat *H);

@@ -222,18 +222,91 @@ PetscErrorCode SLNetworkActiveCounts(SLNetwork net, SLData data, PetscInt count[
   PetscFunctionReturn(0);
 }
 
+/* Is x strictly increasing? (the data sets of a study are sorted by SLDataSetUp / SLDataSetPoints) */
+static PetscBool SLDataSorted(SLData data)
+{
+  for (PetscInt n = 1; n < data->N; n++)
+    if (!(data->x[n] > data->x[n - 1])) return PETSC_FALSE;
+  return PETSC_TRUE;
+}
+
+PetscErrorCode SLNetworkDeadCount(SLNetwork net, SLData data, PetscInt *ndead)
+{
+  PetscInt d = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLDataCheck(net, data));
+  if (SLDataSorted(data)) {
+    /* fl(w x + b) is monotone in x (rounding is monotone): the largest over the sorted points is at an end */
+    const PetscReal x0 = data->x[0], x1 = data->x[data->N - 1];
+
+    for (PetscInt i = 0; i < net->hlocal; i++) {
+      const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1];
+
+      d += !(w * x0 + b > 0) && !(w * x1 + b > 0);
+    }
+  } else {
+    for (PetscInt i = 0; i < net->hlocal; i++) {
+      const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1];
+      PetscBool       dead = PETSC_TRUE;
+
+      for (PetscInt n = 0; n < data->N && dead; n++)
+        if (w * data->x[n] + b > 0) dead = PETSC_FALSE;
+      d += dead;
+    }
+  }
+  PetscCall(MPIU_Allreduce(&d, ndead, 1, MPIU_INT, MPI_SUM, net->comm));
+  PetscFunctionReturn(0);
+}
+
+/* |w x + b| <= tol (|w x| + |b|), evaluated as everywhere in the program */
+static inline PetscBool SLOnBreakpoint(PetscReal w, PetscReal b, PetscReal x, PetscReal tol)
+{
+  const PetscReal wx = w * x;
+
+  return PetscAbsReal(wx + b) <= tol * (PetscAbsReal(wx) + PetscAbsReal(b)) ? PETSC_TRUE : PETSC_FALSE;
+}
+
+/* On sorted data the points of neuron i that satisfy the predicate lie next to its breakpoint: for tol < 1,
+ * g(x) = |w x + b| - tol (|w x| + |b|) is piecewise linear and increases away from beta = -b/w on both sides
+ * (slope |w| (1 -+ tol) > 0), so {g <= 0} is an interval around beta. The first point with w x_n + b > 0 (w > 0;
+ * <= 0 for w < 0) is found by binary search and the interval is walked outwards from it: O(log N + count) per
+ * neuron instead of O(N). w = 0: every point (b = 0) or none. Unsorted data or tol >= 1: the direct loop. */
 PetscErrorCode SLNetworkBreakpointsOnData(SLNetwork net, SLData data, PetscReal tol, PetscInt *count)
 {
   PetscInt c = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SLDataCheck(net, data));
-  for (PetscInt i = 0; i < net->hlocal; i++) {
-    const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1];
+  {
+    const PetscInt   N = data->N;
+    const PetscReal *x = data->x;
 
-    for (PetscInt n = 0; n < data->N; n++) {
-      const PetscReal wx = w * data->x[n];
-      if (PetscAbsReal(wx + b) <= tol * (PetscAbsReal(wx) + PetscAbsReal(b))) c++;
+    if (tol >= 0 && tol < 1 && SLDataSorted(data)) {
+      for (PetscInt i = 0; i < net->hlocal; i++) {
+        const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1];
+        PetscInt        lo = 0, hi = N;
+
+        if (w == 0) {
+          c += SLOnBreakpoint(w, b, x[0], tol) ? N : 0;
+          continue;
+        }
+        while (lo < hi) { /* first n whose activation differs from that of x_0's side */
+          const PetscInt  mid = lo + (hi - lo) / 2;
+          const PetscBool act = w * x[mid] + b > 0 ? PETSC_TRUE : PETSC_FALSE;
+
+          if (w > 0 ? act : !act) hi = mid;
+          else lo = mid + 1;
+        }
+        for (PetscInt n = lo - 1; n >= 0 && SLOnBreakpoint(w, b, x[n], tol); n--) c++;
+        for (PetscInt n = lo; n < N && SLOnBreakpoint(w, b, x[n], tol); n++) c++;
+      }
+    } else {
+      for (PetscInt i = 0; i < net->hlocal; i++) {
+        const PetscReal w = net->theta[3 * i], b = net->theta[3 * i + 1];
+
+        for (PetscInt n = 0; n < N; n++) c += SLOnBreakpoint(w, b, x[n], tol) ? 1 : 0;
+      }
     }
   }
   PetscCall(MPIU_Allreduce(&c, count, 1, MPIU_INT, MPI_SUM, net->comm));

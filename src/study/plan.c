@@ -6,7 +6,8 @@
  * creation, and its length follows from the grid) plus SLOutputGetLayoutSize's estimate of HDF5 metadata. A run's
  * peak memory is its results (held once by the run and once in the commit buffer) plus its working set: the dense
  * Hessian (SL_PLAN_DENSE_COPIES arrays of P x P, measured with getrusage on widths 300 and 700) when the spectrum is dense, else the
- * Krylov basis and the class-reduced problem; the Jacobian (N x P); the trainer's state; plus the process itself
+ * Krylov basis and the class-reduced problem; the N x P Jacobian of a dense Hessian; the trainer's state; a wide run
+ * splits its neuron-sized arrays over its group of ranks; plus the process itself
  * (PETSc, MPI, HDF5: SL_PLAN_BASE_BYTES). Times come from the cost model (cost.c) through a calibration
  * rank-seconds = a x cost + b, by default the one measured on the reference machine, or -sl_plan_calibration a,b
  * as printed at the end of every study ("calibration: -sl_plan_calibration a,b"). */
@@ -121,13 +122,16 @@ static PetscErrorCode SLPlanRunResults(SLOutput out, PetscInt run, PetscReal *by
   PetscFunctionReturn(0);
 }
 
-/* Working set of a run without its results; *dense_part: the share of the dense Hessians. */
-static PetscErrorCode SLPlanRunWork(SLStudy s, const SLRunSpec *r, PetscReal *bytes, PetscReal *dense_part)
+/* Working set of a run without its results, per rank of the G ranks that run it (a wide run splits its neurons,
+ * so its neuron-sized arrays, over the group; the N x N and histogram parts are replicated); *dense_part: the
+ * share of the dense Hessians. The N x P Jacobian exists only for a dense Hessian (SLHessianCreateDense): the
+ * matrix-free products, the counts and the class-reduced extremes of wider runs never form it. */
+static PetscErrorCode SLPlanRunWork(SLStudy s, const SLRunSpec *r, PetscInt G, PetscReal *bytes, PetscReal *dense_part)
 {
   SLEigMethod method;
   PetscInt    P, N, nvals, nbins, nev;
   PetscBool   spectra = PETSC_FALSE;
-  PetscReal   b       = 0;
+  PetscReal   dist = 0, rep = 0; /* neuron-distributed, replicated */
 
   PetscFunctionBeginUser;
   P = 3 * r->width + (s->output_bias ? 1 : 0);
@@ -137,26 +141,48 @@ static PetscErrorCode SLPlanRunWork(SLStudy s, const SLRunSpec *r, PetscReal *by
   nev         = PetscMax(1, nvals / 2);
   *dense_part = 0;
   if (spectra) {
-    if (method == SL_EIG_DENSE) *dense_part = SL_PLAN_DENSE_COPIES * 8.0 * (PetscReal)P * (PetscReal)P;
-    else b += 8.0 * (PetscReal)P * (2.0 * nev + 30.0) + 8.0 * 144.0 * (PetscReal)N * (PetscReal)N;
-    b += 2.0 * 8.0 * ((PetscReal)nbins + 1.0) + 8.0 * (PetscReal)N * (PetscReal)N;
+    if (method == SL_EIG_DENSE) {
+      *dense_part = SL_PLAN_DENSE_COPIES * 8.0 * (PetscReal)P * (PetscReal)P;
+      dist += 8.0 * (PetscReal)N * (PetscReal)P; /* the Jacobian of the dense Hessian */
+    } else {
+      dist += 8.0 * (PetscReal)P * (2.0 * nev + 30.0);
+      rep += 8.0 * 144.0 * (PetscReal)N * (PetscReal)N;
+    }
+    rep += 2.0 * 8.0 * ((PetscReal)nbins + 1.0) + 8.0 * (PetscReal)N * (PetscReal)N;
   }
-  b += 8.0 * (PetscReal)N * (PetscReal)P; /* activations / Jacobian */
-  b += 8.0 * 24.0 * (PetscReal)P;         /* network, spline, trainer vectors and stages */
-  *bytes = b + *dense_part;
+  if (s->train) dist += 2.0 * (PetscReal)r->width * (PetscReal)N; /* the implicit solver's kink flags, 2 bytes per neuron and point */
+  dist += 8.0 * 24.0 * (PetscReal)P;                              /* network, spline, trainer vectors and stages */
+  *bytes = dist / (PetscReal)G + rep + *dense_part;
+  PetscFunctionReturn(0);
+}
+
+/* Peak bytes per rank of run id on an invocation of nranks ranks: its working set and its results (held once by
+ * the run and once in the commit buffer), both split over the group of a wide run. */
+static PetscErrorCode SLPlanRunMemory(SLStudy s, SLOutput out, PetscInt id, PetscMPIInt nranks, PetscReal *bytes, PetscReal *dense)
+{
+  SLRunSpec r;
+  PetscReal work = 0, res = 0, cost = 0;
+  PetscInt  G;
+  PetscBool wide;
+
+  PetscFunctionBeginUser;
+  PetscCall(SLStudyGetRun(s, id, &r));
+  PetscCall(SLStudyRunCost(s, &r, &cost));
+  PetscCall(SLScheduleGroupSize(s, &r, cost, nranks, &wide, &G));
+  PetscCall(SLPlanRunWork(s, &r, G, &work, dense));
+  PetscCall(SLPlanRunResults(out, id, &res));
+  *bytes = work + 2.0 * res / (PetscReal)G;
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLStudyRunMemory(SLStudy s, SLOutput out, PetscInt id, PetscReal *bytes)
 {
-  SLRunSpec r;
-  PetscReal work, dense, res;
+  PetscReal   dense;
+  PetscMPIInt size;
 
   PetscFunctionBeginUser;
-  PetscCall(SLStudyGetRun(s, id, &r));
-  PetscCall(SLPlanRunWork(s, &r, &work, &dense));
-  PetscCall(SLPlanRunResults(out, id, &res));
-  *bytes = work + 2.0 * res;
+  PetscCallMPI(MPI_Comm_size(s->comm, &size));
+  PetscCall(SLPlanRunMemory(s, out, id, size, bytes, &dense));
   PetscFunctionReturn(0);
 }
 
@@ -185,7 +211,7 @@ static PetscErrorCode SLPlanCompute(SLStudy s, SLOutput out, PetscMPIInt nranks,
   PetscCall(SLScheduleSlices(s, slice_of));
   for (PetscInt i = 0; i < s->nruns; i++) {
     SLRunSpec r;
-    PetscReal c, t, work, dense, res, m;
+    PetscReal c, t, dense, res, m;
     if (slice_of[i] != s->slice_index) continue;
     PetscCall(SLStudyGetRun(s, i, &r));
     PetscCall(SLStudyRunCost(s, &r, &c));
@@ -197,10 +223,9 @@ static PetscErrorCode SLPlanCompute(SLStudy s, SLOutput out, PetscMPIInt nranks,
     pl->t_min = PetscMin(pl->t_min, t);
     pl->t_max = PetscMax(pl->t_max, t);
     pl->t_sum += t;
-    PetscCall(SLPlanRunWork(s, &r, &work, &dense));
     PetscCall(SLPlanRunResults(out, i, &res));
     pl->res_sum += res;
-    m = work + 2.0 * res;
+    PetscCall(SLPlanRunMemory(s, out, i, nranks, &m, &dense));
     if (m > pl->run_mem) {
       pl->run_mem       = m;
       pl->run_mem_dense = dense;

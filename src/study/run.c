@@ -47,7 +47,7 @@ static const SLStateFields SLStateFieldsAt[2] = {
 static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader, SLNetwork net, SLSpline sp, SLData data, PetscInt stage)
 {
   const SLStateFields *F = &SLStateFieldsAt[stage];
-  PetscInt             P, Plocal, ndead = 0, ndirac, *count;
+  PetscInt             P, Plocal, ndead, ndirac;
   PetscInt64          *sv;
   SLRoughness          rough;
 
@@ -56,16 +56,14 @@ static PetscErrorCode SLRecordState(SLOutput out, PetscInt id, PetscBool leader,
   PetscCall(SLSchemaPutReal(out, F->theta, NULL, id, 3 * net->hstart, Plocal, net->theta));
   PetscCall(SLSchemaPutReal(out, F->beta, NULL, id, sp->hstart, sp->hlocal, sp->beta));
   PetscCall(SLSchemaPutReal(out, F->mu, NULL, id, sp->hstart, sp->hlocal, sp->mu));
-  PetscCall(PetscMalloc2(sp->hlocal, &sv, net->hlocal, &count));
+  PetscCall(PetscMalloc1(sp->hlocal, &sv));
   for (PetscInt i = 0; i < sp->hlocal; i++) sv[i] = sp->s[i];
   PetscCall(SLSchemaPutInt(out, F->s, NULL, id, sp->hstart, sp->hlocal, sv));
 
   PetscCall(SLSplineRoughness(sp, data->x[0], data->x[data->N - 1], &rough));
-  PetscCall(SLNetworkActiveCounts(net, data, count));
-  for (PetscInt i = 0; i < net->hlocal; i++) ndead += (count[i] == 0);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &ndead, 1, MPIU_INT, MPI_SUM, net->comm));
+  PetscCall(SLNetworkDeadCount(net, data, &ndead));
   PetscCall(SLNetworkBreakpointsOnData(net, data, 1e-12, &ndirac));
-  PetscCall(PetscFree2(sv, count));
+  PetscCall(PetscFree(sv));
   PetscCall(SLPutRealCol(out, leader, F->R_total, id, rough.R_total));
   PetscCall(SLPutRealCol(out, leader, F->R_in, id, rough.R_in));
   PetscCall(SLPutRealCol(out, leader, F->frac_in, id, rough.frac_in));
@@ -205,17 +203,17 @@ static PetscErrorCode SLRecordSnapshotSpectra(SLStudy s, SLOutput out, PetscInt 
   PetscFunctionReturn(0);
 }
 
-/* An initialization-only run: no steps, loss at t = 0, empty curve and snapshots. */
+/* An initialization-only run: no steps, loss at t = 0, empty curve and snapshots. (Only the loss: the gradient,
+ * another O(H N) pass, would not be stored; SLNetworkLossGradient takes its loss from the same residuals.) */
 static PetscErrorCode SLRunUntrained(SLNetwork net, SLData data, SLLossType type, SLTrainResult *res)
 {
-  PetscInt   P, Plocal;
-  PetscReal *g;
+  PetscReal *r;
 
   PetscFunctionBeginUser;
-  PetscCall(SLNetworkGetSizes(net, &P, &Plocal));
-  PetscCall(PetscMalloc1(Plocal + 1, &g));
-  PetscCall(SLNetworkLossGradient(net, data, type, &res->init_loss, g, NULL));
-  PetscCall(PetscFree(g));
+  PetscCall(PetscMalloc1(data->N, &r));
+  PetscCall(SLNetworkResidual(net, data, r));
+  PetscCall(SLLossFromResidual(type, data->N, r, &res->init_loss));
+  PetscCall(PetscFree(r));
   res->reason         = SL_STOP_NONE;
   res->final_loss     = res->init_loss;
   res->init_grad_norm = res->final_grad_norm = (PetscReal)NAN; /* not trained: no gradient norms recorded */

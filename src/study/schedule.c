@@ -67,6 +67,18 @@ static PetscErrorCode SLScheduleLPT(PetscInt n, const SLCostId runs[], PetscInt 
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLScheduleGroupSize(SLStudy s, const SLRunSpec *r, PetscReal cost, PetscMPIInt size, PetscBool *wide, PetscInt *G)
+{
+  SLEigMethod method;
+  PetscInt    nvals, nbins, P = 3 * r->width + (s->output_bias ? 1 : 0);
+
+  PetscFunctionBeginUser;
+  PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
+  *wide = (PetscBool)(size > 1 && cost > s->wide_threshold && method != SL_EIG_DENSE);
+  *G    = !*wide ? 1 : (s->wide_ranks < 1 ? (PetscInt)size : PetscMin(s->wide_ranks, (PetscInt)size));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLScheduleCreate(SLStudy s, const PetscInt status[], SLPhase phase[2])
 {
   SLCostId   *order, *wide, *small;
@@ -81,15 +93,13 @@ PetscErrorCode SLScheduleCreate(SLStudy s, const PetscInt status[], SLPhase phas
   PetscCall(PetscMalloc3(s->nruns, &slice_of, s->nruns, &wide, s->nruns, &small));
   for (PetscInt j = 0; j < s->nruns; j++) slice_of[order[j].id] = j % s->slice_count;
   for (PetscInt j = 0; j < s->nruns; j++) {
-    PetscInt    id = order[j].id, P;
-    SLRunSpec   r;
-    SLEigMethod method;
-    PetscInt    nvals, nbins;
+    PetscInt  id = order[j].id, g;
+    PetscBool w;
+    SLRunSpec r;
     if (slice_of[id] != s->slice_index || status[id] != SL_RUN_PENDING) continue;
     PetscCall(SLStudyGetRun(s, id, &r));
-    P = 3 * r.width + (s->output_bias ? 1 : 0);
-    PetscCall(SLSpectrumSolverGetLayout(s->eig, P, 1, &method, &nvals, &nbins));
-    if (size > 1 && order[j].cost > s->wide_threshold && method != SL_EIG_DENSE) wide[nwide++] = order[j];
+    PetscCall(SLScheduleGroupSize(s, &r, order[j].cost, size, &w, &g));
+    if (w) wide[nwide++] = order[j];
     else small[nsmall++] = order[j];
   }
   /* Phase 0: wide runs on groups of G ranks. */

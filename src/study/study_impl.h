@@ -358,3 +358,7 @@ PETSC_INTERN PetscErrorCode SLScheduleSlices(SLStudy study, PetscInt slice_of[])
 /* Build both phases for the runs of this slice whose status is SL_RUN_PENDING. */
 PETSC_INTERN PetscErrorCode SLScheduleCreate(SLStudy study, const PetscInt status[], SLPhase phase[2]);
 PETSC_INTERN PetscErrorCode SLScheduleDestroy(SLPhase phase[2]);
+/* Is a run of the given cost wide on an invocation of size ranks (cost above -sl_wide_threshold, spectrum not
+ * dense, more than one rank), and how many ranks run it: the -sl_wide_ranks (default all) of a group when wide,
+ * else 1. The rule of SLScheduleCreate, shared with the plan's per-rank memory estimate. */
+PETSC_INTERN PetscErrorCode SLScheduleGroupSize(SLStudy study, const SLRunSpec *run, PetscReal cost, PetscMPIInt size, PetscBool *wide, PetscInt *G);

@@ -3,7 +3,8 @@
  * w = 0 neurons, dead and everywhere-active neurons, duplicated neurons; with and without output bias c; sum and
  * mean loss.
  *  - classes: the active set of every neuron's class is exactly the direct predicate's mask (w x_n + b > 0) at
- *    every point, and its size is SLNetworkActiveCounts';
+ *    every point, and its size is SLNetworkActiveCounts'; SLNetworkDeadCount and SLNetworkBreakpointsOnData
+ *    (binary search on the sorted points) count exactly what direct loops over every point count;
  *  - residual, loss, gradient (SLNetworkLossGradient) and residual blocks (SLNetworkResidualBlocks) agree to
  *    1e-13 relative to the scale of their rounding errors: sf_n = sum_i |v_i| (|w_i x_n| + |b_i|) + |c| for f_n
  *    (f itself may cancel far below it), and for the gradient the same sums with |r_n| + sf_n in place of r_n
@@ -58,6 +59,26 @@ static PetscErrorCode CompareDirect(SLNetwork net, SLData data, SLClassEval ce, 
     if (m != cnt[i]) nbad++;
   }
   TCHECK(nbad == 0, *nfail, "%s: %" PetscInt_FMT " class memberships differ from the direct masks", what, nbad);
+  { /* the O(1) / O(log N) per neuron counts of the run table against direct loops over every point */
+    const PetscReal tols[] = {0.0, 1e-14, 1e-12, 1e-8, 0.5};
+    PetscInt        nd     = 0, ndf;
+
+    for (PetscInt i = 0; i < H; i++) nd += cnt[i] == 0;
+    PetscCall(SLNetworkDeadCount(net, data, &ndf));
+    TCHECK(ndf == nd, *nfail, "%s: SLNetworkDeadCount %" PetscInt_FMT ", direct %" PetscInt_FMT, what, ndf, nd);
+    for (size_t k = 0; k < sizeof(tols) / sizeof(tols[0]); k++) {
+      PetscInt nb = 0, nbf;
+
+      for (PetscInt i = 0; i < H; i++)
+        for (PetscInt n = 0; n < N; n++) {
+          const PetscReal wx = th[3 * i] * x[n], b = th[3 * i + 1];
+
+          nb += PetscAbsReal(wx + b) <= tols[k] * (PetscAbsReal(wx) + PetscAbsReal(b));
+        }
+      PetscCall(SLNetworkBreakpointsOnData(net, data, tols[k], &nbf));
+      TCHECK(nbf == nb, *nfail, "%s: SLNetworkBreakpointsOnData(tol %g) %" PetscInt_FMT ", direct %" PetscInt_FMT, what, tols[k], nbf, nb);
+    }
+  }
 
   /* residual */
   for (PetscInt n = 0; n < N; n++) {
