@@ -51,6 +51,10 @@ typedef struct {
   PetscInt *pin;
   char     *side, *flips;
   PetscInt  npinned; /* pins placed in this run (diagnostics) */
+  /* SDIRK: q_i(0) of the local neurons, the target of the projection after every step */
+  PetscReal *q0;
+  PetscReal  max_proj;              /* largest relative projection correction of the run (diagnostics) */
+  PetscReal  attempt_t, attempt_dt; /* start time and step of the step attempt the pins belong to */
 } SLTrainImplicit;
 
 PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
@@ -61,9 +65,18 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
   PC      pc;
 
   PetscFunctionBeginUser;
-  PetscCall(TSSetType(ts, TSTHETA));
-  PetscCall(TSThetaSetTheta(ts, 0.5));
-  PetscCall(TSThetaSetEndpoint(ts, PETSC_FALSE)); /* the midpoint rule, not the trapezoidal rule (not symplectic) */
+  if (tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) {
+    PetscCall(TSSetType(ts, TSARKIMEX));
+    PetscCall(TSARKIMEXSetType(ts, TSARKIMEXL2));
+    PetscCall(TSARKIMEXSetFullyImplicit(ts, PETSC_TRUE)); /* the whole gradient is the implicit part */
+  } else {
+    PetscCall(TSSetType(ts, TSTHETA));
+    PetscCall(TSThetaSetTheta(ts, 0.5));
+    PetscCall(TSThetaSetEndpoint(ts, PETSC_FALSE)); /* the midpoint rule, not the trapezoidal rule (not symplectic) */
+  }
+  /* a step whose stage solve fails or whose error is too large is retried shorter, many times if need be (a
+   * kink crossing can take several halvings); the run's budget is -sl_train_max_steps accepted steps */
+  PetscCall(TSSetMaxStepRejections(ts, 100));
   PetscCall(TSGetAdapt(ts, &adapt));
   PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
   PetscCall(TSSetTimeStep(ts, tr->t0));
@@ -116,17 +129,14 @@ static PetscErrorCode SLTrainIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec 
   PetscCall(VecRestoreArrayRead(Udot, &ud));
   if (im->npinned) {
     const PetscReal *u;
-    PetscReal        dt;
-
-    PetscCall(TSGetTimeStep(ts, &dt));
     PetscCall(VecGetArrayRead(U, &u));
     for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
       if (im->pin[i] < 0) continue;
       {
         const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x), fw = f[3 * i], fb = f[3 * i + 1];
 
-        f[3 * i]     = (fw - x * fb) / s;                              /* residual across the jump direction   */
-        f[3 * i + 1] = (2.0 / dt) * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
+        f[3 * i]     = (fw - x * fb) / s;                             /* residual across the jump direction   */
+        f[3 * i + 1] = im->shift * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
       }
     }
     PetscCall(VecRestoreArrayRead(U, &u));
@@ -255,13 +265,70 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx)
+/* Projection of one neuron (w, b, v) onto q = v^2 - w^2 - b^2 = q0, the nearest point in the Euclidean norm: the
+ * Lagrange conditions give v = v~ / (1 - lambda), (w, b) = (w~, b~) / (1 + lambda) with the scalar lambda a root
+ * of phi(lambda) = v~^2 / (1 - lambda)^2 - (w~^2 + b~^2) / (1 + lambda)^2 - q0, increasing near 0 and phi(0) = the
+ * drift of the step (tiny): Newton from 0 converges in one or two iterations. Returns |lambda|. */
+static PetscReal SLTrainProjectNeuron(PetscReal th[3], PetscReal q0)
+{
+  const PetscReal A = th[2] * th[2], B = th[0] * th[0] + th[1] * th[1];
+  PetscReal       lambda = 0.0;
+
+  if (!(A + B > 0)) return 0.0; /* the zero neuron: q = 0 = q0 */
+  for (int it = 0; it < 8; it++) {
+    const PetscReal um = 1.0 - lambda, up = 1.0 + lambda;
+    const PetscReal phi  = A / (um * um) - B / (up * up) - q0;
+    const PetscReal dphi = 2.0 * A / (um * um * um) + 2.0 * B / (up * up * up);
+
+    if (PetscAbsReal(phi) <= 4 * PETSC_MACHINE_EPSILON * (A + B) || !(dphi > 0)) break;
+    lambda -= phi / dphi;
+  }
+  if (!(PetscAbsReal(lambda) < 0.5)) return 0.0; /* not a small correction (a non-finite state): leave it to the stop checks */
+  th[0] /= 1.0 + lambda;
+  th[1] /= 1.0 + lambda;
+  th[2] /= 1.0 - lambda;
+  return PetscAbsReal(lambda);
+}
+
+PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx, Vec U)
 {
   SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1; /* every step decides afresh */
+  if (im->q0) {
+    PetscReal *u;
+
+    PetscCall(VecGetArray(U, &u));
+    for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->max_proj = PetscMax(im->max_proj, SLTrainProjectNeuron(u + 3 * i, im->q0[i]));
+    PetscCall(VecRestoreArray(U, &u));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Pins belong to one step attempt: a step rejected with pins (error too large, Newton failure) is retried with a
+ * shorter step from which the pinned breakpoint may not reach its data point at all; pinning it anyway would make
+ * the stage jump onto the kink at any step size (an O(1) error estimate, rejected down to the minimal step).
+ * So every new attempt, recognised by its (start time, step) at its first stage, starts without pins. */
+static PetscErrorCode SLTrainImplicitPreStage(TS ts, PetscReal stagetime)
+{
+  SLTrainCtx      *ctx;
+  SLTrainImplicit *im;
+  PetscReal        t, dt;
+
+  PetscFunctionBeginUser;
+  (void)stagetime;
+  PetscCall(TSGetApplicationContext(ts, &ctx));
+  im = ctx ? (SLTrainImplicit *)ctx->implicit : NULL;
+  if (!im) PetscFunctionReturn(0);
+  PetscCall(TSGetTime(ts, &t));
+  PetscCall(TSGetTimeStep(ts, &dt));
+  if (t != im->attempt_t || dt != im->attempt_dt) {
+    for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1;
+    im->attempt_t  = t;
+    im->attempt_dt = dt;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -284,6 +351,15 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
   for (PetscInt i = 0; i < net->hlocal * ctx->data->N; i++) im->side[i] = im->flips[i] = 0;
   for (PetscInt i = 0; i < net->hlocal; i++) im->bsizes[i] = 3;
   if (net->owns_c) im->bsizes[net->hlocal] = 1;
+  im->shift = 1.0 / ctx->tr->dt0; /* until the first Jacobian: only scales the rows of pinned kinks */
+  if (ctx->tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) {
+    const PetscReal *u;
+
+    PetscCall(PetscMalloc1(PetscMax(1, net->hlocal), &im->q0));
+    PetscCall(VecGetArrayRead(U, &u));
+    for (PetscInt i = 0; i < net->hlocal; i++) im->q0[i] = u[3 * i + 2] * u[3 * i + 2] - u[3 * i] * u[3 * i] - u[3 * i + 1] * u[3 * i + 1];
+    PetscCall(VecRestoreArrayRead(U, &u));
+  }
 
   PetscCall(MatCreateShell(ctx->comm, Plocal, Plocal, P, P, im, &im->A));
   PetscCall(MatShellSetOperation(im->A, MATOP_MULT, (void (*)(void))SLTrainJacobianMult));
@@ -291,6 +367,9 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
   PetscCall(MatSetOption(im->B, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
   PetscCall(MatSetVariableBlockSizes(im->B, im->nblocks, im->bsizes));
 
+  im->attempt_t  = -1.0;
+  im->attempt_dt = 0.0;
+  PetscCall(TSSetPreStage(ts, SLTrainImplicitPreStage));
   PetscCall(TSSetIFunction(ts, NULL, SLTrainIFunction, im));
   PetscCall(TSSetIJacobian(ts, im->A, im->B, SLTrainIJacobian, im));
   {
@@ -308,7 +387,8 @@ PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
-  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks\n", im->npinned));
+  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks; largest projection correction %g\n", im->npinned, (double)im->max_proj));
+  PetscCall(PetscFree(im->q0));
   PetscCall(MatDestroy(&im->Hs));
   PetscCall(MatDestroy(&im->A));
   PetscCall(MatDestroy(&im->B));

@@ -133,8 +133,8 @@ static PetscErrorCode SLTrainPostStep(TS ts)
     }
     if (t < T) PetscCall(TSGetTimeStep(ts, &ctx->dt_keep)); /* an unclipped proposal */
   }
-  if (ctx->tr->conservative) PetscCall(SLTrainImplicitPostStep(ctx));
   PetscCall(TSGetSolution(ts, &U));
+  if (ctx->tr->conservative) PetscCall(SLTrainImplicitPostStep(ctx, U));
   PetscCall(SLTrainEvaluate(ctx, U));
   PetscCall(SLTrainCheckStop(ctx));
   if (ctx->stop != SL_STOP_NONE) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
