@@ -1,7 +1,14 @@
-/* -sl_train_conservative: gradient flow by the implicit midpoint rule (1-stage Gauss-Legendre collocation; PETSc
- * TSTHETA with theta = 1/2, endpoint false), docs/theory.md section 5, claim 9.
+/* -sl_train_conservative: gradient flow by an implicit method with the Hessian Jacobian (docs/theory.md section 5.1,
+ * claim 9). Two methods (-sl_train_implicit):
+ *  - sdirk (the default): the L-stable 2-stage SDIRK of PETSc's TSARKIMEX L2 run fully implicit (gamma = 1 - 1/sqrt 2,
+ *    order 2, embedded first-order error estimate). Every stage is a proximal step X = Z - h gamma grad l(X) solved by
+ *    Newton with the Jacobian below; R(infinity) = 0, so stiff components are damped even when the step is far
+ *    beyond 1/lambda_max. q is restored after every accepted step by the nearest-point projection
+ *    (SLTrainProjectNeuron, one scalar Newton solve per neuron);
+ *  - midpoint: the implicit midpoint rule (1-stage Gauss-Legendre collocation; TSTHETA with theta = 1/2, endpoint
+ *    false). It conserves q by itself (below) but is only A-stable: R(infinity) = -1 reflects stiff components.
  *
- * Why: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
+ * Midpoint and q: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
  * (-1, -1, +1) per neuron, 0 on c), including at kinks where a breakpoint sits on a data point. Gauss collocation
  * conserves such invariants exactly whatever the step: with the stage X = X0 + (h/2) F(X) and X1 = 2 X - X0,
  * q(X1) - q(X0) = 4 (X - X0)^T A X = 2 h F(X)^T A X = 0. With an inexact stage solve, G(X) = (2/h)(X - X0) - F(X)
@@ -27,10 +34,10 @@
  * one-sided gradient at every X, and X^T A (x_n, 1, 0)_i = -(w_i x_n + b_i) = 0 on the constraint. Pins are
  * released after every accepted step (the next stage re-detects them within two iterations).
  *
- * Time step: adaptive. TSTHETA estimates the local error from the last three solutions (backward differences,
- * order 2) and TSAdapt basic controls it with -sl_train_rtol/-sl_train_atol; the first step of every output
+ * Time step: adaptive, TSAdapt basic with -sl_train_rtol/-sl_train_atol: SDIRK from its embedded estimate;
+ * TSTHETA from the last three solutions (backward differences, order 2), where the first step of every output
  * segment has no estimate (PETSc restarts the history) and is taken with the step the controller proposed
- * last. A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
+ * last. Pins belong to one step attempt: they are cleared when a new attempt starts (SLTrainImplicitPreStage). A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
  * stop logic of train_run.c sees only accepted steps. Every option stays overridable: -sl_train_ts_*,
  * -sl_train_snes_*, -sl_train_ksp_*, -sl_train_pc_*.
  */
