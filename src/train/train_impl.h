@@ -103,6 +103,8 @@ PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
 /* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */
 PETSC_INTERN PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U);
 PETSC_INTERN PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx);
+/* stage check (train_run.c, SLTrainDomain): SDIRK stages must keep every q_i to 1e-3 of the neuron's squared norm */
+PETSC_INTERN PetscErrorCode SLTrainImplicitCheckStage(SLTrainCtx *ctx, Vec Y, PetscBool *ok);
 /* after every accepted step (train_run.c post-step, before the state is evaluated): release the kinks pinned for
  * that step and, with the SDIRK method, project the state U back onto q_i = q_i(0) */
 PETSC_INTERN PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx, Vec U);

@@ -62,6 +62,8 @@ typedef struct {
   PetscReal *q0;
   PetscReal  max_proj;              /* largest relative projection correction of the run (diagnostics) */
   PetscReal  attempt_t, attempt_dt; /* start time and step of the step attempt the pins belong to */
+  PetscReal *u0;                    /* the state at the start of the step (local part)              */
+  PetscInt   nqreject;              /* stages refused by SLTrainImplicitCheckStage (diagnostics)     */
 } SLTrainImplicit;
 
 PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
@@ -247,9 +249,10 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
  * which turns the stage equation into the Filippov one, and keep iterating. */
 static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xnorm, PetscReal snorm, PetscReal fnorm, SNESConvergedReason *reason, void *vctx)
 {
-  SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
-  SLTrainCtx      *ctx = im->run;
-  const PetscInt   N   = ctx->data->N;
+  SLTrainImplicit *im    = (SLTrainImplicit *)vctx;
+  SLTrainCtx      *ctx   = im->run;
+  const PetscInt   N     = ctx->data->N;
+  const PetscReal  scale = SLLossScale(ctx->tr->loss, N);
   const PetscReal *u;
   Vec              X;
   int              added = 0;
@@ -257,6 +260,7 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   PetscFunctionBeginUser;
   PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
   PetscCall(SNESGetSolution(snes, &X));
+  PetscCall(SLTrainEvaluate(ctx, X)); /* gradient and residuals of the iterate (a cache hit: F was just computed) */
   PetscCall(VecGetArrayRead(X, &u));
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
     for (PetscInt n = 0; n < N; n++) {
@@ -266,8 +270,17 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
       *fl                 = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
       im->side[i * N + n] = side;
       if (*fl >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
-        im->pin[i] = n;
-        added      = 1;
+        /* only a kink the breakpoint can reach in this step: |w x_n + b| at the start of the step within a few
+         * times h |dz/dt|, z = w x_n + b, whose rate is at most |x_n g_w + g_b| plus the jump of the gradient at
+         * the kink. A flip of far-off iterates (an overshooting Newton step) must not pin: the pinned stage would
+         * jump onto the kink, an O(1) move the error estimate of two equally pinned stages does not see. */
+        const PetscReal x = ctx->data->x[n], z0 = im->u0[3 * i] * x + im->u0[3 * i + 1];
+        const PetscReal rate = PetscAbsReal(x * ctx->g[3 * i] + ctx->g[3 * i + 1]) + scale * PetscAbsReal(u[3 * i + 2] * ctx->r[n]) * (1 + x * x);
+
+        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate) {
+          im->pin[i] = n;
+          added      = 1;
+        }
       }
     }
   }
@@ -300,6 +313,34 @@ static PetscReal SLTrainProjectNeuron(PetscReal th[3], PetscReal q0)
   th[1] /= 1.0 + lambda;
   th[2] /= 1.0 - lambda;
   return PetscAbsReal(lambda);
+}
+
+/* Stage check of the SDIRK method (called by the TS's stage check, SLTrainDomain): the exact flow keeps every q_i,
+ * and a stage value differs from the flow by the local error, so a stage that moved some q_i by more than 1e-3 of
+ * the neuron's squared norm is not an approximation of the flow (seen: a stage with (w_i, b_i) = 0 for a few
+ * neurons after a pinned Newton solve); refusing it makes the TS retry the step shorter. Collective. */
+PetscErrorCode SLTrainImplicitCheckStage(SLTrainCtx *ctx, Vec Y, PetscBool *ok)
+{
+  SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
+  const PetscReal *u;
+  int              bad = 0;
+
+  PetscFunctionBeginUser;
+  *ok = PETSC_TRUE;
+  if (!im || !im->q0) PetscFunctionReturn(0);
+  PetscCall(VecGetArrayRead(Y, &u));
+  for (PetscInt i = 0; i < ctx->scratch->hlocal && !bad; i++) {
+    const PetscReal w = u[3 * i], b = u[3 * i + 1], v = u[3 * i + 2], n2 = v * v + w * w + b * b;
+
+    bad = PetscAbsReal(v * v - w * w - b * b - im->q0[i]) > 1e-3 * PetscMax(n2, PetscAbsReal(im->q0[i]));
+  }
+  PetscCall(VecRestoreArrayRead(Y, &u));
+  if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, ctx->comm));
+  if (bad) {
+    im->nqreject++;
+    *ok = PETSC_FALSE;
+  }
+  PetscFunctionReturn(0);
 }
 
 PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx, Vec U)
@@ -337,9 +378,16 @@ static PetscErrorCode SLTrainImplicitPreStage(TS ts, PetscReal stagetime)
   PetscCall(TSGetTime(ts, &t));
   PetscCall(TSGetTimeStep(ts, &dt));
   if (t != im->attempt_t || dt != im->attempt_dt) {
+    Vec              U;
+    const PetscReal *u;
+
     for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1;
     im->attempt_t  = t;
     im->attempt_dt = dt;
+    PetscCall(TSGetSolution(ts, &U));
+    PetscCall(VecGetArrayRead(U, &u));
+    PetscCall(PetscArraycpy(im->u0, u, ctx->Plocal));
+    PetscCall(VecRestoreArrayRead(U, &u));
   }
   PetscFunctionReturn(0);
 }
@@ -381,6 +429,7 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
 
   im->attempt_t  = -1.0;
   im->attempt_dt = 0.0;
+  PetscCall(PetscMalloc1(PetscMax(1, Plocal), &im->u0));
   PetscCall(TSSetPreStage(ts, SLTrainImplicitPreStage));
   PetscCall(TSSetIFunction(ts, NULL, SLTrainIFunction, im));
   PetscCall(TSSetIJacobian(ts, im->A, im->B, SLTrainIJacobian, im));
@@ -399,8 +448,9 @@ PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
-  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks; largest projection correction %g\n", im->npinned, (double)im->max_proj));
+  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks; largest projection correction %g; %" PetscInt_FMT " stages refused for their q\n", im->npinned, (double)im->max_proj, im->nqreject));
   PetscCall(PetscFree(im->q0));
+  PetscCall(PetscFree(im->u0));
   PetscCall(MatDestroy(&im->Hs));
   PetscCall(MatDestroy(&im->A));
   PetscCall(MatDestroy(&im->B));

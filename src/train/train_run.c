@@ -67,6 +67,7 @@ static PetscErrorCode SLTrainDomain(TS ts, PetscReal t, Vec Y, PetscBool *accept
   PetscCall(TSGetApplicationContext(ts, &ctx));
   PetscCall(SLTrainEvaluate(ctx, Y));
   *accept = (!ctx->cache_bad || ctx->tr->gd) ? PETSC_TRUE : PETSC_FALSE;
+  if (*accept && ctx->tr->conservative) PetscCall(SLTrainImplicitCheckStage(ctx, Y, accept));
   PetscFunctionReturn(0);
 }
 
