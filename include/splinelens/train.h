@@ -1,9 +1,11 @@
 /* Training by gradient flow d theta/dt = -grad l(theta) (docs/theory.md section 5) with PETSc TS.
  *
- * Default (-sl_train_conservative, true unless -sl_train_gd is given alone): the implicit midpoint rule (1-stage
- * Gauss, TSTHETA theta = 1/2, adaptive) with the analytic Hessian as Jacobian: A-stable on the stiff large-alpha
- * runs, it conserves q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md section 5, claim 9) to the Newton tolerance
- * whatever the step, and holds breakpoints that slide on data points (src/train/train_implicit.c).
+ * Default (-sl_train_conservative, true unless -sl_train_gd is given alone; -sl_train_implicit sdirk): an L-stable
+ * 2-stage SDIRK method (TSARKIMEX L2, fully implicit, adaptive) with the analytic Hessian as Jacobian, followed
+ * after every step by the nearest-point projection onto q_i = q_i(0), q_i = v_i^2 - w_i^2 - b_i^2 (docs/theory.md
+ * section 5.1, claim 9: conserved to rounding); -sl_train_implicit midpoint: the implicit midpoint rule (TSTHETA
+ * 1/2), which conserves q by itself but is only A-stable. Both hold breakpoints that slide on data points
+ * (src/train/train_implicit.c).
  * -sl_train_conservative 0: adaptive explicit Runge-Kutta (TSRK 3bs, Bogacki-Shampine 3(2); the flow is only
  * piecewise smooth and very stiff at large alpha, where the higher-order pairs 5dp, 5f were seen to accept unstable
  * steps), or any TS type under the trainer's options prefix (SLTrainerSetOptionsPrefix; the study uses
@@ -61,7 +63,7 @@ PETSC_EXTERN PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr);
 /* Prefix of the trainer's options and of its TS's (none by default; the study sets "sl_train_"). Before
  * SLTrainerSetFromOptions. */
 PETSC_EXTERN PetscErrorCode SLTrainerSetOptionsPrefix(SLTrainer tr, const char prefix[]);
-/* Options (with the prefix "sl_train_"): -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_grad_rtol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative,
+/* Options (with the prefix "sl_train_"): -sl_train_max_time, -sl_train_max_steps, -sl_train_loss_tol, -sl_train_grad_rtol, -sl_train_diverge, -sl_train_gd, -sl_train_conservative, -sl_train_implicit,
  * -sl_train_lr, -sl_train_snapshots K, -sl_train_curve M, -sl_train_t0 (first log-spaced time > 0), -sl_train_loss
  * sum|mean, -sl_train_rtol, -sl_train_atol, and the TS options under -sl_train_. Called once: it also sets up
  * the TS for runs on the trainer's communicator (SLTrainerSetUp). */

@@ -4,7 +4,8 @@
  */
 #include "train_impl.h"
 
-const char *const SLStopReasons[] = {"none", "loss_tol", "stationary", "max_time", "max_steps", "diverged", "nan", "ts_failed", "interrupted", "SLStopReason", "SL_STOP_", NULL};
+const char *const SLTrainImplicitTypes[] = {"sdirk", "midpoint", "SLTrainImplicitType", "SL_TRAIN_IMPLICIT_", NULL};
+const char *const SLStopReasons[]        = {"none", "loss_tol", "stationary", "max_time", "max_steps", "diverged", "nan", "ts_failed", "interrupted", "SLStopReason", "SL_STOP_", NULL};
 
 PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
 {
@@ -27,7 +28,8 @@ PetscErrorCode SLTrainerCreate(MPI_Comm comm, SLTrainer *tr)
   t->loss         = SL_LOSS_SUM;
   t->rtol         = 1e-8;
   t->atol         = 1e-8;
-  t->conservative = PETSC_TRUE; /* the default integrator: implicit midpoint (README "Integrators") */
+  t->conservative = PETSC_TRUE; /* the default integrator: implicit, L-stable SDIRK + projection (README "Integrators") */
+  t->implicit     = SL_TRAIN_IMPLICIT_SDIRK;
   t->interrupt    = NULL;
   *tr             = t;
   PetscFunctionReturn(0);
@@ -49,6 +51,7 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscFunctionBeginUser;
   PetscCheck(tr->nts == 0, tr->comm, PETSC_ERR_ORDER, "SLTrainerSetFromOptions: the trainer is configured once, before its first run");
   PetscCall(SLOptionsCheckEnum(tr->prefix, "-loss", SLLossTypes));
+  PetscCall(SLOptionsCheckEnum(tr->prefix, "-implicit", SLTrainImplicitTypes));
   PetscOptionsBegin(tr->comm, tr->prefix, "Gradient-flow training", NULL);
   PetscCall(PetscOptionsReal("-max_time", "Training time horizon T (gradient flow time; GD: steps x lr)", "SLTrainerSetFromOptions", tr->max_time, &tr->max_time, NULL));
   PetscCall(SLOptionsBoundedInt("-max_steps", "Maximum number of accepted time steps (GD: gradient steps)", "SLTrainerSetFromOptions", tr->max_steps, &tr->max_steps, NULL, 1, PETSC_MAX_INT));
@@ -56,7 +59,9 @@ PetscErrorCode SLTrainerSetFromOptions(SLTrainer tr)
   PetscCall(PetscOptionsReal("-grad_rtol", "Stop as stationary (a critical point that does not interpolate) when ||grad l|| <= this times (||grad l(theta_0)|| + tiny); 0: never", "SLTrainerSetFromOptions", tr->grad_rtol, &tr->grad_rtol, NULL));
   PetscCall(PetscOptionsReal("-diverge", "Fail when the loss exceeds this factor times the initial loss (and 1)", "SLTrainerSetFromOptions", tr->diverge, &tr->diverge, NULL));
   PetscCall(PetscOptionsBool("-gd", "Plain gradient descent: forward Euler with fixed step -sl_train_lr", "SLTrainerSetFromOptions", tr->gd, &tr->gd, NULL));
-  PetscCall(PetscOptionsBool("-conservative", "Structure-preserving gradient flow (the default): implicit midpoint (Gauss, TSTHETA 0.5) with the Hessian Jacobian; conserves q = v^2-w^2-b^2 to the Newton tolerance; false: explicit adaptive TSRK 3bs (or -sl_train_ts_type)", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, &cset));
+  PetscCall(PetscOptionsBool("-conservative", "Implicit, structure-preserving gradient flow (the default; method: -sl_train_implicit) with the Hessian Jacobian, conserving q = v^2-w^2-b^2; false: explicit adaptive TSRK 3bs (or -sl_train_ts_type)", "SLTrainerSetFromOptions", tr->conservative, &tr->conservative, &cset));
+  PetscCall(PetscOptionsEnum("-implicit", "Method of -sl_train_conservative: sdirk = L-stable 2-stage SDIRK (TSARKIMEX L2) with q restored by projection after every step; midpoint = implicit midpoint rule (TSTHETA 0.5), q conserved by the method, A- but not L-stable", "SLTrainerSetFromOptions", SLTrainImplicitTypes,
+                             (PetscEnum)tr->implicit, (PetscEnum *)&tr->implicit, NULL));
   if (tr->gd && !cset) tr->conservative = PETSC_FALSE; /* -sl_train_gd alone selects gradient descent */
   if (!cset && !tr->gd) {                              /* -sl_train_ts_type alone: that TS on the explicit form */
     PetscBool ts_type;
@@ -122,7 +127,7 @@ PetscErrorCode SLTrainerGetOutputSizes(SLTrainer tr, PetscInt *K, PetscInt *M)
 
 /* A rough count of gradient evaluations (for the cost model, not a promise):
  *  GD: one per step, min(max_steps, ceil(max_time/lr)), plus the initial evaluation;
- *  conservative (implicit midpoint): about 10x the gradients of RK 3bs per step;
+ *  conservative (implicit SDIRK or midpoint): about 10x the gradients of RK 3bs per step;
  *  RK 3bs: 3 new stages per step (first-same-as-last) and a step count guessed as 200 per decade of time
  *  between t0 and max_time plus 2 per output time (the clipped steps that land on them). */
 PetscErrorCode SLTrainerGetCostEstimate(SLTrainer tr, PetscReal *evals)
@@ -158,13 +163,14 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
   if (!iascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? "gradient flow, conservative (the default, -sl_train_conservative: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)" : "gradient flow (-sl_train_conservative 0: adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? (tr->implicit == SL_TRAIN_IMPLICIT_SDIRK ? "gradient flow, conservative (the default, -sl_train_conservative; -sl_train_implicit sdirk: L-stable SDIRK TSARKIMEX L2, q restored by projection, Hessian Jacobian, Newton-GMRES)" : "gradient flow, conservative (-sl_train_implicit midpoint: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)") : "gradient flow (-sl_train_conservative 0: adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));
   PetscCall(PetscViewerASCIIPrintf(viewer, "max time %g, max steps %" PetscInt_FMT ", loss tol %g, grad rtol %g, diverge factor %g\n", (double)tr->max_time, tr->max_steps, (double)tr->loss_tol, (double)tr->grad_rtol, (double)tr->diverge));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs: %" PetscInt_FMT " snapshots, %" PetscInt_FMT " loss-curve points, log-spaced from t0 = %g\n", tr->K, tr->M, (double)tr->t0));
-  if (tr->conservative) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 conserved to the Newton tolerance (-sl_train_snes_rtol 1e-12, -sl_train_snes_stol 1e-14 by default)\n"));
+  if (tr->conservative && tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 restored after every step by the nearest-point projection (per neuron, to rounding)\n"));
+  else if (tr->conservative) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 conserved to the Newton tolerance (-sl_train_snes_rtol 1e-12, -sl_train_snes_stol 1e-14 by default)\n"));
   {
     const char *pre = tr->prefix ? tr->prefix : "";
 

@@ -13,6 +13,13 @@
  * whose initial gradient is exactly 0 (all neurons dead, a critical point already) from never being stationary. */
 #define SL_TRAIN_GRAD_TINY 1e-300
 
+/* The implicit methods of -sl_train_conservative (train_implicit.c). */
+typedef enum {
+  SL_TRAIN_IMPLICIT_SDIRK,   /* L-stable 2-stage SDIRK (TSARKIMEX L2, fully implicit) + projection onto q = q(0) */
+  SL_TRAIN_IMPLICIT_MIDPOINT /* implicit midpoint rule (TSTHETA 1/2): conserves q itself, A- but not L-stable  */
+} SLTrainImplicitType;
+PETSC_INTERN const char *const SLTrainImplicitTypes[];
+
 /* Communicators a trainer keeps a configured TS for (the study's, PETSC_COMM_SELF, a wide-run group). */
 #define SL_TRAIN_MAXTS 4
 
@@ -29,7 +36,8 @@ struct _n_SLTrainer {
   PetscReal              t0;           /* -sl_train_t0: first positive output time                         */
   SLLossType             loss;         /* -sl_train_loss                                                   */
   PetscReal              rtol, atol;   /* -sl_train_rtol, -sl_train_atol (TSSetTolerances)                */
-  PetscBool              conservative; /* -sl_train_conservative: implicit midpoint (train_implicit.c)   */
+  PetscBool              conservative; /* -sl_train_conservative: implicit, q-conserving (train_implicit.c) */
+  SLTrainImplicitType    implicit;     /* -sl_train_implicit: its method, L-stable SDIRK or midpoint      */
   volatile sig_atomic_t *interrupt;
   char                  *prefix;         /* options prefix of the trainer and its TS (SLTrainerSetOptionsPrefix) */
   PetscBool              setfromoptions; /* SLTrainerSetFromOptions was called                           */
@@ -95,5 +103,8 @@ PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
 /* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */
 PETSC_INTERN PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U);
 PETSC_INTERN PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx);
-/* after every accepted step (train_run.c post-step): release the kinks pinned for that step */
-PETSC_INTERN PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx);
+/* stage check (train_run.c, SLTrainDomain): SDIRK stages must keep every q_i to 1e-3 of the neuron's squared norm */
+PETSC_INTERN PetscErrorCode SLTrainImplicitCheckStage(SLTrainCtx *ctx, Vec Y, PetscBool *ok);
+/* after every accepted step (train_run.c post-step, before the state is evaluated): release the kinks pinned for
+ * that step and, with the SDIRK method, project the state U back onto q_i = q_i(0) */
+PETSC_INTERN PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx, Vec U);

@@ -1,7 +1,14 @@
-/* -sl_train_conservative: gradient flow by the implicit midpoint rule (1-stage Gauss-Legendre collocation; PETSc
- * TSTHETA with theta = 1/2, endpoint false), docs/theory.md section 5, claim 9.
+/* -sl_train_conservative: gradient flow by an implicit method with the Hessian Jacobian (docs/theory.md section 5.1,
+ * claim 9). Two methods (-sl_train_implicit):
+ *  - sdirk (the default): the L-stable 2-stage SDIRK of PETSc's TSARKIMEX L2 run fully implicit (gamma = 1 - 1/sqrt 2,
+ *    order 2, embedded first-order error estimate). Every stage is a proximal step X = Z - h gamma grad l(X) solved by
+ *    Newton with the Jacobian below; R(infinity) = 0, so stiff components are damped even when the step is far
+ *    beyond 1/lambda_max. q is restored after every accepted step by the nearest-point projection
+ *    (SLTrainProjectNeuron, one scalar Newton solve per neuron);
+ *  - midpoint: the implicit midpoint rule (1-stage Gauss-Legendre collocation; TSTHETA with theta = 1/2, endpoint
+ *    false). It conserves q by itself (below) but is only A-stable: R(infinity) = -1 reflects stiff components.
  *
- * Why: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
+ * Midpoint and q: q_i = v_i^2 - w_i^2 - b_i^2 is a quadratic invariant, theta^T A F(theta) = 0 for every theta (A = diag
  * (-1, -1, +1) per neuron, 0 on c), including at kinks where a breakpoint sits on a data point. Gauss collocation
  * conserves such invariants exactly whatever the step: with the stage X = X0 + (h/2) F(X) and X1 = 2 X - X0,
  * q(X1) - q(X0) = 4 (X - X0)^T A X = 2 h F(X)^T A X = 0. With an inexact stage solve, G(X) = (2/h)(X - X0) - F(X)
@@ -27,10 +34,10 @@
  * one-sided gradient at every X, and X^T A (x_n, 1, 0)_i = -(w_i x_n + b_i) = 0 on the constraint. Pins are
  * released after every accepted step (the next stage re-detects them within two iterations).
  *
- * Time step: adaptive. TSTHETA estimates the local error from the last three solutions (backward differences,
- * order 2) and TSAdapt basic controls it with -sl_train_rtol/-sl_train_atol; the first step of every output
+ * Time step: adaptive, TSAdapt basic with -sl_train_rtol/-sl_train_atol: SDIRK from its embedded estimate;
+ * TSTHETA from the last three solutions (backward differences, order 2), where the first step of every output
  * segment has no estimate (PETSc restarts the history) and is taken with the step the controller proposed
- * last. A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
+ * last. Pins belong to one step attempt: they are cleared when a new attempt starts (SLTrainImplicitPreStage). A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
  * stop logic of train_run.c sees only accepted steps. Every option stays overridable: -sl_train_ts_*,
  * -sl_train_snes_*, -sl_train_ksp_*, -sl_train_pc_*.
  */
@@ -51,6 +58,12 @@ typedef struct {
   PetscInt *pin;
   char     *side, *flips;
   PetscInt  npinned; /* pins placed in this run (diagnostics) */
+  /* SDIRK: q_i(0) of the local neurons, the target of the projection after every step */
+  PetscReal *q0;
+  PetscReal  max_proj;              /* largest relative projection correction of the run (diagnostics) */
+  PetscReal  attempt_t, attempt_dt; /* start time and step of the step attempt the pins belong to */
+  PetscReal *u0;                    /* the state at the start of the step (local part)              */
+  PetscInt   nqreject;              /* stages refused by SLTrainImplicitCheckStage (diagnostics)     */
 } SLTrainImplicit;
 
 PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
@@ -61,9 +74,18 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
   PC      pc;
 
   PetscFunctionBeginUser;
-  PetscCall(TSSetType(ts, TSTHETA));
-  PetscCall(TSThetaSetTheta(ts, 0.5));
-  PetscCall(TSThetaSetEndpoint(ts, PETSC_FALSE)); /* the midpoint rule, not the trapezoidal rule (not symplectic) */
+  if (tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) {
+    PetscCall(TSSetType(ts, TSARKIMEX));
+    PetscCall(TSARKIMEXSetType(ts, TSARKIMEXL2));
+    PetscCall(TSARKIMEXSetFullyImplicit(ts, PETSC_TRUE)); /* the whole gradient is the implicit part */
+  } else {
+    PetscCall(TSSetType(ts, TSTHETA));
+    PetscCall(TSThetaSetTheta(ts, 0.5));
+    PetscCall(TSThetaSetEndpoint(ts, PETSC_FALSE)); /* the midpoint rule, not the trapezoidal rule (not symplectic) */
+  }
+  /* a step whose stage solve fails or whose error is too large is retried shorter, many times if need be (a
+   * kink crossing can take several halvings); the run's budget is -sl_train_max_steps accepted steps */
+  PetscCall(TSSetMaxStepRejections(ts, 100));
   PetscCall(TSGetAdapt(ts, &adapt));
   PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
   PetscCall(TSSetTimeStep(ts, tr->t0));
@@ -81,6 +103,11 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
   /* abstol ~ 0: a small gradient is no reason to stop (the drift is relative to |X|); rtol 1e-12 on the
    * residual or an update below 1e-14 |X| (quadratic convergence: the residual left is ~ (1e-14 |X|)^2) */
   PetscCall(SNESSetTolerances(snes, 1e-50, 1e-12, 1e-14, 50, PETSC_DEFAULT));
+  /* no divergence test on the residual norm: pinning a kink mid-solve replaces two rows by the constraint
+   * shift (w x_n + b), which for a short step (large shift) can exceed any multiple of the first residual although
+   * the iteration converges; with the test on, every attempt that pins failed (DIVERGED_DTOL) and the steps shrank
+   * to ~1e-5 for thousands of steps */
+  PetscCall(SNESSetDivergenceTolerance(snes, -1.0));
   PetscCall(SNESGetKSP(snes, &ksp));
   PetscCall(KSPSetType(ksp, KSPGMRES));
   PetscCall(KSPGMRESSetRestart(ksp, 100));
@@ -116,17 +143,14 @@ static PetscErrorCode SLTrainIFunction(TS ts, PetscReal t, Vec U, Vec Udot, Vec 
   PetscCall(VecRestoreArrayRead(Udot, &ud));
   if (im->npinned) {
     const PetscReal *u;
-    PetscReal        dt;
-
-    PetscCall(TSGetTimeStep(ts, &dt));
     PetscCall(VecGetArrayRead(U, &u));
     for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
       if (im->pin[i] < 0) continue;
       {
         const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x), fw = f[3 * i], fb = f[3 * i + 1];
 
-        f[3 * i]     = (fw - x * fb) / s;                              /* residual across the jump direction   */
-        f[3 * i + 1] = (2.0 / dt) * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
+        f[3 * i]     = (fw - x * fb) / s;                             /* residual across the jump direction   */
+        f[3 * i + 1] = im->shift * (x * u[3 * i] + u[3 * i + 1]) / s; /* breakpoint stays on x: w x + b = 0 */
       }
     }
     PetscCall(VecRestoreArrayRead(U, &u));
@@ -225,9 +249,10 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
  * which turns the stage equation into the Filippov one, and keep iterating. */
 static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xnorm, PetscReal snorm, PetscReal fnorm, SNESConvergedReason *reason, void *vctx)
 {
-  SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
-  SLTrainCtx      *ctx = im->run;
-  const PetscInt   N   = ctx->data->N;
+  SLTrainImplicit *im    = (SLTrainImplicit *)vctx;
+  SLTrainCtx      *ctx   = im->run;
+  const PetscInt   N     = ctx->data->N;
+  const PetscReal  scale = SLLossScale(ctx->tr->loss, N);
   const PetscReal *u;
   Vec              X;
   int              added = 0;
@@ -235,6 +260,7 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   PetscFunctionBeginUser;
   PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
   PetscCall(SNESGetSolution(snes, &X));
+  PetscCall(SLTrainEvaluate(ctx, X)); /* gradient and residuals of the iterate (a cache hit: F was just computed) */
   PetscCall(VecGetArrayRead(X, &u));
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
     for (PetscInt n = 0; n < N; n++) {
@@ -244,8 +270,17 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
       *fl                 = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
       im->side[i * N + n] = side;
       if (*fl >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
-        im->pin[i] = n;
-        added      = 1;
+        /* only a kink the breakpoint can reach in this step: |w x_n + b| at the start of the step within a few
+         * times h |dz/dt|, z = w x_n + b, whose rate is at most |x_n g_w + g_b| plus the jump of the gradient at
+         * the kink. A flip of far-off iterates (an overshooting Newton step) must not pin: the pinned stage would
+         * jump onto the kink, an O(1) move the error estimate of two equally pinned stages does not see. */
+        const PetscReal x = ctx->data->x[n], z0 = im->u0[3 * i] * x + im->u0[3 * i + 1];
+        const PetscReal rate = PetscAbsReal(x * ctx->g[3 * i] + ctx->g[3 * i + 1]) + scale * PetscAbsReal(u[3 * i + 2] * ctx->r[n]) * (1 + x * x);
+
+        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate) {
+          im->pin[i] = n;
+          added      = 1;
+        }
       }
     }
   }
@@ -255,13 +290,105 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx)
+/* Projection of one neuron (w, b, v) onto q = v^2 - w^2 - b^2 = q0, the nearest point in the Euclidean norm: the
+ * Lagrange conditions give v = v~ / (1 - lambda), (w, b) = (w~, b~) / (1 + lambda) with the scalar lambda a root
+ * of phi(lambda) = v~^2 / (1 - lambda)^2 - (w~^2 + b~^2) / (1 + lambda)^2 - q0, increasing near 0 and phi(0) = the
+ * drift of the step (tiny): Newton from 0 converges in one or two iterations. Returns |lambda|. */
+static PetscReal SLTrainProjectNeuron(PetscReal th[3], PetscReal q0)
+{
+  const PetscReal A = th[2] * th[2], B = th[0] * th[0] + th[1] * th[1];
+  PetscReal       lambda = 0.0;
+
+  if (!(A + B > 0)) return 0.0; /* the zero neuron: q = 0 = q0 */
+  for (int it = 0; it < 8; it++) {
+    const PetscReal um = 1.0 - lambda, up = 1.0 + lambda;
+    const PetscReal phi  = A / (um * um) - B / (up * up) - q0;
+    const PetscReal dphi = 2.0 * A / (um * um * um) + 2.0 * B / (up * up * up);
+
+    if (PetscAbsReal(phi) <= 4 * PETSC_MACHINE_EPSILON * (A + B) || !(dphi > 0)) break;
+    lambda -= phi / dphi;
+  }
+  if (!(PetscAbsReal(lambda) < 0.5)) return 0.0; /* not a small correction (a non-finite state): leave it to the stop checks */
+  th[0] /= 1.0 + lambda;
+  th[1] /= 1.0 + lambda;
+  th[2] /= 1.0 - lambda;
+  return PetscAbsReal(lambda);
+}
+
+/* Stage check of the SDIRK method (called by the TS's stage check, SLTrainDomain): the exact flow keeps every q_i,
+ * and a stage value differs from the flow by the local error, so a stage that moved some q_i by more than 1e-3 of
+ * the neuron's squared norm is not an approximation of the flow (seen: a stage with (w_i, b_i) = 0 for a few
+ * neurons after a pinned Newton solve); refusing it makes the TS retry the step shorter. Collective. */
+PetscErrorCode SLTrainImplicitCheckStage(SLTrainCtx *ctx, Vec Y, PetscBool *ok)
+{
+  SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
+  const PetscReal *u;
+  int              bad = 0;
+
+  PetscFunctionBeginUser;
+  *ok = PETSC_TRUE;
+  if (!im || !im->q0) PetscFunctionReturn(0);
+  PetscCall(VecGetArrayRead(Y, &u));
+  for (PetscInt i = 0; i < ctx->scratch->hlocal && !bad; i++) {
+    const PetscReal w = u[3 * i], b = u[3 * i + 1], v = u[3 * i + 2], n2 = v * v + w * w + b * b;
+
+    bad = PetscAbsReal(v * v - w * w - b * b - im->q0[i]) > 1e-3 * PetscMax(n2, PetscAbsReal(im->q0[i]));
+  }
+  PetscCall(VecRestoreArrayRead(Y, &u));
+  if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, ctx->comm));
+  if (bad) {
+    im->nqreject++;
+    *ok = PETSC_FALSE;
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainImplicitPostStep(SLTrainCtx *ctx, Vec U)
 {
   SLTrainImplicit *im = (SLTrainImplicit *)ctx->implicit;
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1; /* every step decides afresh */
+  if (im->q0) {
+    PetscReal *u;
+
+    PetscCall(VecGetArray(U, &u));
+    for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->max_proj = PetscMax(im->max_proj, SLTrainProjectNeuron(u + 3 * i, im->q0[i]));
+    PetscCall(VecRestoreArray(U, &u));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Pins belong to one step attempt: a step rejected with pins (error too large, Newton failure) is retried with a
+ * shorter step from which the pinned breakpoint may not reach its data point at all; pinning it anyway would make
+ * the stage jump onto the kink at any step size (an O(1) error estimate, rejected down to the minimal step).
+ * So every new attempt, recognised by its (start time, step) at its first stage, starts without pins. */
+static PetscErrorCode SLTrainImplicitPreStage(TS ts, PetscReal stagetime)
+{
+  SLTrainCtx      *ctx;
+  SLTrainImplicit *im;
+  PetscReal        t, dt;
+
+  PetscFunctionBeginUser;
+  (void)stagetime;
+  PetscCall(TSGetApplicationContext(ts, &ctx));
+  im = ctx ? (SLTrainImplicit *)ctx->implicit : NULL;
+  if (!im) PetscFunctionReturn(0);
+  PetscCall(TSGetTime(ts, &t));
+  PetscCall(TSGetTimeStep(ts, &dt));
+  if (t != im->attempt_t || dt != im->attempt_dt) {
+    Vec              U;
+    const PetscReal *u;
+
+    for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) im->pin[i] = -1;
+    im->attempt_t  = t;
+    im->attempt_dt = dt;
+    PetscCall(TSGetSolution(ts, &U));
+    PetscCall(VecGetArrayRead(U, &u));
+    PetscCall(PetscArraycpy(im->u0, u, ctx->Plocal));
+    PetscCall(VecRestoreArrayRead(U, &u));
+  }
   PetscFunctionReturn(0);
 }
 
@@ -284,6 +411,15 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
   for (PetscInt i = 0; i < net->hlocal * ctx->data->N; i++) im->side[i] = im->flips[i] = 0;
   for (PetscInt i = 0; i < net->hlocal; i++) im->bsizes[i] = 3;
   if (net->owns_c) im->bsizes[net->hlocal] = 1;
+  im->shift = 1.0 / ctx->tr->dt0; /* until the first Jacobian: only scales the rows of pinned kinks */
+  if (ctx->tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) {
+    const PetscReal *u;
+
+    PetscCall(PetscMalloc1(PetscMax(1, net->hlocal), &im->q0));
+    PetscCall(VecGetArrayRead(U, &u));
+    for (PetscInt i = 0; i < net->hlocal; i++) im->q0[i] = u[3 * i + 2] * u[3 * i + 2] - u[3 * i] * u[3 * i] - u[3 * i + 1] * u[3 * i + 1];
+    PetscCall(VecRestoreArrayRead(U, &u));
+  }
 
   PetscCall(MatCreateShell(ctx->comm, Plocal, Plocal, P, P, im, &im->A));
   PetscCall(MatShellSetOperation(im->A, MATOP_MULT, (void (*)(void))SLTrainJacobianMult));
@@ -291,6 +427,10 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
   PetscCall(MatSetOption(im->B, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
   PetscCall(MatSetVariableBlockSizes(im->B, im->nblocks, im->bsizes));
 
+  im->attempt_t  = -1.0;
+  im->attempt_dt = 0.0;
+  PetscCall(PetscMalloc1(PetscMax(1, Plocal), &im->u0));
+  PetscCall(TSSetPreStage(ts, SLTrainImplicitPreStage));
   PetscCall(TSSetIFunction(ts, NULL, SLTrainIFunction, im));
   PetscCall(TSSetIJacobian(ts, im->A, im->B, SLTrainIJacobian, im));
   {
@@ -308,7 +448,9 @@ PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
-  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks\n", im->npinned));
+  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks; largest projection correction %g; %" PetscInt_FMT " stages refused for their q\n", im->npinned, (double)im->max_proj, im->nqreject));
+  PetscCall(PetscFree(im->q0));
+  PetscCall(PetscFree(im->u0));
   PetscCall(MatDestroy(&im->Hs));
   PetscCall(MatDestroy(&im->A));
   PetscCall(MatDestroy(&im->B));

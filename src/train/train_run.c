@@ -67,6 +67,7 @@ static PetscErrorCode SLTrainDomain(TS ts, PetscReal t, Vec Y, PetscBool *accept
   PetscCall(TSGetApplicationContext(ts, &ctx));
   PetscCall(SLTrainEvaluate(ctx, Y));
   *accept = (!ctx->cache_bad || ctx->tr->gd) ? PETSC_TRUE : PETSC_FALSE;
+  if (*accept && ctx->tr->conservative) PetscCall(SLTrainImplicitCheckStage(ctx, Y, accept));
   PetscFunctionReturn(0);
 }
 
@@ -133,8 +134,8 @@ static PetscErrorCode SLTrainPostStep(TS ts)
     }
     if (t < T) PetscCall(TSGetTimeStep(ts, &ctx->dt_keep)); /* an unclipped proposal */
   }
-  if (ctx->tr->conservative) PetscCall(SLTrainImplicitPostStep(ctx));
   PetscCall(TSGetSolution(ts, &U));
+  if (ctx->tr->conservative) PetscCall(SLTrainImplicitPostStep(ctx, U));
   PetscCall(SLTrainEvaluate(ctx, U));
   PetscCall(SLTrainCheckStop(ctx));
   if (ctx->stop != SL_STOP_NONE) PetscCall(TSSetConvergedReason(ts, TS_CONVERGED_USER));
