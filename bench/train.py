@@ -46,6 +46,7 @@ from competitors import NumpyHessian  # noqa: E402
 
 METHODS = ["gd_numpy", "gd_torch", "ivp_lsoda", "ivp_bdf"]
 LABEL = {"gd_numpy": "numpy GD", "gd_torch": "torch GD", "ivp_lsoda": "LSODA", "ivp_bdf": "BDF"}
+SHORT = {"timeout": "t/o", "diverged": "div", "horizon": "T_end", "failed": "fail"}  # + the loss reached
 
 
 def run_proc(cmd, timeout, env, cwd=None):
@@ -124,7 +125,7 @@ def competitor(a, method, prefix, lr, timeout, env):
             "atol": a.atol, "t_end": a.max_time, "threads": a.threads, "clock": a.clock}
     # the process is killed if it has not answered by then (a CPU-clock timeout needs slack on a loaded machine)
     out, status, wall, _ = run_proc([PY, os.path.join(HERE, "train_competitors.py"), json.dumps(spec)],
-                                    timeout * (4 if a.clock == "cpu" else 1) + 60, env)
+                                    timeout * (10 if a.clock == "cpu" else 1) + 60, env)
     for line in out.splitlines():
         if line.startswith("WORKER_JSON "):
             res = json.loads(line[len("WORKER_JSON "):])
@@ -139,8 +140,8 @@ def cell(c):
     st = c.get("status")
     if st == "reached":
         return "%.3g" % c["t_wall"] + ("/%.3g" % c["t_cpu"] if c.get("t_cpu") is not None else "")
-    if st in ("timeout", "diverged", "horizon", "failed"):
-        return "%s (%.1e)" % (st, c["loss"]) if c.get("loss") is not None else st
+    if st in SHORT:
+        return "%s %.1e" % (SHORT[st], c["loss"]) if c.get("loss") is not None else SHORT[st]
     return str(st).split(" ")[0]
 
 
@@ -163,6 +164,57 @@ def table(title, header, rows):
         print("  ".join(str(c).rjust(w[i]) for i, c in enumerate(r)))
 
 
+def report(results):
+    """Print the two tables of the cases in results (and put the ratios into them)."""
+    a = argparse.Namespace(**results["meta"]["args"])
+    methods = results["meta"]["methods"]
+    rows, rows2 = [], []
+    for case in results["cases"]:
+        sl = case["splinelens"]
+        comps = case.get("competitors", {})
+        if sl["status"] != "ok":
+            rows.append([case["H"], "%g" % case["alpha"], sl["status"]] + ["-"] * (10 + len(methods)) +
+                        ["%.1f" % case["load_start"]])
+            continue
+        reached = sl["stop_reason"] == "loss_tol"
+        rats, goals = [], []
+        for key, slk in (("t_wall", "t_wall"), ("t_cpu", "cpu_process")):
+            bt, lower, bm = best(comps, key)
+            if not reached:
+                rat, goal = "n/a (not reached)", "no"
+            elif bt is None:
+                rat, goal = "- (no competitor reached)", "-"
+            else:
+                r = bt / sl[slk]
+                rat = "%s%.3g (%s)" % (">=" if lower else "", r, LABEL[bm])
+                goal = "yes" if r >= a.goal else ("open" if lower else "no")
+            case["ratio_" + key[2:]] = dict(ratio=(bt / sl[slk]) if (reached and bt) else None, lower_bound=lower,
+                                            best=bm, goal_met=goal)
+            rats.append(rat)
+            goals.append(goal)
+        rows.append([case["H"], "%g" % case["alpha"], "%.3g/%.3g" % (sl["t_wall"], sl["cpu_process"]),
+                     "%.3g" % sl["t_train_event"] if sl.get("t_train_event") is not None else "-",
+                     sl["stop_reason"], sl["steps"], "%.1e" % sl["final_loss"], "%.1e" % sl["q_drift"],
+                     "%.3g" % case.get("lambda_max", float("nan"))] +
+                    [cell(comps.get(m, {"status": "-"})) for m in methods] +
+                    rats + ["/".join(goals), "%g" % case.get("timeout", a.timeout), "%.1f" % case["load_start"]])
+        rows2.append([case["H"], "%g" % case["alpha"], "%d / %.1e" % (sl["steps"], sl["q_drift"])] +
+                     ["%s / %s" % (comps[m].get("steps", "-"),
+                                   "%.1e" % comps[m]["q_drift"] if comps[m].get("q_drift") is not None else "-")
+                      for m in methods if m in comps])
+    table("(t) time to loss %g (seconds), sine N = %d, lecun_normal seed %d; SL = splinelens run wall time "
+          "(/runinfo/wall_time) / CPU seconds of the whole process (start-up included), train = its SLTrain event; "
+          "competitors: wall/CPU seconds to the tolerance, or what stopped them and the loss then (t/o: timeout, "
+          "fail: the solver gave up, div: diverged, killed: no answer at 10x the timeout); ratios = best "
+          "competitor / SL on each clock (>= : a timeout); load: 1-min load average at the case's start" %
+          (a.tol, a.n, a.seed),
+          ["H", "alpha", "SL s wall/cpu", "train s", "SL stop", "steps", "SL loss", "SL q drift", "lambda_max"] +
+          [LABEL[m] for m in methods] + ["best/SL wall", "best/SL cpu", ">=%gx wall/cpu" % a.goal,
+           "timeout s (%s)" % a.clock, "load"], rows)
+    table("(t) steps (GD: iterations; solve_ivp: right-hand sides) / final q drift",
+          ["H", "alpha", "splinelens"] + [LABEL[m] for m in methods], rows2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "splinelens"))
@@ -174,8 +226,8 @@ def main():
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="clock of the competitors' timeouts "
                     "(cpu: their process time, the steadier on a loaded machine); both ratios are printed")
     ap.add_argument("--decide", action="store_true", help="shorter competitor timeouts, just enough to decide the "
-                    "goal: min(--timeout, max(10 s, goal x splinelens time)) where splinelens reached the tolerance, "
-                    "min(--timeout, 20 s) where it did not (no ratio then)")
+                    "goal: min(--timeout, max(2 s, goal x splinelens time)) where splinelens reached the tolerance, "
+                    "min(--timeout, 5 s) where it did not (no ratio then)")
     ap.add_argument("--sl-timeout", type=float, default=3600, help="seconds per splinelens run")
     ap.add_argument("--tol", type=float, default=1e-8, help="target loss (sum loss)")
     ap.add_argument("--max-time", type=float, default=1e7, help="gradient-flow horizon (splinelens, solve_ivp)")
@@ -191,7 +243,19 @@ def main():
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--out", help="results file (default bench/results-train-<date>.json)")
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--tables", nargs="+", metavar="JSON", help="only print the tables of earlier results files "
+                    "(their cases together, in width and alpha order; the first file's settings)")
     a = ap.parse_args()
+    if a.tables:
+        res = [json.load(open(f)) for f in a.tables]
+        merged = {"meta": res[0]["meta"], "cases": sorted((c for r in res for c in r["cases"]),
+                                                          key=lambda c: (c["H"], c["alpha"]))}
+        for r in res:
+            print("%s: %s, load average %s -> %s, git %s" % ("results", r["meta"]["date"],
+                  " ".join("%.1f" % v for v in r["meta"]["loadavg_start"]),
+                  " ".join("%.1f" % v for v in r["meta"].get("loadavg_end", [])), r["meta"]["git"]))
+        report(merged)
+        return 0
     widths = [int(float(v)) for v in (a.widths or ("32,128" if a.quick else "32,128,512,2048")).split(",")]
     alphas = [float(v) for v in (a.alphas or ("1" if a.quick else "0.1,1,10")).split(",")]
     if a.timeout is None:
@@ -256,7 +320,7 @@ def main():
                 tmo = a.timeout
                 if a.decide:
                     slt = sl["cpu_process"] if a.clock == "cpu" else sl["t_wall"]
-                    tmo = min(a.timeout, max(10.0, a.goal * slt) if sl["stop_reason"] == "loss_tol" else 20.0)
+                    tmo = min(a.timeout, max(2.0, a.goal * slt) if sl["stop_reason"] == "loss_tol" else 5.0)
                 case["timeout"] = tmo
                 comps = {}
                 for m in methods:
@@ -271,50 +335,7 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    rows, rows2 = [], []
-    for case in results["cases"]:
-        sl = case["splinelens"]
-        comps = case.get("competitors", {})
-        if sl["status"] != "ok":
-            rows.append([case["H"], "%g" % case["alpha"], sl["status"]] + ["-"] * (10 + len(methods)) +
-                        ["%.1f" % case["load_start"]])
-            continue
-        reached = sl["stop_reason"] == "loss_tol"
-        rats, goals = [], []
-        for key, slk in (("t_wall", "t_wall"), ("t_cpu", "cpu_process")):
-            bt, lower, bm = best(comps, key)
-            if not reached:
-                rat, goal = "n/a (not reached)", "no"
-            elif bt is None:
-                rat, goal = "- (no competitor reached)", "-"
-            else:
-                r = bt / sl[slk]
-                rat = "%s%.3g (%s)" % (">=" if lower else "", r, LABEL[bm])
-                goal = "yes" if r >= a.goal else ("open" if lower else "no")
-            case["ratio_" + key[2:]] = dict(ratio=(bt / sl[slk]) if (reached and bt) else None, lower_bound=lower,
-                                            best=bm, goal_met=goal)
-            rats.append(rat)
-            goals.append(goal)
-        rows.append([case["H"], "%g" % case["alpha"], "%.3g/%.3g" % (sl["t_wall"], sl["cpu_process"]),
-                     "%.3g" % sl["t_train_event"] if sl.get("t_train_event") is not None else "-",
-                     sl["stop_reason"], sl["steps"], "%.1e" % sl["final_loss"], "%.1e" % sl["q_drift"],
-                     "%.3g" % case.get("lambda_max", float("nan"))] +
-                    [cell(comps.get(m, {"status": "-"})) for m in methods] +
-                    rats + ["/".join(goals), "%g" % case.get("timeout", a.timeout), "%.1f" % case["load_start"]])
-        rows2.append([case["H"], "%g" % case["alpha"], "%d / %.1e" % (sl["steps"], sl["q_drift"])] +
-                     ["%s / %s" % (comps[m].get("steps", "-"),
-                                   "%.1e" % comps[m]["q_drift"] if comps[m].get("q_drift") is not None else "-")
-                      for m in methods if m in comps])
-    table("(t) time to loss %g (seconds), sine N = %d, lecun_normal seed %d; SL = splinelens run wall time "
-          "(/runinfo/wall_time) / CPU seconds of the whole process (start-up included), train = its SLTrain event; "
-          "competitors: wall/CPU seconds to the tolerance, or what stopped them (loss then); ratios = best "
-          "competitor / SL on each clock (>= : a timeout); load: 1-min load average at the case's start" %
-          (a.tol, a.n, a.seed),
-          ["H", "alpha", "SL s wall/cpu", "train s", "SL stop", "steps", "SL loss", "SL q drift", "lambda_max"] +
-          [LABEL[m] for m in methods] + ["best/SL wall", "best/SL cpu", ">=%gx wall/cpu" % a.goal,
-           "timeout s (%s)" % a.clock, "load"], rows)
-    table("(t) steps (GD: iterations; solve_ivp: right-hand sides) / final q drift",
-          ["H", "alpha", "splinelens"] + [LABEL[m] for m in methods], rows2)
+    report(results)
     results["failures"] = failures
     results["meta"]["loadavg_end"] = os.getloadavg()
     out = a.out or os.path.join(HERE, "results-train-%s.json" % datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
