@@ -155,6 +155,13 @@ def best(comps, key):
     return cands[0] if cands else (None, False, None)
 
 
+def save(results, path):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(results, fh, indent=1)
+    os.replace(tmp, path)
+
+
 def table(title, header, rows):
     w = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     print("\n" + title)
@@ -227,7 +234,8 @@ def main():
                     "(cpu: their process time, the steadier on a loaded machine); both ratios are printed")
     ap.add_argument("--decide", action="store_true", help="shorter competitor timeouts, just enough to decide the "
                     "goal: min(--timeout, max(2 s, goal x splinelens time)) where splinelens reached the tolerance, "
-                    "min(--timeout, 5 s) where it did not (no ratio then)")
+                    "min(--timeout, 5 s) where it did not (no ratio then); a competitor also stops at the time of "
+                    "the fastest one before it that reached the tolerance")
     ap.add_argument("--sl-timeout", type=float, default=3600, help="seconds per splinelens run")
     ap.add_argument("--tol", type=float, default=1e-8, help="target loss (sum loss)")
     ap.add_argument("--max-time", type=float, default=1e7, help="gradient-flow horizon (splinelens, solve_ivp)")
@@ -285,6 +293,7 @@ def main():
           (results["meta"]["date"], os.cpu_count(), os.getloadavg()[0], a.n, a.seed, a.tol,
            ", ".join(LABEL[m] for m in methods), a.timeout, a.threads), flush=True)
     work = tempfile.mkdtemp(prefix="sl-benchtrain-")
+    out = a.out or os.path.join(HERE, "results-train-%s.json" % datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     failures = []
     try:
         for H in widths:
@@ -323,24 +332,26 @@ def main():
                     tmo = min(a.timeout, max(2.0, a.goal * slt) if sl["stop_reason"] == "loss_tol" else 5.0)
                 case["timeout"] = tmo
                 comps = {}
+                case["competitors"] = comps
+                key = "t_cpu" if a.clock == "cpu" else "t_wall"
                 for m in methods:
-                    comps[m] = competitor(a, m, prefix, 1.8 / lm, tmo, cenv)
+                    # --decide: only the fastest competitor matters, so the next ones need not outlast it
+                    won = [c[key] for c in comps.values() if c.get("status") == "reached"]
+                    comps[m] = competitor(a, m, prefix, 1.8 / lm, min([tmo] + won) if a.decide else tmo, cenv)
                     c = comps[m]
                     if c.get("init_loss") is not None and abs(c["init_loss"] - sl["init_loss"]) > 1e-10 * sl["init_loss"]:
                         failures.append("H=%d alpha=%g: %s started from another loss" % (H, alpha, m))
                     print(", %s %s" % (LABEL[m], cell(c)), end="", flush=True)
                 print(flush=True)
-                case["competitors"] = comps
                 case["load_end"] = os.getloadavg()[0]
+                save(results, out)  # after every case: an interrupted benchmark keeps what it measured
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     report(results)
     results["failures"] = failures
     results["meta"]["loadavg_end"] = os.getloadavg()
-    out = a.out or os.path.join(HERE, "results-train-%s.json" % datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
-    with open(out, "w") as fh:
-        json.dump(results, fh, indent=1)
+    save(results, out)
     print("\nresults: %s" % out)
     if failures:
         print("failures:\n  " + "\n  ".join(failures))
