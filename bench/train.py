@@ -292,6 +292,7 @@ def main():
           "%g; competitors: %s, timeout %g s, %d thread(s)" %
           (results["meta"]["date"], os.cpu_count(), os.getloadavg()[0], a.n, a.seed, a.tol,
            ", ".join(LABEL[m] for m in methods), a.timeout, a.threads), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still removes the work directory
     work = tempfile.mkdtemp(prefix="sl-benchtrain-")
     out = a.out or os.path.join(HERE, "results-train-%s.json" % datetime.datetime.now().strftime("%Y%m%d-%H%M%S"))
     failures = []
