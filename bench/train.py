@@ -204,7 +204,7 @@ def report(results):
                      sl["stop_reason"], sl["steps"], "%.1e" % sl["final_loss"], "%.1e" % sl["q_drift"],
                      "%.3g" % case.get("lambda_max", float("nan"))] +
                     [cell(comps.get(m, {"status": "-"})) for m in methods] +
-                    rats + ["/".join(goals), "%g" % case.get("timeout", a.timeout), "%.1f" % case["load_start"]])
+                    rats + ["/".join(goals), "%.3g" % case.get("timeout", a.timeout), "%.1f" % case["load_start"]])
         rows2.append([case["H"], "%g" % case["alpha"], "%d / %.1e" % (sl["steps"], sl["q_drift"])] +
                      ["%s / %s" % (comps[m].get("steps", "-"),
                                    "%.1e" % comps[m]["q_drift"] if comps[m].get("q_drift") is not None else "-")
