@@ -276,6 +276,7 @@ def main():
         if "gd_torch" in methods:
             print("train.py: torch not used (--no-torch or not importable)", file=sys.stderr)
         methods = [m for m in methods if m != "gd_torch"]
+    a.binary = os.path.abspath(a.binary)  # the program runs in a work directory: a relative path would not resolve
     if not os.access(a.binary, os.X_OK):
         raise SystemExit("train.py: %s not found (bash bench/run train builds it)" % a.binary)
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
