@@ -257,7 +257,11 @@ def fd_errors(theta, x, y, loss="sum", has_c=None, grad=None, hess=None, bgrad=N
     ok = np.isfinite(gfd)
     sc = T.loss_scale(loss, len(x))
     G = sc * (np.abs(T.nn_jacobian(theta, x, hc)).T @ np.abs(T.residual(theta, x, y, hc)))
-    out["nn_grad"] = float(np.max(np.abs(g[ok] - gfd[ok])) / max(np.max(np.abs(g)), np.max(G), 1e-300)) if ok.any() else 0.0
+    # the rounding error of the differences of the loss itself, ~ eps |l| / h (h >= 1e-5): an absolute floor, which
+    # matters where both g and its term scale G vanish (e.g. a stationary point whose nonzero residuals lie where
+    # every neuron is inactive: g ~ 1e-10, the differences ~ 1e-12)
+    floor = 100 * np.finfo(float).eps * abs(float(lossf(theta)[0])) / 1e-5
+    out["nn_grad"] = float(max(0.0, np.max(np.abs(g[ok] - gfd[ok])) - floor) / max(np.max(np.abs(g)), np.max(G), 1e-300)) if ok.any() else 0.0
     ok = np.isfinite(Hfd)
     out["nn_hess"] = float(np.max(np.abs(Hm[ok] - Hfd[ok])) / max(np.max(np.abs(Hm)), 1e-300)) if ok.any() else 0.0
     out["nn_skipped"] = int(np.sum(~np.isfinite(gfd)))
@@ -282,7 +286,8 @@ def fd_errors(theta, x, y, loss="sum", has_c=None, grad=None, hess=None, bgrad=N
     ok = np.isfinite(gbfd)
     bb, mm, cc = unpack(phi)
     Gb = sc * (np.abs(T.bdso_jacobian(bb, mm, s, x, hc)).T @ np.abs(T.bdso_residual(bb, mm, s, x, y, cc)))
-    out["bdso_grad"] = float(np.max(np.abs(gb[ok] - gbfd[ok])) / max(np.max(np.abs(gb)), np.max(Gb), 1e-300)) if ok.any() else 0.0
+    floor = 100 * np.finfo(float).eps * abs(float(blossf(phi)[0])) / 1e-5
+    out["bdso_grad"] = float(max(0.0, np.max(np.abs(gb[ok] - gbfd[ok])) - floor) / max(np.max(np.abs(gb)), np.max(Gb), 1e-300)) if ok.any() else 0.0
     ok = np.isfinite(Hbfd)
     out["bdso_hess"] = float(np.max(np.abs(Hb[ok] - Hbfd[ok])) / max(np.max(np.abs(Hb)), 1e-300)) if ok.any() else 0.0
     # the parts add up and the residual blocks have eigenvalues +-sqrt(a^2 + d^2), 0

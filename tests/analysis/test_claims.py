@@ -152,6 +152,21 @@ def test_finite_differences_right_and_wrong():
     assert C.claim_finite_differences([dict(theta=th, x=X, y=Y)], grad=wrong_grad).status == C.FAIL
 
 
+def test_finite_differences_at_a_stationary_point_with_vanishing_scale():
+    """A trained stationary point of configs/paper/losssurface.yaml (H = 4, fourpoint): the nonzero residuals lie
+    where every neuron is inactive, so the gradient and its term scale are ~1e-10 and the differences' rounding
+    (~1e-12, eps |l| / h) must not count as an error; a wrong gradient there still fails."""
+    x = np.array([-1.0, -0.0625, 0.0625, 1.0])
+    y = np.array([-1.0, 0.5, -0.5, 1.0])
+    th = np.array([-0.03508065349081847, -1.887786838357158, -0.04372844832804207, 1.3222866094405268,
+                   -0.08264292384049457, 0.8066834141360341, -0.4140946447128472, -1.0113947690345921,
+                   -0.22526625048708962, -1.2414884089683227, -0.09979328086122453, -0.8758905730446401])
+    assert np.max(np.abs(T.nn_gradient(th, x, y))) < 1e-7  # a (numerically) stationary point
+    assert C.claim_finite_differences([dict(theta=th, x=x, y=y)]).status == C.PASS
+    wrong_grad = lambda t: T.nn_gradient(t, x, y) + 1e-6  # far above the rounding floor (~6e-10 here)
+    assert C.claim_finite_differences([dict(theta=th, x=x, y=y)], grad=wrong_grad).status == C.FAIL
+
+
 def _record(**kw):
     r = dict(label="r", stage="final", coords="nn", part="full", n_neg=1, n_zero=27, n_bound=3, P=30, N=4, H=10,
              has_c=False, interpolating=True, check_neg=1, check_zero=1)
