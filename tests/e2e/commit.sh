@@ -8,7 +8,8 @@
 #  (c) failures summarised by reason; (d) one line per finished slice.
 BIN=$1 SRC=$2 CONFIG=$3; shift 3
 . "$SRC/tests/e2e/lib.sh"
-LONG=(-sl_seeds 0-100) # 400 runs, several seconds even on an idle machine: the kill comes well before the end
+LONG=(-sl_seeds 0-100 -sl_train_max_steps 1000) # 400 runs, several seconds even on an idle machine: the kill comes
+# well before the end (the step budget keeps the training part of each run short: this test is about commits)
 RE='^\[splinelens\] runs done [0-9]+/[0-9]+ \(this session [0-9]+\), [0-9.]+%, failed [0-9]+( \([^)]*\))?, elapsed [0-9.]+ s(, ETA [0-9]+ s \([0-9]{2}:[0-9]{2}:[0-9]{2}\))? \| [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC$'
 
 # (a)
