@@ -20,6 +20,12 @@ typedef enum {
 } SLTrainImplicitType;
 PETSC_INTERN const char *const SLTrainImplicitTypes[];
 
+/* q = v^2 - w^2 - b^2 of one neuron's (w, b, v): conserved by the gradient flow (docs/theory.md 5.1) */
+static inline PetscReal SLTrainNeuronQ(const PetscReal th[3])
+{
+  return th[2] * th[2] - th[0] * th[0] - th[1] * th[1];
+}
+
 /* Communicators a trainer keeps a configured TS for (the study's, PETSC_COMM_SELF, a wide-run group). */
 #define SL_TRAIN_MAXTS 4
 

@@ -332,7 +332,7 @@ PetscErrorCode SLTrainImplicitCheckStage(SLTrainCtx *ctx, Vec Y, PetscBool *ok)
   for (PetscInt i = 0; i < ctx->scratch->hlocal && !bad; i++) {
     const PetscReal w = u[3 * i], b = u[3 * i + 1], v = u[3 * i + 2], n2 = v * v + w * w + b * b;
 
-    bad = PetscAbsReal(v * v - w * w - b * b - im->q0[i]) > 1e-3 * PetscMax(n2, PetscAbsReal(im->q0[i]));
+    bad = PetscAbsReal(SLTrainNeuronQ(u + 3 * i) - im->q0[i]) > 1e-3 * PetscMax(n2, PetscAbsReal(im->q0[i]));
   }
   PetscCall(VecRestoreArrayRead(Y, &u));
   if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, ctx->comm));
@@ -417,7 +417,7 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
 
     PetscCall(PetscMalloc1(PetscMax(1, net->hlocal), &im->q0));
     PetscCall(VecGetArrayRead(U, &u));
-    for (PetscInt i = 0; i < net->hlocal; i++) im->q0[i] = u[3 * i + 2] * u[3 * i + 2] - u[3 * i] * u[3 * i] - u[3 * i + 1] * u[3 * i + 1];
+    for (PetscInt i = 0; i < net->hlocal; i++) im->q0[i] = SLTrainNeuronQ(u + 3 * i);
     PetscCall(VecRestoreArrayRead(U, &u));
   }
 

@@ -215,8 +215,8 @@ static PetscErrorCode SLTrainQDrift(MPI_Comm comm, PetscInt hlocal, const PetscR
   PetscFunctionBeginUser;
   for (PetscInt i = 0; i < hlocal; i++) {
     const PetscReal *a = th0 + 3 * i, *b = th1 + 3 * i;
-    const PetscReal  q0 = a[2] * a[2] - a[0] * a[0] - a[1] * a[1];
-    const PetscReal  q1 = b[2] * b[2] - b[0] * b[0] - b[1] * b[1];
+    const PetscReal  q0 = SLTrainNeuronQ(a);
+    const PetscReal  q1 = SLTrainNeuronQ(b);
     const PetscReal  d  = PetscAbsReal(q1 - q0);
 
     if (PetscIsInfOrNanReal(d) || PetscIsInfOrNanReal(q0)) loc[2] = 1.0;
