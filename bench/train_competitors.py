@@ -93,6 +93,18 @@ def loss_only(theta, x, y):
     return 0.5 * float(r @ r)
 
 
+def gd_stop(loss, k, tol, limit, clk):
+    """The stop test of both GD loops, before step k: "reached" (loss <= tol), "diverged" (not finite or above
+    limit), "timeout" (the clock, polled every 256 steps), else None."""
+    if loss <= tol:
+        return "reached"
+    if not np.isfinite(loss) or loss > limit:
+        return "diverged"
+    if (k & 255) == 0 and clk.expired():
+        return "timeout"
+    return None
+
+
 def gd_numpy(theta0, x, y, spec, out, clk):
     lr, tol = spec["lr"], spec["tol"]
     limit = 1e6 * max(out["init_loss"], 1e-300)
@@ -101,14 +113,8 @@ def gd_numpy(theta0, x, y, spec, out, clk):
     clk.start()
     while True:
         loss, g = loss_grad(th, x, y)
-        if loss <= tol:
-            status = "reached"
-            break
-        if not np.isfinite(loss) or loss > limit:
-            status = "diverged"
-            break
-        if (k & 255) == 0 and clk.expired():
-            status = "timeout"
+        status = gd_stop(loss, k, tol, limit, clk)
+        if status:
             break
         th -= lr * g
         k += 1
@@ -137,14 +143,8 @@ def gd_torch(theta0, x, y, spec, out, clk):
         f = torch.relu(torch.outer(th[:, 0], X) + th[:, 1:2]).t() @ th[:, 2]
         lt = 0.5 * ((f - Y) ** 2).sum()
         loss = float(lt.detach())
-        if loss <= tol:
-            status = "reached"
-            break
-        if not np.isfinite(loss) or loss > limit:
-            status = "diverged"
-            break
-        if (k & 255) == 0 and clk.expired():
-            status = "timeout"
+        status = gd_stop(loss, k, tol, limit, clk)
+        if status:
             break
         lt.backward()
         opt.step()
