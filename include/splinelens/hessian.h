@@ -27,9 +27,10 @@ typedef struct {
  * computed once at creation (the operator is frozen at the current parameters: the model is copied; the data set
  * is referenced and must outlive the Mat). Also provides MatGetDiagonal (diag of scale J^T J, O(P)). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
-/* As SLHessianCreateShell with the residuals r_n = f(x_n) - y_n of the model already known (length N, replicated;
- * e.g. from SLClassEvalResidual): skips their O(H N) evaluation. */
-PETSC_EXTERN PetscErrorCode SLHessianCreateShellWithResidual(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], Mat *H);
+/* As SLHessianCreateShell with what the caller already knows of the model (each may be NULL): the residuals
+ * r_n = f(x_n) - y_n (length N, replicated; skips their O(H N) evaluation) and, in NN coordinates, the activation
+ * class of every local neuron (the ids of classeval.h, e.g. SLClassEvalGetClasses; skips the binary searches). */
+PETSC_EXTERN PetscErrorCode SLHessianCreateShellAt(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], const PetscInt cls[], Mat *H);
 /* Direct solves with shift I + Hess (hessian_solve.c; Woodbury on the class structure, O(P + N^2) per solve after
  * an O(nc + N^3) setup), bordered by k constraints on single neurons: (shift I + Hess) y + E lambda = r, E^T y = c,
  * E's columns unit vectors dir (npn numbers each) in the block of local neuron neuron[j], at most one per neuron.

@@ -131,7 +131,7 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
   }
 }
 
-PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal rgiven[], SLHessClass *clp)
+PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal rgiven[], const PetscInt clsgiven[], SLHessClass *clp)
 {
   SLHessClass      cl;
   PetscInt         N, nc, hl, npn;
@@ -182,7 +182,9 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
   if (cl->info.coords == SL_COORD_NN) {
     const PetscReal *th = cl->model.net->theta;
 
-    for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfNN(th[3 * i], th[3 * i + 1], N, x);
+    if (clsgiven) PetscCall(PetscArraycpy(cl->cls, clsgiven, hl));
+    else
+      for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfNN(th[3 * i], th[3 * i + 1], N, x);
   } else {
     for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfBDSO(cl->model.sp->s[i], cl->model.sp->beta[i], N, x);
   }

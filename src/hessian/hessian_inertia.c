@@ -29,7 +29,7 @@ PetscErrorCode SLHessCountCreate(SLModel model, SLData data, SLLossType type, SL
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&hc));
-  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_FALSE, NULL, &hc->cl));
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_FALSE, NULL, NULL, &hc->cl));
   N = hc->cl->N;
   PetscCall(PetscBLASIntCast(N, &hc->bN));
   PetscCall(PetscMalloc3(3 * hc->cl->nc, &hc->G, N * N, &hc->S, N, &hc->ipiv));

@@ -138,16 +138,16 @@ PetscErrorCode SLHessianCreateShellFromClass(SLHessClass cl, Mat *H)
 PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H)
 {
   PetscFunctionBeginUser;
-  PetscCall(SLHessianCreateShellWithResidual(model, data, type, part, NULL, H));
+  PetscCall(SLHessianCreateShellAt(model, data, type, part, NULL, NULL, H));
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLHessianCreateShellWithResidual(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], Mat *H)
+PetscErrorCode SLHessianCreateShellAt(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], const PetscInt cls[], Mat *H)
 {
   SLHessClass cl;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_TRUE, r, &cl));
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_TRUE, r, cls, &cl));
   PetscCall(SLHessShellCreate(cl, PETSC_TRUE, H));
   PetscFunctionReturn(0);
 }

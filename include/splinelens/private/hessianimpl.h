@@ -84,8 +84,9 @@ struct _n_SLHessClass {
 
 /* Classes of the model's local neurons and the global aggregates (collective). copy: work on a private copy
  * of the model (frozen operator), else the model is referenced and must outlive the object. r: the residuals
- * f(x_n) - y_n of the model when the caller has them (length N, replicated), NULL to compute them. */
-PETSC_INTERN PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal r[], SLHessClass *cl);
+ * f(x_n) - y_n of the model when the caller has them (length N, replicated), NULL to compute them; cls: the
+ * classes of the local neurons when known (NN coordinates only; NULL: binary search). */
+PETSC_INTERN PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal r[], const PetscInt cls[], SLHessClass *cl);
 PETSC_INTERN PetscErrorCode SLHessClassDestroy(SLHessClass *cl);
 /* The coefficient matrix C_i (npn x 2, row-major) of local neuron i. */
 static inline void SLHessClassCoef(SLHessClass cl, PetscInt i, PetscReal C[6])
