@@ -31,12 +31,13 @@ PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLL
  * r_n = f(x_n) - y_n (length N, replicated; skips their O(H N) evaluation) and, in NN coordinates, the activation
  * class of every local neuron (the ids of classeval.h, e.g. SLClassEvalGetClasses; skips the binary searches). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateShellAt(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], const PetscInt cls[], Mat *H);
-/* Direct solves with shift I + Hess (hessian_solve.c; Woodbury on the class structure, O(P + N^2) per solve after
- * an O(nc + N^3) setup), bordered by k constraints on single neurons: (shift I + Hess) y + E lambda = r, E^T y = c,
+/* Direct solves with shift I + Hess (hessian_solve.c; Woodbury on the class structure, O(P + N^2) per solve
+ * after an O(nc + k + N^3) setup), bordered by k constraints on single neurons (folded into their blocks):
+ *     (shift I + Hess) y + E lambda = r,  E^T y = c,
  * E's columns unit vectors dir (npn numbers each) in the block of local neuron neuron[j], at most one per neuron.
- * H: a full-Hessian shell of SLHessianCreateShell*. SetUp is collective; *ok = PETSC_FALSE when shift I + R or the
- * small dense systems are (numerically) singular, and Apply must not be called then. Apply (collective): r, y
- * local slices, c the klocal constraint values. Bitwise independent of the number of ranks. */
+ * H: a full-Hessian shell of SLHessianCreateShell*. SetUp is collective; *ok = PETSC_FALSE when shift I + R, a
+ * constrained block or the N x N capacitance matrix is (numerically) singular, and Apply must not be called then.
+ * Apply (collective): r, y local slices, c the klocal constraint values. Bitwise independent of the rank count. */
 typedef struct _n_SLHessSolve *SLHessSolve;
 PETSC_EXTERN PetscErrorCode    SLHessianSolveCreate(SLHessSolve *hs);
 PETSC_EXTERN PetscErrorCode    SLHessianSolveSetUp(SLHessSolve hs, Mat H, PetscReal shift, PetscInt klocal, const PetscInt neuron[], const PetscReal dir[], PetscBool *ok);
