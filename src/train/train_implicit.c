@@ -336,8 +336,16 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
          * jump onto the kink, an O(1) move the error estimate of two equally pinned stages does not see. */
         const PetscReal x = ctx->data->x[n], z0 = im->u0[3 * i] * x + im->u0[3 * i + 1];
         const PetscReal rate = PetscAbsReal(x * ctx->g[3 * i] + ctx->g[3 * i + 1]) + scale * PetscAbsReal(u[3 * i + 2] * ctx->r[n]) * (1 + x * x);
+        /* and only a sliding kink: the flow on both sides points into it. With the one-sided gradients g_I (x_n
+         * inactive) and g_A = g_I + scale v r_n (x_n, 1) (active) in the (w, b) block, dz/dt = -(x_n g_w + g_b)
+         * must be > 0 on the inactive side and < 0 on the active side. A breakpoint crossing x_n (both rates of one
+         * sign) whose Newton iterates happen to straddle it must not be held there: seen in the default study, five
+         * breakpoints pinned on one data point for 10^5 steps while the flow on their side led away from it. */
+        const PetscReal jump = scale * u[3 * i + 2] * ctx->r[n] * (1 + x * x); /* e . (g_A - g_I), e = (x_n, 1) */
+        const PetscReal eg   = x * ctx->g[3 * i] + ctx->g[3 * i + 1];          /* e . g at the iterate's side   */
+        const PetscReal egI = side ? eg - jump : eg, egA = side ? eg : eg + jump;
 
-        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate) {
+        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate && egI < 0 && egA > 0) {
           im->pin[i] = n;
           added      = 1;
         }
