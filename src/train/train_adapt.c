@@ -11,8 +11,11 @@
  * neurons the order is basic's own (entries in state order from 0, c last), so the norm is bitwise basic's.
  * The infinity norm (a max) is exact already and is PETSc's.
  *
- * Integrators whose error estimate is not an embedded solution but their own weighted norm (TSEvaluateWLTE:
- * the implicit midpoint rule, TSTHETA) keep that norm, as basic does. */
+ * The implicit midpoint rule (TSTHETA) estimates its error not by an embedded solution but by a backward
+ * difference through the states at the start of the step and of the step before (TSEvaluateWLTE); "slbasic" keeps
+ * copies of those two states (SLTrainAdaptPreStep, the TS pre-step of the trainer, taken where TSTHETA takes its
+ * own) and forms the same estimate with the same vector operations, then norms it deterministically. Any other
+ * method with its own estimate keeps PETSc's norm, as basic does. */
 #include <petsc/private/tsimpl.h>
 #include <petscdm.h>
 #include "train_impl.h"
@@ -141,6 +144,76 @@ static PetscErrorCode SLTrainErrorWeightedNorm2(SLTrainCtx *ctx, TS ts, Vec U, V
   PetscFunctionReturn(0);
 }
 
+/* The two states a TSTHETA error estimate uses: x0 at the start of the current step, xprev at the start of the
+ * previous one (run-sized: freed by TSReset through the adapt's reset) */
+typedef struct {
+  Vec x0, xprev;
+} SLTrainAdapt;
+
+static PetscErrorCode SLTrainAdaptIsTheta(TSAdapt adapt, TS ts, PetscBool *yes)
+{
+  PetscBool sl;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare((PetscObject)adapt, TSADAPTSLBASIC, &sl));
+  *yes = PETSC_FALSE;
+  if (sl) PetscCall(PetscObjectTypeCompare((PetscObject)ts, TSTHETA, yes));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainAdaptPreStep(TS ts)
+{
+  TSAdapt       adapt;
+  SLTrainAdapt *a;
+  PetscBool     theta;
+
+  PetscFunctionBeginUser;
+  PetscCall(TSGetAdapt(ts, &adapt));
+  PetscCall(SLTrainAdaptIsTheta(adapt, ts, &theta));
+  if (!theta) PetscFunctionReturn(0);
+  a = (SLTrainAdapt *)adapt->data;
+  if (!a->x0) {
+    PetscCall(VecDuplicate(ts->vec_sol, &a->x0));
+    PetscCall(VecDuplicate(ts->vec_sol, &a->xprev));
+    PetscCall(VecSet(a->x0, 0.0));
+  }
+  /* the rotation TSTHETA does at the start of every step that is not a rollback (TSSolve calls the pre-step
+   * exactly then) */
+  PetscCall(VecCopy(a->x0, a->xprev));
+  PetscCall(VecCopy(ts->vec_sol, a->x0));
+  PetscFunctionReturn(0);
+}
+
+/* TSTHETA's estimate (order 2): Y - X = the second backward difference of X, x0 and xprev over the steps h (this
+ * one) and h_prev, scaled to the local error; none on the first step of a run. */
+static PetscErrorCode SLTrainAdaptThetaError(SLTrainCtx *ctx, TSAdapt adapt, TS ts, PetscInt *order, PetscReal *enorm)
+{
+  SLTrainAdapt   *a = (SLTrainAdapt *)adapt->data;
+  const PetscReal h = ts->time_step, hprev = ts->ptime - ts->ptime_prev, r = 1 + hprev / h;
+  PetscScalar     scal[3];
+  Vec             vecs[3], Y;
+  PetscReal       na, nr;
+  DM              dm;
+
+  PetscFunctionBeginUser;
+  if (ts->steprestart) PetscFunctionReturn(0); /* *enorm stays -1 */
+  PetscCheck(a->x0, PetscObjectComm((PetscObject)adapt), PETSC_ERR_ORDER, "slbasic: the TS pre-step must be SLTrainAdaptPreStep for a TSTHETA error estimate");
+  scal[0] = 1 / r;
+  scal[1] = -1 / (r - 1);
+  scal[2] = 1 / (r * (r - 1));
+  vecs[0] = ts->vec_sol;
+  vecs[1] = a->x0;
+  vecs[2] = a->xprev;
+  PetscCall(TSGetDM(ts, &dm));
+  PetscCall(DMGetGlobalVector(dm, &Y));
+  PetscCall(VecCopy(ts->vec_sol, Y));
+  PetscCall(VecMAXPY(Y, 3, scal, vecs));
+  PetscCall(SLTrainErrorWeightedNorm2(ctx, ts, ts->vec_sol, Y, enorm, &na, &nr));
+  PetscCall(DMRestoreGlobalVector(dm, &Y));
+  *order = 2;
+  PetscFunctionReturn(0);
+}
+
 /* The weighted error of the step just taken: basic's estimate (the embedded solution of order - 1 against the
  * solution), normed deterministically when the TS belongs to a training run. enorm < 0: no estimate. */
 static PetscErrorCode SLTrainAdaptError(TSAdapt adapt, TS ts, PetscInt *order, PetscReal *enorm)
@@ -153,8 +226,13 @@ static PetscErrorCode SLTrainAdaptError(TSAdapt adapt, TS ts, PetscInt *order, P
   PetscFunctionBeginUser;
   *order = PETSC_DECIDE;
   *enorm = -1;
-  if (ts->ops->evaluatewlte) { /* the method norms its own estimate (TSTHETA) */
-    PetscCall(TSEvaluateWLTE(ts, adapt->wnormtype, order, enorm));
+  PetscCall(TSGetApplicationContext(ts, &ctx));
+  if (ts->ops->evaluatewlte) { /* the method's own estimate */
+    PetscBool theta;
+
+    PetscCall(SLTrainAdaptIsTheta(adapt, ts, &theta));
+    if (ctx && theta && adapt->wnormtype == NORM_2) PetscCall(SLTrainAdaptThetaError(ctx, adapt, ts, order, enorm));
+    else PetscCall(TSEvaluateWLTE(ts, adapt->wnormtype, order, enorm));
     PetscCheck(*enorm < 0 || *order >= 1, PetscObjectComm((PetscObject)adapt), PETSC_ERR_ARG_OUTOFRANGE, "Computed error order %" PetscInt_FMT " must be positive", *order);
     PetscFunctionReturn(0);
   }
@@ -162,7 +240,6 @@ static PetscErrorCode SLTrainAdaptError(TSAdapt adapt, TS ts, PetscInt *order, P
   PetscCheck(adapt->candidates.n >= 1, PetscObjectComm((PetscObject)adapt), PETSC_ERR_ARG_WRONGSTATE, "No candidate has been registered");
   PetscCheck(adapt->candidates.inuse_set, PetscObjectComm((PetscObject)adapt), PETSC_ERR_ARG_WRONGSTATE, "The current in-use scheme is not among the %" PetscInt_FMT " candidates", adapt->candidates.n);
   *order = adapt->candidates.order[0];
-  PetscCall(TSGetApplicationContext(ts, &ctx));
   PetscCall(TSGetDM(ts, &dm));
   PetscCall(DMGetGlobalVector(dm, &Y));
   PetscCall(TSEvaluateStep(ts, *order - 1, Y, NULL));
@@ -216,10 +293,34 @@ static PetscErrorCode SLTrainAdaptChoose(TSAdapt adapt, TS ts, PetscReal h, Pets
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode TSAdaptCreate_SLTrain(TSAdapt adapt)
+static PetscErrorCode SLTrainAdaptReset(TSAdapt adapt)
+{
+  SLTrainAdapt *a = (SLTrainAdapt *)adapt->data;
+
+  PetscFunctionBeginUser;
+  PetscCall(VecDestroy(&a->x0));
+  PetscCall(VecDestroy(&a->xprev));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SLTrainAdaptDestroy(TSAdapt adapt)
 {
   PetscFunctionBeginUser;
-  adapt->ops->choose = SLTrainAdaptChoose;
+  PetscCall(SLTrainAdaptReset(adapt));
+  PetscCall(PetscFree(adapt->data));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TSAdaptCreate_SLTrain(TSAdapt adapt)
+{
+  SLTrainAdapt *a;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&a));
+  adapt->data         = (void *)a;
+  adapt->ops->choose  = SLTrainAdaptChoose;
+  adapt->ops->reset   = SLTrainAdaptReset;
+  adapt->ops->destroy = SLTrainAdaptDestroy;
   PetscFunctionReturn(0);
 }
 

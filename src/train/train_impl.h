@@ -111,6 +111,8 @@ PETSC_INTERN PetscErrorCode SLTrainGradNorm(SLTrainCtx *ctx, PetscReal *gnorm);
  * application context must be the run's SLTrainCtx (any other TS gets basic's norm). */
 #define TSADAPTSLBASIC "slbasic"
 PETSC_INTERN PetscErrorCode SLTrainAdaptRegister(void);
+/* the TS pre-step of the trainer: keeps the states the implicit midpoint rule's (TSTHETA) error estimate uses */
+PETSC_INTERN PetscErrorCode SLTrainAdaptPreStep(TS ts);
 /* ||v||_2 of a state-shaped vector v (local size Plocal; collective): the same reduction, so bitwise independent of
  * the rank count */
 PETSC_INTERN PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm);

@@ -185,6 +185,7 @@ PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
   /* a failing step must end the run as SL_STOP_TS_FAILED, not abort the program */
   PetscCall(TSSetErrorIfStepFails(*ts, PETSC_FALSE));
   PetscCall(TSSetFunctionDomainError(*ts, SLTrainDomain));
+  PetscCall(TSSetPreStep(*ts, SLTrainAdaptPreStep)); /* the midpoint rule's error estimate (train_adapt.c) */
   PetscCall(TSSetPostStep(*ts, SLTrainPostStep));
   PetscCall(TSSetFromOptions(*ts));
   if (tr->gd) PetscCall(TSSetTimeStep(*ts, tr->lr)); /* the step IS the learning rate (-sl_train_ts_dt cannot change it) */
