@@ -27,6 +27,21 @@ typedef struct {
  * computed once at creation (the operator is frozen at the current parameters: the model is copied; the data set
  * is referenced and must outlive the Mat). Also provides MatGetDiagonal (diag of scale J^T J, O(P)). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
+/* As SLHessianCreateShell with what the caller already knows of the model (each may be NULL): the residuals
+ * r_n = f(x_n) - y_n (length N, replicated; skips their O(H N) evaluation) and, in NN coordinates, the activation
+ * class of every local neuron (the ids of classeval.h, e.g. SLClassEvalGetClasses; skips the binary searches). */
+PETSC_EXTERN PetscErrorCode SLHessianCreateShellAt(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], const PetscInt cls[], Mat *H);
+/* Direct solves with shift I + Hess (hessian_solve.c; Woodbury on the class structure, O(P + N^2) per solve after
+ * an O(nc + N^3) setup), bordered by k constraints on single neurons: (shift I + Hess) y + E lambda = r, E^T y = c,
+ * E's columns unit vectors dir (npn numbers each) in the block of local neuron neuron[j], at most one per neuron.
+ * H: a full-Hessian shell of SLHessianCreateShell*. SetUp is collective; *ok = PETSC_FALSE when shift I + R or the
+ * small dense systems are (numerically) singular, and Apply must not be called then. Apply (collective): r, y
+ * local slices, c the klocal constraint values. Bitwise independent of the number of ranks. */
+typedef struct _n_SLHessSolve *SLHessSolve;
+PETSC_EXTERN PetscErrorCode    SLHessianSolveCreate(SLHessSolve *hs);
+PETSC_EXTERN PetscErrorCode    SLHessianSolveSetUp(SLHessSolve hs, Mat H, PetscReal shift, PetscInt klocal, const PetscInt neuron[], const PetscReal dir[], PetscBool *ok);
+PETSC_EXTERN PetscErrorCode    SLHessianSolveApply(SLHessSolve hs, const PetscReal r[], const PetscReal c[], PetscReal y[]);
+PETSC_EXTERN PetscErrorCode    SLHessianSolveDestroy(SLHessSolve *hs);
 /* Dense P x P (sequential models only). */
 PETSC_EXTERN PetscErrorCode SLHessianCreateDense(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H);
 /* Exact number of eigenvalues < lambda by Haynsworth inertia additivity (docs/theory.md section 4):

@@ -131,7 +131,7 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
   }
 }
 
-PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, SLHessClass *clp)
+PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal rgiven[], const PetscInt clsgiven[], SLHessClass *clp)
 {
   SLHessClass      cl;
   PetscInt         N, nc, hl, npn;
@@ -182,7 +182,9 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
   if (cl->info.coords == SL_COORD_NN) {
     const PetscReal *th = cl->model.net->theta;
 
-    for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfNN(th[3 * i], th[3 * i + 1], N, x);
+    if (clsgiven) PetscCall(PetscArraycpy(cl->cls, clsgiven, hl));
+    else
+      for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfNN(th[3 * i], th[3 * i + 1], N, x);
   } else {
     for (PetscInt i = 0; i < hl; i++) cl->cls[i] = SLClassOfBDSO(cl->model.sp->s[i], cl->model.sp->beta[i], N, x);
   }
@@ -212,7 +214,8 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
    * index order over the same active set: the same numbers bit for bit as per neuron) */
   if (part != SL_HESS_GAUSS_NEWTON) {
     PetscCall(PetscMalloc1(N, &r));
-    PetscCall(SLModelResidual(cl->model, data, r));
+    if (rgiven) PetscCall(PetscArraycpy(r, rgiven, N));
+    else PetscCall(SLModelResidual(cl->model, data, r));
     for (PetscInt c = 0; c < nc; c++) {
       PetscReal sa = 0.0, sd = 0.0;
 
@@ -418,6 +421,24 @@ PetscErrorCode SLHessClassJacobianTransposeApply(SLHessClass cl, const PetscReal
     z_local[npn * cl->info.hlocal] = s;
   }
   PetscFunctionReturn(0);
+}
+
+void SLHessClassShiftedAggregates(SLHessClass cl, PetscReal lambda, PetscReal G[])
+{
+  for (PetscInt c = 0; c < cl->nc; c++) {
+    PetscReal *g = G + 3 * c;
+
+    g[0] = g[1] = g[2] = 0.0;
+    if (cl->count[c] == 0) continue;
+    for (PetscInt k = 0; k < cl->info.npn; k++) {
+      const PetscReal *Q  = cl->agg + c * SL_CLASS_AGG + 1 + 3 * k;
+      const PetscReal  wt = 1.0 / (cl->ev[3 * c + k] - lambda);
+
+      g[0] += wt * Q[0];
+      g[1] += wt * Q[1];
+      g[2] += wt * Q[2];
+    }
+  }
 }
 
 void SLHessClassAssemble(SLHessClass cl, const PetscReal G[], PetscReal cterm, PetscReal A[])

@@ -29,7 +29,7 @@ PetscErrorCode SLHessCountCreate(SLModel model, SLData data, SLLossType type, SL
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&hc));
-  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_FALSE, &hc->cl));
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_FALSE, NULL, NULL, &hc->cl));
   N = hc->cl->N;
   PetscCall(PetscBLASIntCast(N, &hc->bN));
   PetscCall(PetscMalloc3(3 * hc->cl->nc, &hc->G, N * N, &hc->S, N, &hc->ipiv));
@@ -133,20 +133,7 @@ PetscErrorCode SLHessCountEval(SLHessCount hc, PetscReal lambda, PetscInt *count
     PetscCall(PetscLogEventEnd(SL_EVENT_HessCount, 0, 0, 0, 0));
     PetscFunctionReturn(0);
   }
-  for (PetscInt c = 0; c < cl->nc; c++) {
-    PetscReal *g = hc->G + 3 * c;
-
-    g[0] = g[1] = g[2] = 0.0;
-    if (cl->count[c] == 0) continue;
-    for (PetscInt k = 0; k < cl->info.npn; k++) {
-      const PetscReal *Q  = cl->agg + c * SL_CLASS_AGG + 1 + 3 * k;
-      const PetscReal  wt = 1.0 / (cl->ev[3 * c + k] - lambda);
-
-      g[0] += wt * Q[0];
-      g[1] += wt * Q[1];
-      g[2] += wt * Q[2];
-    }
-  }
+  SLHessClassShiftedAggregates(cl, lambda, hc->G);
   SLHessClassAssemble(cl, hc->G, cl->info.has_c ? -1.0 / lambda : 0.0, hc->S); /* c: weight 1/(0 - lambda) */
   for (PetscInt m = 0; m < N; m++)
     for (PetscInt n = 0; n < N; n++) hc->S[n + m * N] = (n == m ? -1.0 : 0.0) - cl->scale * hc->S[n + m * N];

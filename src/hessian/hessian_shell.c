@@ -114,6 +114,20 @@ static PetscErrorCode SLHessShellCreate(SLHessClass cl, PetscBool own, Mat *H)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode SLHessianShellGetClass(Mat H, SLHessClass *cl)
+{
+  SLHessShell *ctx;
+  PetscBool    isshell;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscObjectTypeCompare((PetscObject)H, MATSHELL, &isshell));
+  PetscCheck(isshell, PetscObjectComm((PetscObject)H), PETSC_ERR_ARG_WRONG, "Not a Hessian shell of SLHessianCreateShell");
+  PetscCall(MatShellGetContext(H, &ctx));
+  PetscCheck(ctx && ctx->cl, PetscObjectComm((PetscObject)H), PETSC_ERR_ARG_WRONG, "Not a Hessian shell of SLHessianCreateShell");
+  *cl = ctx->cl;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode SLHessianCreateShellFromClass(SLHessClass cl, Mat *H)
 {
   PetscFunctionBeginUser;
@@ -123,10 +137,17 @@ PetscErrorCode SLHessianCreateShellFromClass(SLHessClass cl, Mat *H)
 
 PetscErrorCode SLHessianCreateShell(SLModel model, SLData data, SLLossType type, SLHessianPart part, Mat *H)
 {
+  PetscFunctionBeginUser;
+  PetscCall(SLHessianCreateShellAt(model, data, type, part, NULL, NULL, H));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLHessianCreateShellAt(SLModel model, SLData data, SLLossType type, SLHessianPart part, const PetscReal r[], const PetscInt cls[], Mat *H)
+{
   SLHessClass cl;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_TRUE, &cl));
+  PetscCall(SLHessClassCreate(model, data, type, part, PETSC_TRUE, r, cls, &cl));
   PetscCall(SLHessShellCreate(cl, PETSC_TRUE, H));
   PetscFunctionReturn(0);
 }

@@ -5,7 +5,7 @@
 #include <splinelens/private/packageimpl.h>
 
 PetscClassId  SL_CLASSID;
-PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_HessClass, SL_EVENT_Spectrum, SL_EVENT_SpecReduced, SL_EVENT_Train;
+PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_HessClass, SL_EVENT_HessSolve, SL_EVENT_Spectrum, SL_EVENT_SpecReduced, SL_EVENT_Train;
 
 static PetscBool SLPackageInitialized = PETSC_FALSE;
 
@@ -28,6 +28,7 @@ PetscErrorCode SLInitializePackage(void)
   PetscCall(PetscClassIdRegister("splinelens", &SL_CLASSID));
   PetscCall(PetscLogEventRegister("SLHessMult", SL_CLASSID, &SL_EVENT_HessMult));
   PetscCall(PetscLogEventRegister("SLHessCount", SL_CLASSID, &SL_EVENT_HessCount));
+  PetscCall(PetscLogEventRegister("SLHessSolve", SL_CLASSID, &SL_EVENT_HessSolve)); /* shifted solves (implicit stages) */
   PetscCall(PetscLogEventRegister("SLSpectrum", SL_CLASSID, &SL_EVENT_Spectrum));
   PetscCall(PetscLogEventRegister("SLHessClass", SL_CLASSID, &SL_EVENT_HessClass));     /* class setup and aggregates */
   PetscCall(PetscLogEventRegister("SLSpecReduced", SL_CLASSID, &SL_EVENT_SpecReduced)); /* reduced eigenproblem solve */

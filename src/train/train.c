@@ -163,7 +163,7 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   if (!viewer) PetscCall(PetscViewerASCIIGetStdout(tr->comm, &viewer));
   PetscCall(PetscObjectTypeCompare((PetscObject)viewer, PETSCVIEWERASCII, &iascii));
   if (!iascii) PetscFunctionReturn(0);
-  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? (tr->implicit == SL_TRAIN_IMPLICIT_SDIRK ? "gradient flow, conservative (the default, -sl_train_conservative; -sl_train_implicit sdirk: L-stable SDIRK TSARKIMEX L2, q restored by projection, Hessian Jacobian, Newton-GMRES)" : "gradient flow, conservative (-sl_train_implicit midpoint: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton-GMRES)") : "gradient flow (-sl_train_conservative 0: adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
+  PetscCall(PetscViewerASCIIPrintf(viewer, "SLTrainer: %s, loss %s\n", tr->gd ? "gradient descent (forward Euler, fixed step)" : (tr->conservative ? (tr->implicit == SL_TRAIN_IMPLICIT_SDIRK ? "gradient flow, conservative (the default, -sl_train_conservative; -sl_train_implicit sdirk: L-stable SDIRK TSARKIMEX L2, q restored by projection, Hessian Jacobian, Newton with direct Woodbury solves)" : "gradient flow, conservative (-sl_train_implicit midpoint: implicit midpoint TSTHETA 0.5, Hessian Jacobian, Newton with direct Woodbury solves)") : "gradient flow (-sl_train_conservative 0: adaptive TS, default TSRK 3bs)"), SLLossTypes[tr->loss]));
   PetscCall(PetscViewerASCIIPushTab(viewer));
   if (tr->gd) PetscCall(PetscViewerASCIIPrintf(viewer, "learning rate (step) %g\n", (double)tr->lr));
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));

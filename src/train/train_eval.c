@@ -24,7 +24,13 @@ PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U)
 
     PetscCall(SLClassEvalUpdate(ctx->ce, u, NULL)); /* sets u into ctx->scratch, re-classifies, class sums */
     PetscCall(SLClassEvalLossGradient(ctx->ce, ctx->tr->loss, &ctx->cache_loss, ctx->g, ctx->r));
-    for (PetscInt p = 0; p < ctx->Plocal && !bad; p++) bad = PetscIsInfOrNanReal(u[p]) || PetscIsInfOrNanReal(ctx->g[p]);
+    { /* finiteness of state and gradient in one pass: a NaN or Inf makes the sum of |.| non-finite (PETSc's
+       * PetscIsInfOrNanReal is a library call per entry, 14% of a wide run) */
+      PetscReal s = 0.0;
+
+      for (PetscInt p = 0; p < ctx->Plocal; p++) s += PetscAbsReal(u[p]) + PetscAbsReal(ctx->g[p]);
+      bad = !(s <= PETSC_MAX_REAL);
+    }
     if (ctx->size > 1) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, ctx->comm));
     ctx->cache_bad = (bad || PetscIsInfOrNanReal(ctx->cache_loss)) ? PETSC_TRUE : PETSC_FALSE;
     PetscCall(PetscArraycpy(ctx->cache_theta, u, ctx->Plocal));

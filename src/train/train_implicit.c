@@ -16,11 +16,14 @@
  * tight Newton defaults below (the stage update tolerance -sl_train_snes_stol 1e-14 relative to |X|).
  *
  * The stage equation is written as an implicit ODE G(U, U') = U' + grad l(U) = 0, so its Jacobian is
- * shift I + Hess(U) (docs/theory.md section 4, analytic Hessian). Hess is applied matrix-free (SLHessianCreateShell:
- * O(P + N^2) per product, works on distributed networks), re-created at every Newton iterate. The preconditioner is
- * assembled from the block-diagonal part only, shift I + R (R: the 3x3 residual blocks, SLNetworkResidualBlocks),
- * inverted block by block (PCVPBJACOBI): the preconditioned operator is I + (shift I + R)^{-1} U U^T, identity
- * plus rank N, so GMRES converges in at most N + 1 iterations (N data points) whatever the width.
+ * shift I + Hess(U) (docs/theory.md section 4, analytic Hessian): the operator A applies it matrix-free
+ * (SLHessianCreateShellAt, made at every Newton iterate from the class evaluation's residuals and classes, O(P) to
+ * create), and the Newton system is solved directly by the preconditioner (PCSHELL with KSPPREONLY):
+ * SLHessianSolve, Woodbury on the class structure, O(P + N^2) per solve after an O(nc + N^3) setup, with the
+ * pinned kinks below as bordering constraints. No Krylov iteration and no inner product over the ranks: the
+ * Newton step, like every other number of the run, is bitwise independent of the rank count. (The former
+ * GMRES with the block-diagonal part shift I + R as preconditioner needed up to N + 1 Hessian products per
+ * Newton step.)
  *
  * Sliding kinks. grad l jumps by scale v_i r_n (x_n, 1, 0) in the (w_i, b_i, v_i) block when the breakpoint of
  * neuron i crosses x_n. Where the flow pushes the breakpoint onto x_n from both sides (Filippov sliding), the
@@ -46,17 +49,19 @@
 
 typedef struct {
   SLTrainCtx *run;
-  Mat         Hs;    /* Hessian operator at the last Jacobian state (NULL before the first) */
-  PetscReal   shift; /* d U'/d U of the current stage (2/h for the midpoint rule)           */
-  Mat         A, B;  /* shift I + Hess (shell); shift I + R (block diagonal, assembled)      */
-  PetscInt    nblocks;
-  PetscInt   *bsizes; /* 3 per local neuron, 1 for c on its owner                             */
-  PetscReal  *a, *d;  /* residual blocks of the local neurons                                 */
+  Mat         Hs;        /* Hessian operator at the last Jacobian state (NULL before the first) */
+  PetscReal   shift;     /* d U'/d U of the current stage (2/h for the midpoint rule)           */
+  Mat         A;         /* shift I + Hess with the pinned rows transformed (shell)                 */
+  SLHessSolve hsolve;    /* direct solver of the Newton system (the preconditioner, PCSHELL)          */
+  PetscBool   hsolve_ok; /* its last setup found the system nonsingular                             */
+  PetscInt   *pin_nrn;   /* the pinned local neurons and their constraint directions, for the setup */
+  PetscReal  *pin_dir, *pin_c, *rbuf;
   /* sliding kinks (see the header comment): pin[i] = data point whose breakpoint constraint replaces the
    * along-jump residual of local neuron i, -1 when free; side/flips: activation of (i, n) at the last Newton
-   * iterate and how many iterates in a row it flipped */
-  PetscInt *pin;
-  char     *side, *flips;
+   * iterate and how many iterates in a row it flipped, kept up to date only for neurons whose class changed:
+   * pcls[i] the class of local neuron i at the last iterate (-1: none yet), anyflip[i] some flips[i, .] != 0 */
+  PetscInt *pin, *pcls;
+  char     *side, *flips, *anyflip;
   PetscInt  npinned; /* pins placed in this run (diagnostics) */
   /* SDIRK: q_i(0) of the local neurons, the target of the projection after every step */
   PetscReal *q0;
@@ -109,11 +114,14 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
    * to ~1e-5 for thousands of steps */
   PetscCall(SNESSetDivergenceTolerance(snes, -1.0));
   PetscCall(SNESGetKSP(snes, &ksp));
-  PetscCall(KSPSetType(ksp, KSPGMRES));
-  PetscCall(KSPGMRESSetRestart(ksp, 100));
-  PetscCall(KSPSetTolerances(ksp, 1e-12, 0.0, PETSC_DEFAULT, 1000));
+  /* the Newton system is solved directly (SLHessianSolve, the PCSHELL set per run in SLTrainImplicitSetUp): no
+   * Krylov iterations and no inner products, so the step is bitwise independent of the rank count. A Krylov
+   * method can still be chosen (-sl_train_ksp_type gmres: the exact preconditioner makes it converge in one
+   * iteration) */
+  PetscCall(KSPSetType(ksp, KSPPREONLY));
+  PetscCall(KSPSetTolerances(ksp, 1e-12, 0.0, PETSC_DEFAULT, 100));
   PetscCall(KSPGetPC(ksp, &pc));
-  PetscCall(PCSetType(pc, PCVPBJACOBI));
+  PetscCall(PCSetType(pc, PCSHELL));
   PetscFunctionReturn(0);
 }
 
@@ -188,14 +196,16 @@ static PetscErrorCode SLTrainJacobianMult(Mat A, Vec x, Vec y)
   PetscFunctionReturn(0);
 }
 
-/* dG/dU + shift dG/dU' = Hess(U) + shift I, and its block-diagonal part shift I + R for the preconditioner. */
+/* dG/dU + shift dG/dU' = Hess(U) + shift I (the shell A), and the direct solver of that system with the pinned
+ * rows (PCSHELL, SLTrainPCApply): set up here, where the state, the shift and the pins of the Newton iteration
+ * are known. */
 static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, PetscReal shift, Mat A, Mat B, void *vctx)
 {
   SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
   SLTrainCtx      *ctx = im->run;
   SLNetwork        net = ctx->scratch;
   const PetscReal *u;
-  PetscInt         rstart;
+  PetscInt         k = 0;
 
   PetscFunctionBeginUser;
   (void)ts;
@@ -209,38 +219,75 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
   {
     SLModel model = {SL_COORD_NN, net, NULL};
 
-    PetscCall(SLHessianCreateShell(model, ctx->data, ctx->tr->loss, SL_HESS_FULL, &im->Hs));
+    const PetscInt *cls;
+
+    /* the class evaluation's residuals and classes at U: no O(H N) pass and no binary searches, and the same r
+     * as the gradient in the stage residual */
+    PetscCall(SLClassEvalGetClasses(ctx->ce, NULL, &cls));
+    PetscCall(SLHessianCreateShellAt(model, ctx->data, ctx->tr->loss, SL_HESS_FULL, ctx->cache_bad ? NULL : ctx->r, cls, &im->Hs));
   }
   im->shift = shift;
-  if (ctx->cache_bad) { /* the Newton solve is failing anyway (domain error): keep B finite */
-    for (PetscInt i = 0; i < net->hlocal; i++) im->a[i] = im->d[i] = 0.0;
-  } else PetscCall(SLClassEvalResidualBlocks(ctx->ce, ctx->tr->loss, ctx->r, im->a, im->d)); /* ce holds U's classes */
-  PetscCall(MatGetOwnershipRange(B, &rstart, NULL));
   for (PetscInt i = 0; i < net->hlocal; i++) {
-    const PetscInt idx[3] = {rstart + 3 * i, rstart + 3 * i + 1, rstart + 3 * i + 2};
-    PetscReal      blk[9] = {shift, 0.0, im->a[i], 0.0, shift, im->d[i], im->a[i], im->d[i], shift}; /* (w, b, v) */
-
-    if (im->pin[i] >= 0) {
+    if (im->pin[i] < 0) continue;
+    {
       const PetscReal x = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + x * x);
 
-      for (PetscInt k = 0; k < 3; k++) blk[k] = (blk[k] - x * blk[3 + k]) / s;
-      blk[3] = shift * x / s;
-      blk[4] = shift / s;
-      blk[5] = 0.0;
+      im->pin_nrn[k]         = i;
+      im->pin_dir[3 * k]     = x / s; /* the jump direction (x_n, 1, 0) / s of the pinned breakpoint */
+      im->pin_dir[3 * k + 1] = 1.0 / s;
+      im->pin_dir[3 * k + 2] = 0.0;
+      k++;
     }
-    PetscCall(MatSetValues(B, 3, idx, 3, idx, blk, INSERT_VALUES));
   }
-  if (net->owns_c) {
-    const PetscInt row = rstart + 3 * net->hlocal;
-
-    PetscCall(MatSetValue(B, row, row, shift, INSERT_VALUES));
-  }
-  PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
-  PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
+  if (ctx->cache_bad) im->hsolve_ok = PETSC_FALSE; /* the Newton solve is failing anyway (domain error) */
+  else PetscCall(SLHessianSolveSetUp(im->hsolve, im->Hs, shift, k, im->pin_nrn, im->pin_dir, &im->hsolve_ok));
+  PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
+  PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
   if (A != B) {
-    PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
-    PetscCall(MatAssemblyEnd(A, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyBegin(B, MAT_FINAL_ASSEMBLY));
+    PetscCall(MatAssemblyEnd(B, MAT_FINAL_ASSEMBLY));
   }
+  PetscFunctionReturn(0);
+}
+
+/* The Newton step: y = (Jacobian with pinned rows)^{-1} x exactly. A pinned neuron's rows (as in SLTrainIFunction)
+ * are the residual across the jump, u^T (grad)_wb with u = (1, -x_n)/s, and the constraint shift e^T (w, b, v),
+ * e = (x_n, 1, 0)/s: the bordered system (shift I + Hess) y + e lambda = r, e^T y = c with r_wb = x_w u,
+ * r_v = x_v, c = x_b / shift (u^T e = 0, |u| = 1). When the setup found the system singular, the preconditioner
+ * fails and the Newton solve with it (the TS retries with a shorter step, i.e. another shift). */
+static PetscErrorCode SLTrainPCApply(PC pc, Vec xv, Vec yv)
+{
+  SLTrainImplicit *im;
+  SLTrainCtx      *ctx;
+  const PetscReal *x;
+  PetscReal       *y;
+  PetscInt         k = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PCShellGetContext(pc, &im));
+  ctx = im->run;
+  if (!im->hsolve_ok) {
+    PetscCall(PCSetFailedReason(pc, PC_SUBPC_ERROR));
+    PetscCall(VecSet(yv, 0.0));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(PCSetFailedReason(pc, PC_NOERROR)); /* a failure of an earlier setup stays with the PC otherwise */
+  PetscCall(VecGetArrayRead(xv, &x));
+  PetscCall(VecGetArrayWrite(yv, &y));
+  PetscCall(PetscArraycpy(im->rbuf, x, ctx->Plocal));
+  for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
+    if (im->pin[i] < 0) continue;
+    {
+      const PetscReal xn = ctx->data->x[im->pin[i]], s = PetscSqrtReal(1 + xn * xn), xw = x[3 * i];
+
+      im->rbuf[3 * i]     = xw / s;
+      im->rbuf[3 * i + 1] = -xn * xw / s;
+      im->pin_c[k++]      = x[3 * i + 1] / im->shift;
+    }
+  }
+  PetscCall(SLHessianSolveApply(im->hsolve, im->rbuf, im->pin_c, y));
+  PetscCall(VecRestoreArrayRead(xv, &x));
+  PetscCall(VecRestoreArrayWrite(yv, &y));
   PetscFunctionReturn(0);
 }
 
@@ -254,22 +301,35 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   const PetscInt   N     = ctx->data->N;
   const PetscReal  scale = SLLossScale(ctx->tr->loss, N);
   const PetscReal *u;
+  const PetscInt  *cls;
   Vec              X;
   int              added = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
   PetscCall(SNESGetSolution(snes, &X));
-  PetscCall(SLTrainEvaluate(ctx, X)); /* gradient and residuals of the iterate (a cache hit: F was just computed) */
+  PetscCall(SLTrainEvaluate(ctx, X));                    /* gradient and residuals of the iterate (a cache hit: F was just computed) */
+  PetscCall(SLClassEvalGetClasses(ctx->ce, NULL, &cls)); /* the activation classes of the iterate */
   PetscCall(VecGetArrayRead(X, &u));
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
+    char *fl = im->flips + i * N, *sd = im->side + i * N;
+
+    if (cls[i] == im->pcls[i]) { /* no activation changed at this iterate: every flip count restarts at 0 */
+      if (im->anyflip[i]) {
+        PetscCall(PetscArrayzero(fl, N));
+        im->anyflip[i] = 0;
+      }
+      continue;
+    }
+    im->pcls[i]    = cls[i];
+    im->anyflip[i] = 0;
     for (PetscInt n = 0; n < N; n++) {
       const char side = (u[3 * i] * ctx->data->x[n] + u[3 * i + 1] > 0) ? 1 : 0;
-      char      *fl   = &im->flips[i * N + n];
 
-      *fl                 = (it > 0 && side != im->side[i * N + n]) ? (char)PetscMin(*fl + 1, 100) : 0;
-      im->side[i * N + n] = side;
-      if (*fl >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
+      fl[n] = (it > 0 && side != sd[n]) ? (char)PetscMin(fl[n] + 1, 100) : 0;
+      sd[n] = side;
+      if (fl[n]) im->anyflip[i] = 1;
+      if (fl[n] >= 2 && im->pin[i] < 0 && *reason == SNES_CONVERGED_ITERATING) {
         /* only a kink the breakpoint can reach in this step: |w x_n + b| at the start of the step within a few
          * times h |dz/dt|, z = w x_n + b, whose rate is at most |x_n g_w + g_b| plus the jump of the gradient at
          * the kink. A flip of far-off iterates (an overshooting Newton step) must not pin: the pinned stage would
@@ -404,13 +464,15 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
   PetscCall(PetscNew(&im));
   im->run       = ctx;
   ctx->implicit = im;
-  im->nblocks   = net->hlocal + (net->owns_c ? 1 : 0);
-  PetscCall(PetscMalloc3(PetscMax(1, im->nblocks), &im->bsizes, PetscMax(1, net->hlocal), &im->a, PetscMax(1, net->hlocal), &im->d));
-  PetscCall(PetscMalloc3(PetscMax(1, net->hlocal), &im->pin, PetscMax(1, net->hlocal * ctx->data->N), &im->side, PetscMax(1, net->hlocal * ctx->data->N), &im->flips));
-  for (PetscInt i = 0; i < net->hlocal; i++) im->pin[i] = -1;
+  PetscCall(PetscMalloc5(PetscMax(1, net->hlocal), &im->pin, PetscMax(1, net->hlocal), &im->pcls, PetscMax(1, net->hlocal * ctx->data->N), &im->side, PetscMax(1, net->hlocal * ctx->data->N), &im->flips, PetscMax(1, net->hlocal), &im->anyflip));
+  for (PetscInt i = 0; i < net->hlocal; i++) {
+    im->pin[i]     = -1;
+    im->pcls[i]    = -1;
+    im->anyflip[i] = 0;
+  }
   for (PetscInt i = 0; i < net->hlocal * ctx->data->N; i++) im->side[i] = im->flips[i] = 0;
-  for (PetscInt i = 0; i < net->hlocal; i++) im->bsizes[i] = 3;
-  if (net->owns_c) im->bsizes[net->hlocal] = 1;
+  PetscCall(PetscMalloc4(PetscMax(1, net->hlocal), &im->pin_nrn, 3 * PetscMax(1, net->hlocal), &im->pin_dir, PetscMax(1, net->hlocal), &im->pin_c, PetscMax(1, Plocal), &im->rbuf));
+  PetscCall(SLHessianSolveCreate(&im->hsolve));
   im->shift = 1.0 / ctx->tr->dt0; /* until the first Jacobian: only scales the rows of pinned kinks */
   if (ctx->tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) {
     const PetscReal *u;
@@ -423,21 +485,29 @@ PetscErrorCode SLTrainImplicitSetUp(SLTrainCtx *ctx, TS ts, Vec U)
 
   PetscCall(MatCreateShell(ctx->comm, Plocal, Plocal, P, P, im, &im->A));
   PetscCall(MatShellSetOperation(im->A, MATOP_MULT, (void (*)(void))SLTrainJacobianMult));
-  PetscCall(MatCreateAIJ(ctx->comm, Plocal, Plocal, P, P, 3, NULL, 0, NULL, &im->B));
-  PetscCall(MatSetOption(im->B, MAT_NEW_NONZERO_ALLOCATION_ERR, PETSC_TRUE));
-  PetscCall(MatSetVariableBlockSizes(im->B, im->nblocks, im->bsizes));
 
   im->attempt_t  = -1.0;
   im->attempt_dt = 0.0;
   PetscCall(PetscMalloc1(PetscMax(1, Plocal), &im->u0));
   PetscCall(TSSetPreStage(ts, SLTrainImplicitPreStage));
   PetscCall(TSSetIFunction(ts, NULL, SLTrainIFunction, im));
-  PetscCall(TSSetIJacobian(ts, im->A, im->B, SLTrainIJacobian, im));
+  PetscCall(TSSetIJacobian(ts, im->A, im->A, SLTrainIJacobian, im));
   {
-    SNES snes;
+    SNES      snes;
+    KSP       ksp;
+    PC        pc;
+    PetscBool shell;
 
     PetscCall(TSGetSNES(ts, &snes));
     PetscCall(SNESSetConvergenceTest(snes, SLTrainSNESConverged, im, NULL));
+    PetscCall(SNESGetKSP(snes, &ksp));
+    PetscCall(KSPGetPC(ksp, &pc));
+    PetscCall(PetscObjectTypeCompare((PetscObject)pc, PCSHELL, &shell));
+    if (shell) { /* the default: the direct solve (another -sl_train_pc_type sees only the operator A) */
+      PetscCall(PCShellSetContext(pc, im));
+      PetscCall(PCShellSetApply(pc, SLTrainPCApply));
+      PetscCall(PCShellSetName(pc, "splinelens: direct solve of shift I + Hess with pinned kinks (Woodbury on activation classes)"));
+    }
   }
   PetscFunctionReturn(0);
 }
@@ -453,9 +523,9 @@ PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
   PetscCall(PetscFree(im->u0));
   PetscCall(MatDestroy(&im->Hs));
   PetscCall(MatDestroy(&im->A));
-  PetscCall(MatDestroy(&im->B));
-  PetscCall(PetscFree3(im->bsizes, im->a, im->d));
-  PetscCall(PetscFree3(im->pin, im->side, im->flips));
+  PetscCall(SLHessianSolveDestroy(&im->hsolve));
+  PetscCall(PetscFree4(im->pin_nrn, im->pin_dir, im->pin_c, im->rbuf));
+  PetscCall(PetscFree5(im->pin, im->pcls, im->side, im->flips, im->anyflip));
   PetscCall(PetscFree(im));
   ctx->implicit = NULL;
   PetscFunctionReturn(0);

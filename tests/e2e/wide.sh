@@ -16,7 +16,7 @@ if [ "$MODE" = train ]; then
   # -sl_train_ksp_rtol 1e-6 as configs/wide-train.yaml (same steps, a fifth of the GMRES iterations).
   topts=(-sl_widths 20000 -sl_seeds 0 -sl_alphas 1 -sl_schemes lecun_normal -sl_datasets sine -sl_data_sine_n 16
          -sl_train_max_time 1e5 -sl_train_loss_tol 1e-6 -sl_train_grad_rtol 1e-9 -sl_train_rtol 1e-6 -sl_train_atol 1e-6
-         -sl_train_ksp_rtol 1e-6 -sl_train_curve 8 -sl_train_snapshots 2 -sl_output_max_snapshot_params 0
+         -sl_train_curve 8 -sl_train_snapshots 2 -sl_output_max_snapshot_params 0
          -sl_coords nn -sl_hess_stages final -sl_eig_hist_bins 20 -sl_wide_threshold 1)
   run_study 1 "$WORK/one.h5" "${topts[@]}" || fail "1-rank run exited $? ($(tail -3 "$WORK/one.h5.log"))"
   run_study 2 "$WORK/two.h5" "${topts[@]}" || fail "2-rank run exited $? ($(tail -3 "$WORK/two.h5.log"))"

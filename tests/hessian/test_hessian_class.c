@@ -53,7 +53,7 @@ static PetscErrorCode CheckMasks(SLModel model, SLData data, PetscInt *nchecked)
   PetscInt    N = data->N;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessClassCreate(model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, &cl));
+  PetscCall(SLHessClassCreate(model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, NULL, NULL, &cl));
   PetscCall(PetscMalloc1(3 * N, &col));
   for (PetscInt i = 0; i < cl->info.hlocal; i++) {
     const PetscInt c = cl->cls[i];
@@ -102,7 +102,7 @@ static PetscErrorCode CheckProducts(SLModel model, SLData data)
   PetscReal  *z, *u1, *u2, *z1, *z2, nu = 0, eu = 0, nz = 0, ez = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(SLHessClassCreate(model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, &cl));
+  PetscCall(SLHessClassCreate(model, data, SL_LOSS_SUM, SL_HESS_FULL, PETSC_FALSE, NULL, NULL, &cl));
   P = cl->info.Plocal;
   PetscCall(PetscMalloc5(P, &z, N, &u1, N, &u2, P, &z1, P, &z2));
   for (PetscInt p = 0; p < P; p++) z[p] = PetscCosReal(0.3 * p + 0.1);

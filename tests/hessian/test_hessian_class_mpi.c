@@ -58,11 +58,11 @@ static PetscErrorCode CheckCase(SLCoordinates coords, PetscBool has_c, SLHessian
     PetscCall(HModelCreate(coords, snet, &sm));
   }
   /* aggregates */
-  PetscCall(SLHessClassCreate(dm, data, SL_LOSS_SUM, part, PETSC_FALSE, &dcl));
+  PetscCall(SLHessClassCreate(dm, data, SL_LOSS_SUM, part, PETSC_FALSE, NULL, NULL, &dcl));
   nagg = dcl->nc * SL_CLASS_AGG;
   P    = dcl->info.P;
   if (rank == 0) {
-    PetscCall(SLHessClassCreate(sm, data, SL_LOSS_SUM, part, PETSC_FALSE, &scl));
+    PetscCall(SLHessClassCreate(sm, data, SL_LOSS_SUM, part, PETSC_FALSE, NULL, NULL, &scl));
     HCHECK(!memcmp(dcl->agg, scl->agg, (size_t)nagg * sizeof(PetscReal)) && !memcmp(dcl->blk, scl->blk, 2 * (size_t)dcl->nc * sizeof(PetscReal)), "%s part %s: class aggregates differ between %d ranks and one", SLCoordinateNames[coords], SLHessianParts[part], size);
     HCHECK(dcl->hscale == scl->hscale && dcl->gtrace == scl->gtrace && dcl->rnorm == scl->rnorm, "scales differ");
   }

@@ -83,8 +83,10 @@ struct _n_SLHessClass {
 };
 
 /* Classes of the model's local neurons and the global aggregates (collective). copy: work on a private copy
- * of the model (frozen operator), else the model is referenced and must outlive the object. */
-PETSC_INTERN PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, SLHessClass *cl);
+ * of the model (frozen operator), else the model is referenced and must outlive the object. r: the residuals
+ * f(x_n) - y_n of the model when the caller has them (length N, replicated), NULL to compute them; cls: the
+ * classes of the local neurons when known (NN coordinates only; NULL: binary search). */
+PETSC_INTERN PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SLHessianPart part, PetscBool copy, const PetscReal r[], const PetscInt cls[], SLHessClass *cl);
 PETSC_INTERN PetscErrorCode SLHessClassDestroy(SLHessClass *cl);
 /* The coefficient matrix C_i (npn x 2, row-major) of local neuron i. */
 static inline void SLHessClassCoef(SLHessClass cl, PetscInt i, PetscReal C[6])
@@ -120,6 +122,12 @@ PETSC_INTERN PetscErrorCode SLHessClassReduce(SLHessClass cl, PetscInt n, void (
 /* u = J z (replicated; deterministic block reduction) and z_local = J^T u: O(P + N nc). */
 PETSC_INTERN PetscErrorCode SLHessClassJacobianApply(SLHessClass cl, const PetscReal z_local[], PetscReal u[]);
 PETSC_INTERN PetscErrorCode SLHessClassJacobianTransposeApply(SLHessClass cl, const PetscReal u[], PetscReal z_local[]);
+/* G_c = sum_k Q_ck / (ev_ck - lambda) (3 numbers per class, 0 for empty classes): the class aggregates of
+ * C_i^T (B_c - lambda I)^{-1} C_i, i.e. U^T (R - lambda I)^{-1} U = scale sum_c [x (.) m_c, m_c] G_c [..]^T.
+ * lambda must not be an eigenvalue of a non-empty class block. */
+PETSC_INTERN void SLHessClassShiftedAggregates(SLHessClass cl, PetscReal lambda, PetscReal G[]);
+/* The class object behind a shell made by SLHessianCreateShell* (hessian_shell.c). */
+PETSC_INTERN PetscErrorCode SLHessianShellGetClass(Mat H, SLHessClass *cl);
 /* A[n + N m] = sum_c [n, m in A_c] (x_n x_m G00 + (x_n + x_m) G01 + G11) + cterm for per-class 2x2 symmetric G
  * (3 numbers per class), the whole N x N matrix, in O(N^2 + nc). */
 PETSC_INTERN void SLHessClassAssemble(SLHessClass cl, const PetscReal G[], PetscReal cterm, PetscReal A[]);

@@ -4,6 +4,6 @@
 #include <splinelens/sys.h>
 
 PETSC_INTERN PetscClassId  SL_CLASSID;
-PETSC_INTERN PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_HessClass; /* hessian           */
+PETSC_INTERN PetscLogEvent SL_EVENT_HessMult, SL_EVENT_HessCount, SL_EVENT_HessClass, SL_EVENT_HessSolve; /* hessian           */
 PETSC_INTERN PetscLogEvent SL_EVENT_Spectrum, SL_EVENT_SpecReduced;                   /* spectrum          */
 PETSC_INTERN PetscLogEvent SL_EVENT_Train;                                            /* train             */
