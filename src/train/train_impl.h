@@ -2,6 +2,7 @@
  *   train.c          the SLTrainer object: options, view, cost estimate, destroy        (top)
  *   train_run.c      the TS of a communicator (set up once) and one training run
  *   train_implicit.c the implicit midpoint method of -sl_train_conservative
+ *   train_adapt.c    the step controller "slbasic" and the deterministic norms of state-shaped vectors
  *   train_eval.c     loss/gradient evaluation of a run through the one-entry cache      (bottom)
  *   train_schedule.c the output schedule                                                (bottom) */
 #pragma once
@@ -104,6 +105,17 @@ PETSC_INTERN PetscErrorCode SLTrainEvaluate(SLTrainCtx *ctx, Vec U);
 PETSC_INTERN PetscErrorCode SLTrainGradNorm(SLTrainCtx *ctx, PetscReal *gnorm);
 /* (the minimal-norm generalized gradient where a breakpoint sits on, or crossed in the last step, a data point;
  * see train_eval.c; ||grad l|| everywhere else) */
+/* train_adapt.c: TSAdapt "slbasic", PETSc's basic controller with its weighted RMS error norm summed by the fixed-order
+ * block reduction over neurons (then c), so bitwise independent of the rank count; the adapt type of every adaptive
+ * integrator of the trainer (-sl_train_ts_adapt_type basic: PETSc's own). Registered by SLTrainerSetUp; the TS's
+ * application context must be the run's SLTrainCtx (any other TS gets basic's norm). */
+#define TSADAPTSLBASIC "slbasic"
+PETSC_INTERN PetscErrorCode SLTrainAdaptRegister(void);
+/* the TS pre-step of the trainer: keeps the states the implicit midpoint rule's (TSTHETA) error estimate uses */
+PETSC_INTERN PetscErrorCode SLTrainAdaptPreStep(TS ts);
+/* ||v||_2 of a state-shaped vector v (local size Plocal; collective): the same reduction, so bitwise independent of
+ * the rank count */
+PETSC_INTERN PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm);
 /* train_implicit.c, -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
 PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
 /* ... and, per run, the implicit residual and the Hessian Jacobian on ts (U: the state vector). */

@@ -92,7 +92,7 @@ PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts)
    * kink crossing can take several halvings); the run's budget is -sl_train_max_steps accepted steps */
   PetscCall(TSSetMaxStepRejections(ts, 100));
   PetscCall(TSGetAdapt(ts, &adapt));
-  PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
+  PetscCall(TSAdaptSetType(adapt, TSADAPTSLBASIC));
   PetscCall(TSSetTimeStep(ts, tr->t0));
   PetscCall(TSSetExactFinalTime(ts, TS_EXACTFINALTIME_MATCHSTEP));
   PetscCall(TSSetMaxSNESFailures(ts, -1)); /* a failed stage solve shortens the step instead of ending the run */

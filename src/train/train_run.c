@@ -155,6 +155,7 @@ PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
     if (cmp == MPI_IDENT || cmp == MPI_CONGRUENT) PetscFunctionReturn(0); /* already set up */
   }
   PetscCheck(tr->nts < SL_TRAIN_MAXTS, comm, PETSC_ERR_SUP, "SLTrainerSetUp: a trainer runs on at most %d communicators", SL_TRAIN_MAXTS);
+  PetscCall(SLTrainAdaptRegister()); /* the step controller of the adaptive integrators (train_adapt.c) */
   ts = &tr->ts[tr->nts];
   PetscCall(TSCreate(comm, ts));
   tr->nts++;
@@ -173,8 +174,8 @@ PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
   } else {
     /* adaptive Bogacki-Shampine 3(2); output times are hit exactly by clipping the step (MATCHSTEP) */
     PetscCall(TSSetType(*ts, TSRK));
-    PetscCall(TSRKSetType(*ts, TSRK3BS)); /* see train.h: robust on the piecewise-smooth flow */
-    PetscCall(TSAdaptSetType(adapt, TSADAPTBASIC));
+    PetscCall(TSRKSetType(*ts, TSRK3BS));             /* see train.h: robust on the piecewise-smooth flow */
+    PetscCall(TSAdaptSetType(adapt, TSADAPTSLBASIC)); /* basic, its error norm independent of the rank count */
     PetscCall(TSSetTimeStep(*ts, tr->t0));
     PetscCall(TSSetExactFinalTime(*ts, TS_EXACTFINALTIME_MATCHSTEP));
   }
@@ -184,6 +185,7 @@ PetscErrorCode SLTrainerSetUp(SLTrainer tr, MPI_Comm comm)
   /* a failing step must end the run as SL_STOP_TS_FAILED, not abort the program */
   PetscCall(TSSetErrorIfStepFails(*ts, PETSC_FALSE));
   PetscCall(TSSetFunctionDomainError(*ts, SLTrainDomain));
+  PetscCall(TSSetPreStep(*ts, SLTrainAdaptPreStep)); /* the midpoint rule's error estimate (train_adapt.c) */
   PetscCall(TSSetPostStep(*ts, SLTrainPostStep));
   PetscCall(TSSetFromOptions(*ts));
   if (tr->gd) PetscCall(TSSetTimeStep(*ts, tr->lr)); /* the step IS the learning rate (-sl_train_ts_dt cannot change it) */
