@@ -31,13 +31,15 @@
  * controller's does). The stage is the stationarity condition of the proximal problem min l(X) + |X - X0|^2 / h,
  * whose minimiser then sits on the kink: 0 = (2/h)(X - X0) + g(X) + mu (x_n, 1, 0) with w_i x_n + b_i = 0 (mu:
  * a convex combination of the two one-sided gradients). A pair (i, n) whose activation flips at two Newton
- * iterates in a row is "pinned" for the step: the (w_i, b_i) rows of G become the residual across the jump
- * direction, (G_w - x_n G_b) / s, and the constraint (2/h)(w_i x_n + b_i) / s (s = sqrt(1 + x_n^2)); the Jacobian
- * and the preconditioner rows are transformed the same way. q is still conserved exactly: X^T A g(X) = 0 for the
+ * iterates in a row, which the breakpoint can reach in the step and where the one-sided gradients both point into
+ * the kink, is "pinned" for the step: the (w_i, b_i) rows of G become the residual across the jump direction,
+ * (G_w - x_n G_b) / s, and the constraint shift (w_i x_n + b_i) / s (s = sqrt(1 + x_n^2)); the Jacobian rows
+ * are transformed the same way, and the direct solve takes the pin as a constraint on the neuron's block. q is still conserved exactly: X^T A g(X) = 0 for the
  * one-sided gradient at every X, and X^T A (x_n, 1, 0)_i = -(w_i x_n + b_i) = 0 on the constraint. Pins are
  * released after every accepted step (the next stage re-detects them within two iterations).
  *
- * Time step: adaptive, TSAdapt basic with -sl_train_rtol/-sl_train_atol: SDIRK from its embedded estimate;
+ * Time step: adaptive, TSAdapt slbasic (train_adapt.c: PETSc's basic controller with the error norm summed in a
+ * fixed order) with -sl_train_rtol/-sl_train_atol: SDIRK from its embedded estimate;
  * TSTHETA from the last three solutions (backward differences, order 2), where the first step of every output
  * segment has no estimate (PETSc restarts the history) and is taken with the step the controller proposed
  * last. Pins belong to one step attempt: they are cleared when a new attempt starts (SLTrainImplicitPreStage). A failed Newton solve (or a non-finite loss in an iterate) shortens the step (unlimited retries), so the
@@ -306,7 +308,23 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
   int              added = 0;
 
   PetscFunctionBeginUser;
-  PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
+  { /* the default test on norms by the fixed-order reduction (SLTrainVecNorm) instead of PETSc's MPI sums, so the
+     * number of Newton iterations, like the iterates, does not depend on the rank count */
+    Vec F, Y, Xs;
+
+    (void)xnorm;
+    (void)snorm;
+    (void)fnorm;
+    PetscCall(SNESGetFunction(snes, &F, NULL, NULL));
+    PetscCall(SNESGetSolution(snes, &Xs));
+    PetscCall(SLTrainVecNorm(ctx, F, &fnorm));
+    PetscCall(SLTrainVecNorm(ctx, Xs, &xnorm));
+    if (it > 0) {
+      PetscCall(SNESGetSolutionUpdate(snes, &Y));
+      PetscCall(SLTrainVecNorm(ctx, Y, &snorm));
+    } else snorm = 0.0;
+    PetscCall(SNESConvergedDefault(snes, it, xnorm, snorm, fnorm, reason, NULL));
+  }
   PetscCall(SNESGetSolution(snes, &X));
   PetscCall(SLTrainEvaluate(ctx, X));                    /* gradient and residuals of the iterate (a cache hit: F was just computed) */
   PetscCall(SLClassEvalGetClasses(ctx->ce, NULL, &cls)); /* the activation classes of the iterate */
