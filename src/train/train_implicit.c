@@ -51,12 +51,13 @@
 
 typedef struct {
   SLTrainCtx *run;
-  Mat         Hs;        /* Hessian operator at the last Jacobian state (NULL before the first) */
-  PetscReal   shift;     /* d U'/d U of the current stage (2/h for the midpoint rule)           */
-  Mat         A;         /* shift I + Hess with the pinned rows transformed (shell)                 */
-  SLHessSolve hsolve;    /* direct solver of the Newton system (the preconditioner, PCSHELL)          */
-  PetscBool   hsolve_ok; /* its last setup found the system nonsingular                             */
-  PetscInt   *pin_nrn;   /* the pinned local neurons and their constraint directions, for the setup */
+  Mat         Hs;         /* Hessian operator at the last Jacobian state (NULL before the first) */
+  PetscReal   shift;      /* d U'/d U of the current stage (2/h for the midpoint rule)           */
+  Mat         A;          /* shift I + Hess with the pinned rows transformed (shell)                 */
+  SLHessSolve hsolve;     /* direct solver of the Newton system (the preconditioner, PCSHELL)          */
+  PetscBool   hsolve_ok;  /* its last setup found the system nonsingular                             */
+  PetscInt   *pin_nrn;    /* the pinned local neurons and their constraint directions, for the setup */
+  PetscInt    npin_local; /* how many (of this rank's neurons) the last setup took                   */
   PetscReal  *pin_dir, *pin_c, *rbuf;
   /* sliding kinks (see the header comment): pin[i] = data point whose breakpoint constraint replaces the
    * along-jump residual of local neuron i, -1 when free; side/flips: activation of (i, n) at the last Newton
@@ -211,17 +212,15 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
   SLTrainImplicit *im  = (SLTrainImplicit *)vctx;
   SLTrainCtx      *ctx = im->run;
   SLNetwork        net = ctx->scratch;
-  const PetscReal *u;
-  PetscInt         k = 0;
+  PetscInt         k   = 0;
 
   PetscFunctionBeginUser;
   (void)ts;
   (void)t;
   (void)Udot;
-  PetscCall(SLTrainEvaluate(ctx, U)); /* residuals ctx->r at U (normally a cache hit) */
-  PetscCall(VecGetArrayRead(U, &u));
-  PetscCall(SLNetworkSetParameters(net, u));
-  PetscCall(VecRestoreArrayRead(U, &u));
+  /* residuals ctx->r and classes at U (normally a cache hit); the evaluation leaves U's parameters in the scratch
+   * network the operator copies (SLClassEvalUpdate sets them on a miss, and a hit means they are still there) */
+  PetscCall(SLTrainEvaluate(ctx, U));
   PetscCall(MatDestroy(&im->Hs));
   {
     SLModel model = {SL_COORD_NN, net, NULL};
@@ -246,6 +245,7 @@ static PetscErrorCode SLTrainIJacobian(TS ts, PetscReal t, Vec U, Vec Udot, Pets
       k++;
     }
   }
+  im->npin_local = k;
   if (ctx->cache_bad) im->hsolve_ok = PETSC_FALSE; /* the Newton solve is failing anyway (domain error) */
   else PetscCall(SLHessianSolveSetUp(im->hsolve, im->Hs, shift, k, im->pin_nrn, im->pin_dir, &im->hsolve_ok));
   PetscCall(MatAssemblyBegin(A, MAT_FINAL_ASSEMBLY));
@@ -281,6 +281,12 @@ static PetscErrorCode SLTrainPCApply(PC pc, Vec xv, Vec yv)
   PetscCall(PCSetFailedReason(pc, PC_NOERROR)); /* a failure of an earlier setup stays with the PC otherwise */
   PetscCall(VecGetArrayRead(xv, &x));
   PetscCall(VecGetArrayWrite(yv, &y));
+  if (!im->npin_local) { /* nothing to transform: solve with x itself */
+    PetscCall(SLHessianSolveApply(im->hsolve, x, NULL, y));
+    PetscCall(VecRestoreArrayRead(xv, &x));
+    PetscCall(VecRestoreArrayWrite(yv, &y));
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscArraycpy(im->rbuf, x, ctx->Plocal));
   for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
     if (im->pin[i] < 0) continue;
