@@ -123,6 +123,18 @@ static PetscErrorCode SLReadGroupAttr(hid_t fid, const char path[], const char n
 
 /* The keyed axis (SLOutputSetGrowKeys) of the file against this layout: *ok if the file may be grown as far as
  * the settings (theirs: its grow attribute, mine: this layout's) and the keyed values go; a refusal in *code, msg. */
+/* The common exit of the two probes: close what is open of the axis dataset (d), its type (t) and space (s), and
+ * free the axis values read (old). */
+static PetscErrorCode SLGrowProbeRelease(hid_t d, hid_t t, hid_t s, char **old)
+{
+  PetscFunctionBeginUser;
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  PetscCall(PetscFree(*old));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[], const char theirs[], const char mine[], PetscErrorCode *code, char msg[], PetscBool *ok)
 {
   SLField  *f = NULL;
@@ -198,10 +210,7 @@ static PetscErrorCode SLGrowKeysProbe(SLOutput out, hid_t fid, const char fname[
   }
   *ok = PETSC_TRUE;
 done:
-  if (s >= 0) H5Sclose(s);
-  if (t >= 0) H5Tclose(t);
-  if (d >= 0) H5Dclose(d);
-  PetscCall(PetscFree(old));
+  PetscCall(SLGrowProbeRelease(d, t, s, &old));
   PetscFunctionReturn(0);
 }
 
@@ -307,10 +316,7 @@ PetscErrorCode SLOutputGrowProbe_Private(SLOutput out, hid_t fid, const char fna
   }
   *grow = PETSC_TRUE;
 done:
-  if (s >= 0) H5Sclose(s);
-  if (t >= 0) H5Tclose(t);
-  if (d >= 0) H5Dclose(d);
-  PetscCall(PetscFree(old));
+  PetscCall(SLGrowProbeRelease(d, t, s, &old));
   PetscFunctionReturn(0);
 }
 
