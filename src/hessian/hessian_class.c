@@ -105,6 +105,38 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
 
   (void)k0; /* SLHessClassReduce: k0 = 0, m = nc SL_CLASS_AGG */
   (void)m;
+  if (nn && gn) { /* NN written out: C = (v, 0; 0, v; w, b), the terms with a zero coefficient dropped (they add
+                   * exact zeros, so the sums are those of the loop below) */
+    const PetscReal *th = cl->model.net->theta;
+
+    for (PetscInt i = i0; i < i1; i++) {
+      const PetscInt   c = cl->cls[i];
+      const PetscReal  w = th[3 * i], b = th[3 * i + 1], v = th[3 * i + 2], vv = v * v;
+      const PetscReal *q  = cl->q + 9 * c;
+      PetscReal       *ac = acc + c * SL_CLASS_AGG, y0, y1;
+
+      ac[0] += 1.0;
+      cl->dmax = PetscMax(cl->dmax, cl->scale * (vv * cl->sxx[c]));
+      cl->dmax = PetscMax(cl->dmax, cl->scale * (vv * cl->s1[c]));
+      cl->dmax = PetscMax(cl->dmax, cl->scale * (w * w * cl->sxx[c] + 2.0 * w * b * cl->sx[c] + b * b * cl->s1[c]));
+      if (cl->ev[3 * c + 1] > 0) ac[1] += vv;
+      else {
+        y0 = q[0] * v + q[2] * w;
+        y1 = q[1] * v + q[2] * b;
+        ac[1] += y0 * y0;
+        ac[2] += y0 * y1;
+        ac[3] += y1 * y1;
+      }
+      for (PetscInt k = 1; k < 3; k++) {
+        y0 = q[3 * k] * v + q[3 * k + 2] * w;
+        y1 = q[3 * k + 1] * v + q[3 * k + 2] * b;
+        ac[1 + 3 * k] += y0 * y0;
+        ac[2 + 3 * k] += y0 * y1;
+        ac[3 + 3 * k] += y1 * y1;
+      }
+    }
+    return;
+  }
   for (PetscInt i = i0; i < i1; i++) {
     const PetscInt c  = cl->cls[i];
     PetscReal     *ac = acc + c * SL_CLASS_AGG, C[6];
@@ -112,6 +144,8 @@ static void SLAggKernel(void *vctx, PetscInt i0, PetscInt i1, PetscInt k0, Petsc
     ac[0] += 1.0;
     if (!gn) continue;
     SLHessClassCoef(cl, i, C);
+    /* the largest diagonal entry of scale J^T J, scale sum_{A_c} (C_k0 x_n + C_k1)^2 per parameter (a max: exact) */
+    for (PetscInt k = 0; k < npn; k++) cl->dmax = PetscMax(cl->dmax, cl->scale * (C[2 * k] * C[2 * k] * cl->sxx[c] + 2.0 * C[2 * k] * C[2 * k + 1] * cl->sx[c] + C[2 * k + 1] * C[2 * k + 1] * cl->s1[c]));
     for (PetscInt k = 0; k < npn; k++) {
       const PetscReal *q  = cl->q + 9 * c + npn * k;
       PetscReal        y0 = 0.0, y1 = 0.0;
@@ -237,7 +271,8 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
   }
   for (PetscInt c = 0; c < nc; c++) SLModelBlockEigen(cl->info.coords, cl->blk + 2 * c, cl->ev + 3 * c, cl->q + 9 * c);
 
-  /* global aggregates by the deterministic block reduction */
+  /* global aggregates by the deterministic block reduction (and this rank's largest diagonal entry of J^T J) */
+  cl->dmax = 0.0;
   PetscCall(SLHessClassReduce(cl, nc * SL_CLASS_AGG, SLAggKernel, cl, cl->agg));
   cl->rnorm  = 0.0;
   cl->gtrace = 0.0;
@@ -265,15 +300,9 @@ PetscErrorCode SLHessClassCreate(SLModel model, SLData data, SLLossType type, SL
       cl->gtrace += cl->scale * (cl->sxx[c] * g00 + 2.0 * cl->sx[c] * g01 + cl->s1[c] * g11);
     }
   }
-  /* largest diagonal entry of scale J^T J: scale sum_{A_c} (C_k0 x_n + C_k1)^2 per parameter */
+  /* largest diagonal entry of scale J^T J (the neurons' part from SLAggKernel) */
   if (part != SL_HESS_RESIDUAL) {
-    for (PetscInt i = 0; i < hl; i++) {
-      const PetscInt c = cl->cls[i];
-      PetscReal      C[6];
-
-      SLHessClassCoef(cl, i, C);
-      for (PetscInt k = 0; k < npn; k++) dloc = PetscMax(dloc, cl->scale * (C[2 * k] * C[2 * k] * cl->sxx[c] + 2.0 * C[2 * k] * C[2 * k + 1] * cl->sx[c] + C[2 * k + 1] * C[2 * k + 1] * cl->s1[c]));
-    }
+    dloc = cl->dmax;
     if (cl->info.has_c) {
       dloc = PetscMax(dloc, cl->scale * (PetscReal)N);
       cl->gtrace += cl->scale * (PetscReal)N;

@@ -73,6 +73,14 @@ PetscErrorCode SLHessianSolveDestroy(SLHessSolve *hs)
 /* y = M_c^{-1} x for one neuron block (npn numbers) */
 static inline void SLSolveBlock(const PetscReal *Mi, PetscInt npn, const PetscReal x[], PetscReal y[])
 {
+  if (npn == 3) { /* the NN case written out (the same operations in the same order as the loop) */
+    const PetscReal x0 = x[0], x1 = x[1], x2 = x[2];
+
+    y[0] = 0.0 + Mi[0] * x0 + Mi[1] * x1 + Mi[2] * x2;
+    y[1] = 0.0 + Mi[3] * x0 + Mi[4] * x1 + Mi[5] * x2;
+    y[2] = 0.0 + Mi[6] * x0 + Mi[7] * x1 + Mi[8] * x2;
+    return;
+  }
   for (PetscInt a = 0; a < npn; a++) {
     PetscReal s = 0.0;
 

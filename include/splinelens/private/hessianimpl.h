@@ -74,6 +74,7 @@ struct _n_SLHessClass {
   PetscReal    *s1, *sx, *sxx; /* per class: number of active points, sum of x, sum of x^2 */
   PetscReal     rnorm;         /* max block spectral radius over non-empty classes */
   PetscReal     hscale;        /* max(rnorm, largest diagonal entry of scale J^T J) */
+  PetscReal     dmax;          /* this rank's largest diagonal entry of scale J^T J over its neurons (SLAggKernel) */
   PetscReal     gtrace;        /* trace of scale J^T J (0 for the residual part) */
   PetscReal    *t, *mu, *u;    /* work: 2 nc, 2 nc, N */
   /* persistent buffers of SLHessClassReduce: per-block partials of the local blocks and of all blocks */
