@@ -112,6 +112,62 @@ PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm)
   PetscFunctionReturn(0);
 }
 
+/* Up to 3 vectors' sums of squares in one pass: each vector's sum in the order of SLTrainNormKernel (entries in
+ * state order from 0), so every norm is bitwise its SLTrainVecNorm; the independent sums only overlap in time. */
+typedef struct {
+  const PetscReal *v[3];
+  PetscInt         nv;
+} SLTrainNormsSum;
+
+static void SLTrainNormsKernel(void *vs, PetscInt i0, PetscInt i1, PetscInt k0, PetscInt m, PetscReal acc[])
+{
+  const SLTrainNormsSum *s      = (const SLTrainNormsSum *)vs;
+  PetscReal              sum[3] = {0, 0, 0};
+
+  if (s->nv == 3) {
+    const PetscReal *a = s->v[0], *b = s->v[1], *c = s->v[2];
+
+    for (PetscInt p = 3 * i0; p < 3 * i1; p++) {
+      sum[0] += a[p] * a[p];
+      sum[1] += b[p] * b[p];
+      sum[2] += c[p] * c[p];
+    }
+  } else {
+    for (PetscInt k = 0; k < s->nv; k++)
+      for (PetscInt p = 3 * i0; p < 3 * i1; p++) sum[k] += s->v[k][p] * s->v[k][p];
+  }
+  for (PetscInt k = 0; k < m; k++) acc[k] += sum[k0 + k];
+}
+
+PetscErrorCode SLTrainVecNorms(SLTrainCtx *ctx, PetscInt nv, Vec v[], PetscReal nrm[])
+{
+  SLNetwork       net = ctx->scratch;
+  SLTrainNormsSum s;
+  PetscReal       sq[3];
+
+  PetscFunctionBeginUser;
+  PetscCheck(nv >= 1 && nv <= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "SLTrainVecNorms: %" PetscInt_FMT " vectors (1 to 3)", nv);
+  s.nv = nv;
+  for (PetscInt k = 0; k < nv; k++) {
+    PetscCall(SLTrainCheckVec(ctx, v[k]));
+    PetscCall(VecGetArrayRead(v[k], &s.v[k]));
+  }
+  PetscCall(SLBlockReduce(ctx->comm, net->H, net->hstart, net->hlocal, nv, SLTrainNormsKernel, (void *)&s, sq));
+  if (net->has_c) { /* the c entry last, as in SLTrainNormReduce */
+    PetscReal c[3] = {0, 0, 0};
+
+    if (net->owns_c)
+      for (PetscInt k = 0; k < nv; k++) c[k] = s.v[k][3 * net->hlocal] * s.v[k][3 * net->hlocal];
+    if (ctx->size > 1) PetscCallMPI(MPI_Bcast(c, (PetscMPIInt)nv, MPIU_REAL, ctx->size - 1, ctx->comm));
+    for (PetscInt k = 0; k < nv; k++) sq[k] += c[k];
+  }
+  for (PetscInt k = 0; k < nv; k++) {
+    PetscCall(VecRestoreArrayRead(v[k], &s.v[k]));
+    nrm[k] = PetscSqrtReal(sq[k]);
+  }
+  PetscFunctionReturn(0);
+}
+
 /* TSErrorWeightedNorm2 of Y against U with the deterministic sums (same weights, same entries left out, same
  * error for a non-finite result) */
 static PetscErrorCode SLTrainErrorWeightedNorm2(SLTrainCtx *ctx, TS ts, Vec U, Vec Y, PetscReal *norm, PetscReal *norma, PetscReal *normr)

@@ -3,7 +3,8 @@
  * 1024-neuron blocks, with and without the output bias c, the norm is the same on every rank and bitwise that of
  * the same vector on one rank (PETSC_COMM_SELF, rank 0); it agrees with VecNorm to rounding; up to one block
  * (H <= 1024) it is bitwise the plain sum of squares in state order, c last (the order of PETSc's own norms on one
- * rank, so a one-rank run's controller is bitwise PETSc's basic). */
+ * rank, so a one-rank run's controller is bitwise PETSc's basic). SLTrainVecNorms, the fused pass over up to 3
+ * vectors, gives each bitwise its SLTrainVecNorm (the last entry, c, included). */
 #include "test_train_common.h"
 #include "train/train_impl.h"
 
@@ -34,6 +35,24 @@ static PetscErrorCode TNNorm(SLNetwork net, PetscReal *nrm, PetscReal *vecnorm)
   PetscCall(VecRestoreArrayWrite(v, &a));
   PetscCall(SLTrainVecNorm(&ctx, v, nrm));
   PetscCall(VecNorm(v, NORM_2, vecnorm));
+  { /* SLTrainVecNorms (the Newton test's fused pass): each of 3 and of 2 vectors bitwise its SLTrainVecNorm */
+    Vec       w[3];
+    PetscReal one[3], three[3], two[2];
+
+    w[0] = v;
+    for (PetscInt k = 1; k < 3; k++) {
+      PetscCall(VecDuplicate(v, &w[k]));
+      PetscCall(VecGetArrayWrite(w[k], &a));
+      for (PetscInt p = 0; p < Plocal; p++) a[p] = TTHash(7 + (uint64_t)k, (uint64_t)(3 * net->hstart + p), 0) * PetscPowReal(10.0, (PetscReal)k - 1.0);
+      PetscCall(VecRestoreArrayWrite(w[k], &a));
+    }
+    for (PetscInt k = 0; k < 3; k++) PetscCall(SLTrainVecNorm(&ctx, w[k], &one[k]));
+    PetscCall(SLTrainVecNorms(&ctx, 3, w, three));
+    PetscCall(SLTrainVecNorms(&ctx, 2, w + 1, two));
+    for (PetscInt k = 0; k < 3; k++) TCHECK(three[k] == one[k], "H %" PetscInt_FMT ": SLTrainVecNorms[%" PetscInt_FMT "] of 3 %.17g != SLTrainVecNorm %.17g", net->H, k, (double)three[k], (double)one[k]);
+    for (PetscInt k = 0; k < 2; k++) TCHECK(two[k] == one[k + 1], "H %" PetscInt_FMT ": SLTrainVecNorms[%" PetscInt_FMT "] of 2 %.17g != SLTrainVecNorm %.17g", net->H, k, (double)two[k], (double)one[k + 1]);
+    for (PetscInt k = 1; k < 3; k++) PetscCall(VecDestroy(&w[k]));
+  }
   PetscCall(VecDestroy(&v));
   PetscFunctionReturn(0);
 }
