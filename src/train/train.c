@@ -169,7 +169,8 @@ PetscErrorCode SLTrainerView(SLTrainer tr, PetscViewer viewer)
   else PetscCall(PetscViewerASCIIPrintf(viewer, "rtol %g, atol %g\n", (double)tr->rtol, (double)tr->atol));
   PetscCall(PetscViewerASCIIPrintf(viewer, "max time %g, max steps %" PetscInt_FMT ", loss tol %g, grad rtol %g, diverge factor %g\n", (double)tr->max_time, tr->max_steps, (double)tr->loss_tol, (double)tr->grad_rtol, (double)tr->diverge));
   PetscCall(PetscViewerASCIIPrintf(viewer, "outputs: %" PetscInt_FMT " snapshots, %" PetscInt_FMT " loss-curve points, log-spaced from t0 = %g\n", tr->K, tr->M, (double)tr->t0));
-  if (tr->conservative && tr->implicit == SL_TRAIN_IMPLICIT_SDIRK) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 restored after every step by the nearest-point projection (per neuron, to rounding)\n"));
+  if (tr->conservative && tr->implicit == SL_TRAIN_IMPLICIT_SDIRK)
+    PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 restored after every step by the nearest-point projection (per neuron, to rounding); stages solved to 1e-3 x rtol (-sl_train_snes_rtol, -sl_train_snes_stol)\n"));
   else if (tr->conservative) PetscCall(PetscViewerASCIIPrintf(viewer, "q = v^2-w^2-b^2 conserved to the Newton tolerance (-sl_train_snes_rtol 1e-12, -sl_train_snes_stol 1e-14 by default)\n"));
   {
     const char *pre = tr->prefix ? tr->prefix : "";
