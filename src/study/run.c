@@ -278,9 +278,10 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
   PetscMPIInt      rank, wrank, size;
   PetscBool        leader, ok = PETSC_TRUE;
   char             failure[256] = "";
-  PetscLogDouble   t0           = MPI_Wtime();
+  PetscLogDouble   t0           = MPI_Wtime(), c0, c1;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscGetCPUTime(&c0));
   *interrupted = PETSC_FALSE;
   PetscCallMPI(MPI_Comm_rank(comm, &rank));
   PetscCallMPI(MPI_Comm_size(comm, &size));
@@ -317,6 +318,10 @@ PetscErrorCode SLRunExecute(SLStudy s, PetscInt id, MPI_Comm comm, SLOutput out,
     if (failure[0] && leader) PetscCall(SLPutReason(out, id, failure)); /* replaces the "" written above */
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNS_CHECKS_OK, id, ok));
     PetscCall(SLPutRealCol(out, leader, SL_F_RUNINFO_WALL_TIME, id, MPI_Wtime() - t0));
+    PetscCall(PetscGetCPUTime(&c1));
+    c1 -= c0; /* the group's CPU seconds: what an allocation is charged for the run */
+    PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &c1, 1, MPI_DOUBLE, MPI_SUM, comm));
+    PetscCall(SLPutRealCol(out, leader, SL_F_RUNINFO_CPU_TIME, id, c1));
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNINFO_RANK, id, wrank));
     PetscCall(SLPutIntCol(out, leader, SL_F_RUNINFO_GROUP_SIZE, id, size));
     if (leader) PetscCall(SLOutputSetStatus(out, id, res.failed || failure[0] ? SL_RUN_FAILED : SL_RUN_DONE));

@@ -99,6 +99,7 @@ const SLSchemaField SLSchemaFields[SL_NFIELDS] = {
   [SL_F_RUNS_FINAL_N_DIRAC]  = {"runs/final_n_dirac", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "(neuron, point) pairs with a breakpoint on a data point at the end", "", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNS_CHECKS_OK]      = {"runs/checks_ok", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "1 if every spectral check of the run holds", "", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNINFO_WALL_TIME]   = {"runinfo/wall_time", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "wall-clock time of the run", "s", SL_SCHEMA_BY_STUDY},
+  [SL_F_RUNINFO_CPU_TIME]    = {"runinfo/cpu_time", SL_SCHEMA_COLUMN, SL_SCHEMA_FLOAT64, 0, SL_SIZE_R, "CPU time of the run, summed over the ranks that ran it", "s", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNINFO_RANK]        = {"runinfo/rank", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "first rank of the group that ran it", "", SL_SCHEMA_BY_STUDY},
   [SL_F_RUNINFO_GROUP_SIZE]  = {"runinfo/group_size", SL_SCHEMA_COLUMN, SL_SCHEMA_INT64, 0, SL_SIZE_R, "ranks that ran it", "", SL_SCHEMA_BY_STUDY},
   /* ragged per-run arrays */

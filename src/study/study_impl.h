@@ -232,6 +232,7 @@ typedef enum {
   SL_F_RUNS_FINAL_N_DIRAC,
   SL_F_RUNS_CHECKS_OK,
   SL_F_RUNINFO_WALL_TIME,
+  SL_F_RUNINFO_CPU_TIME,
   SL_F_RUNINFO_RANK,
   SL_F_RUNINFO_GROUP_SIZE,
   /* ragged per-run arrays */
