@@ -58,6 +58,19 @@ def test_reader_run_table(study):
     assert study.init_params()["symmetric"] is True
 
 
+def test_runinfo_times(e2e_study):
+    """/runinfo: wall and CPU seconds of every run, CPU in seconds (not the 1e-4 of them PetscGetCPUTime gives on
+    Debian's PETSc): positive, and not more than the group's ranks could spend in the run's wall time (with slack
+    for MPI's own threads), nor a thousandth of it (a run waits on nothing but its own group)."""
+    import h5py
+
+    with h5py.File(e2e_study, "r") as f:
+        wall, cpu, size = (f["runinfo/" + k][()] for k in ("wall_time", "cpu_time", "group_size"))
+    assert np.all(wall > 0) and np.all(cpu > 0), (wall, cpu)
+    assert np.all(cpu <= 4 * wall * size + 0.05), (cpu, wall, size)
+    assert cpu.sum() >= 1e-3 * (wall * size).sum(), (cpu.sum(), (wall * size).sum())
+
+
 def test_reader_run_object(study):
     r = study.run(7)
     K = r.snap_time.size
