@@ -1,14 +1,17 @@
-"""Training benchmark (section t of bench/README.md): time to loss 1e-8 and final q drift, splinelens against
-numpy GD, torch GD and scipy solve_ivp (LSODA, BDF), on the same initial networks.
+"""Training benchmark (section t of bench/README.md): time to the end state (loss 1e-8, or the loss of the critical
+point the flow ends at) and final q drift, splinelens against numpy GD, torch GD and scipy solve_ivp (LSODA, BDF),
+on the same initial networks.
 
     bash bench/run train [--quick] [--widths 32,128] [--alphas 1] [--timeout 600] [--out file.json]
 
 Per case (width H, scale alpha; sine data N = 16, lecun_normal, seed 0, sum loss, no output bias):
   1. splinelens: one single-run study of the real program (build/splinelens, 1 rank, default integrator,
      -sl_train_loss_tol 1e-8 -sl_train_max_time 1e7 -sl_train_rtol 1e-6 -sl_train_atol 1e-6, spectra reduced
-     to one Krylov-Schur spectrum at init without histogram, -log_view). Its time is the run's wall time the file
-     records (/runinfo/wall_time: initialization, that spectrum and training; the program's start-up and file
-     creation are not in it); the SLTrain event (training only) and the process wall time are reported too.
+     to one Krylov-Schur spectrum at init without histogram, -log_view). Its times are the run's wall and CPU time
+     the file records (/runinfo/wall_time, /runinfo/cpu_time: initialization, that spectrum and training; the
+     program's start-up, MPI and PETSc initialization and file creation are not in them, as the competitors'
+     clocks start after their imports); the SLTrain event (training only) and the whole process's wall and CPU
+     time are reported too.
      Stop reason, steps, final loss and q drift come from /runs.
   2. The initial network (/network/theta_init, equal to row 0 of /train/snap_theta, t = 0) and the data (/data)
      are read from the file; numpy's loss and gradient norm there must match /runs/init_loss and
@@ -17,10 +20,13 @@ Per case (width H, scale alpha; sine data N = 16, lecun_normal, seed 0, sum loss
      --dense-max parameters, else ARPACK eigsh on the same matrix) gives the GD learning rate 1.8 / lambda_max.
   4. Each competitor (bench/train_competitors.py) in its own process with --timeout seconds (its own clock; the
      process is killed 60 s later if it has not answered), --threads BLAS/torch threads.
+  5. The target loss of the competitors: --tol (1e-8) where splinelens reached it (stop reason loss_tol); where
+     the flow ended at a critical point above it (stop reason stationary: the gradient fell below -sl_train_grad_rtol
+     x its initial norm, so no faithful integration of the flow goes lower), the end state's loss plus --tol: the
+     time to get there, against splinelens' time to reach and certify it. A run stopped by its budget has no target.
 Prints two tables and writes bench/results-train-<date>.json. The ratio is best competitor time / splinelens
-time; a competitor that timed out counts as ">= timeout"; one that diverged or stopped above the tolerance does
-not count; a splinelens run that did not reach the tolerance (stationary, budget) has no ratio. Never asserts
-times.
+time; a competitor that timed out counts as ">= timeout"; one that diverged or stopped above the target does not
+count. Never asserts times.
 """
 import argparse
 import datetime
@@ -97,6 +103,7 @@ def splinelens(a, H, alpha, work, env):
         for k in ("final_time", "init_loss", "final_loss", "q_drift", "init_grad_norm", "final_grad_norm"):
             res[k] = float(r[k][0])
         res["t_wall"] = float(f["runinfo/wall_time"][0])
+        res["t_cpu"] = float(f["runinfo/cpu_time"][0]) if "runinfo/cpu_time" in f else None
         th = f["network/theta_init"][()]
         snap = f["train/snap_theta"][()]
         snap_t = f["train/snap_time"][()]
@@ -120,8 +127,18 @@ def lambda_max(theta, x, y, dense_max):
     return lm, how, time.perf_counter() - t
 
 
-def competitor(a, method, prefix, lr, timeout, env):
-    spec = {"method": method, "prefix": prefix, "lr": lr, "tol": a.tol, "timeout": timeout, "rtol": a.rtol,
+def target_loss(a, sl):
+    """(target loss of the competitors, kind) for a splinelens result: --tol where it reached it, its end loss +
+    --tol where it ended stationary above it, (None, None) where it stopped otherwise (no ratio)."""
+    if sl.get("stop_reason") == "loss_tol":
+        return a.tol, "tol"
+    if sl.get("stop_reason") == "stationary":
+        return sl["final_loss"] + a.tol, "end"
+    return None, None
+
+
+def competitor(a, method, prefix, lr, timeout, env, tol):
+    spec = {"method": method, "prefix": prefix, "lr": lr, "tol": tol, "timeout": timeout, "rtol": a.rtol,
             "atol": a.atol, "t_end": a.max_time, "threads": a.threads, "clock": a.clock}
     # the process is killed if it has not answered by then (a CPU-clock timeout needs slack on a loaded machine)
     out, status, wall, _ = run_proc([PY, os.path.join(HERE, "train_competitors.py"), json.dumps(spec)],
@@ -183,12 +200,17 @@ def report(results):
             rows.append([case["H"], "%g" % case["alpha"], sl["status"]] + ["-"] * (10 + len(methods)) +
                         ["%.1f" % case["load_start"]])
             continue
-        reached = sl["stop_reason"] == "loss_tol"
+        if "target" in case:
+            target, kind = case["target"], case["target_kind"]
+        else:  # results of an earlier version: the competitors had --tol, so only loss_tol runs have a ratio
+            target, kind = (a.tol, "tol") if sl["stop_reason"] == "loss_tol" else (None, None)
+        reached = target is not None
         rats, goals = [], []
-        for key, slk in (("t_wall", "t_wall"), ("t_cpu", "cpu_process")):
+        slcpu = "t_cpu" if sl.get("t_cpu") is not None else "cpu_process"  # results of earlier versions: the process
+        for key, slk in (("t_wall", "t_wall"), ("t_cpu", slcpu)):
             bt, lower, bm = best(comps, key)
             if not reached:
-                rat, goal = "n/a (not reached)", "no"
+                rat, goal = "n/a (%s)" % sl["stop_reason"], "no"
             elif bt is None:
                 rat, goal = "- (no competitor reached)", "-"
             else:
@@ -199,9 +221,11 @@ def report(results):
                                             best=bm, goal_met=goal)
             rats.append(rat)
             goals.append(goal)
-        rows.append([case["H"], "%g" % case["alpha"], "%.3g/%.3g" % (sl["t_wall"], sl["cpu_process"]),
+        rows.append([case["H"], "%g" % case["alpha"], "%.3g/%.3g (%.3g)" % (sl["t_wall"], sl[slcpu], sl["cpu_process"]),
                      "%.3g" % sl["t_train_event"] if sl.get("t_train_event") is not None else "-",
-                     sl["stop_reason"], sl["steps"], "%.1e" % sl["final_loss"], "%.1e" % sl["q_drift"],
+                     sl["stop_reason"], sl["steps"], "%.1e" % sl["final_loss"],
+                     ("%.3g" % target if kind == "tol" else "end %.4g" % target) if reached else "-",
+                     "%.1e" % sl["q_drift"],
                      "%.3g" % case.get("lambda_max", float("nan"))] +
                     [cell(comps.get(m, {"status": "-"})) for m in methods] +
                     rats + ["/".join(goals), "%.3g" % case.get("timeout", a.timeout), "%.1f" % case["load_start"]])
@@ -209,13 +233,15 @@ def report(results):
                      ["%s / %s" % (comps[m].get("steps", "-"),
                                    "%.1e" % comps[m]["q_drift"] if comps[m].get("q_drift") is not None else "-")
                       for m in methods if m in comps])
-    table("(t) time to loss %g (seconds), sine N = %d, lecun_normal seed %d; SL = splinelens run wall time "
-          "(/runinfo/wall_time) / CPU seconds of the whole process (start-up included), train = its SLTrain event; "
+    table("(t) time to the target loss (seconds): %g, or 'end L' = the loss of the critical point the flow ended at "
+          "(splinelens stop: stationary) + that tolerance; sine N = %d, lecun_normal seed %d; SL = splinelens run wall / CPU "
+          "time (/runinfo; in parentheses the CPU seconds of the whole process, start-up included), train = its SLTrain event; "
           "competitors: wall/CPU seconds to the tolerance, or what stopped them and the loss then (t/o: timeout, "
           "fail: the solver gave up, div: diverged, killed: no answer at 10x the timeout); ratios = best "
           "competitor / SL on each clock (>= : a timeout); load: 1-min load average at the case's start" %
           (a.tol, a.n, a.seed),
-          ["H", "alpha", "SL s wall/cpu", "train s", "SL stop", "steps", "SL loss", "SL q drift", "lambda_max"] +
+          ["H", "alpha", "SL s wall/cpu (process)", "train s", "SL stop", "steps", "SL loss", "target", "SL q drift",
+           "lambda_max"] +
           [LABEL[m] for m in methods] + ["best/SL wall", "best/SL cpu", ">=%gx wall/cpu" % a.goal,
            "timeout s (%s)" % a.clock, "load"], rows)
     table("(t) steps (GD: iterations; solve_ivp: right-hand sides) / final q drift",
@@ -233,9 +259,9 @@ def main():
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall", help="clock of the competitors' timeouts "
                     "(cpu: their process time, the steadier on a loaded machine); both ratios are printed")
     ap.add_argument("--decide", action="store_true", help="shorter competitor timeouts, just enough to decide the "
-                    "goal: min(--timeout, max(2 s, goal x splinelens time)) where splinelens reached the tolerance, "
+                    "goal: min(--timeout, max(2 s, goal x splinelens time)) where splinelens reached an end state, "
                     "min(--timeout, 5 s) where it did not (no ratio then); a competitor also stops at the time of "
-                    "the fastest one before it that reached the tolerance")
+                    "the fastest one before it that reached the target")
     ap.add_argument("--sl-timeout", type=float, default=3600, help="seconds per splinelens run")
     ap.add_argument("--tol", type=float, default=1e-8, help="target loss (sum loss)")
     ap.add_argument("--max-time", type=float, default=1e7, help="gradient-flow horizon (splinelens, solve_ivp)")
@@ -328,10 +354,12 @@ def main():
                 case.update(lambda_max=lm, lambda_max_method=how, t_lambda_max=tl, lr=1.8 / lm)
                 prefix = os.path.join(work, "net-%d-%g" % (H, alpha))
                 np.savez(prefix + ".npz", theta0=th, x=x, y=y)
+                target, kind = target_loss(a, sl)
+                case.update(target=target, target_kind=kind)
                 tmo = a.timeout
                 if a.decide:
-                    slt = sl["cpu_process"] if a.clock == "cpu" else sl["t_wall"]
-                    tmo = min(a.timeout, max(2.0, a.goal * slt) if sl["stop_reason"] == "loss_tol" else 5.0)
+                    slt = sl["t_cpu"] if a.clock == "cpu" else sl["t_wall"]
+                    tmo = min(a.timeout, max(2.0, a.goal * slt) if target is not None else 5.0)
                 case["timeout"] = tmo
                 comps = {}
                 case["competitors"] = comps
@@ -339,7 +367,8 @@ def main():
                 for m in methods:
                     # --decide: only the fastest competitor matters, so the next ones need not outlast it
                     won = [c[key] for c in comps.values() if c.get("status") == "reached"]
-                    comps[m] = competitor(a, m, prefix, 1.8 / lm, min([tmo] + won) if a.decide else tmo, cenv)
+                    comps[m] = competitor(a, m, prefix, 1.8 / lm, min([tmo] + won) if a.decide else tmo, cenv,
+                                          target if target is not None else a.tol)
                     c = comps[m]
                     if c.get("init_loss") is not None and abs(c["init_loss"] - sl["init_loss"]) > 1e-10 * sl["init_loss"]:
                         failures.append("H=%d alpha=%g: %s started from another loss" % (H, alpha, m))
