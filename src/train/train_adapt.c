@@ -21,9 +21,9 @@
 #include "train_impl.h"
 
 /* What the per-entry sums are taken of: the weighted error of y against u (6 sums: error, absolute part,
- * relative part, and how many entries each counts, as in TSErrorWeightedNorm2), or the squares of u (1 sum). */
+ * relative part, and how many entries each counts, as in TSErrorWeightedNorm2). Plain 2-norms: SLTrainVecNorms. */
 typedef struct {
-  const PetscReal *u, *y;         /* y NULL: sum of u_p^2                                         */
+  const PetscReal *u, *y;
   const PetscReal *vatol, *vrtol; /* per-entry tolerances, or NULL for the scalar ones            */
   PetscReal        atol, rtol;
   PetscReal        ignore; /* an entry with |u_p| or |y_p| below it is left out (-ts_adapt_max_ignore) */
@@ -31,15 +31,11 @@ typedef struct {
 
 #define SL_TRAIN_WNORM_SUMS 6
 
-/* add entry p's terms to acc[] (SL_TRAIN_WNORM_SUMS sums, or 1 without y) */
+/* add entry p's terms to acc[] (SL_TRAIN_WNORM_SUMS sums) */
 static inline void SLTrainNormEntry(const SLTrainNormSum *s, PetscInt p, PetscReal acc[])
 {
   PetscReal diff, tola, tolr, tol;
 
-  if (!s->y) {
-    acc[0] += s->u[p] * s->u[p];
-    return;
-  }
   if (PetscAbsReal(s->y[p]) < s->ignore || PetscAbsReal(s->u[p]) < s->ignore) return;
   diff = PetscAbsReal(s->y[p] - s->u[p]);
   tola = s->vatol ? s->vatol[p] : s->atol;
@@ -98,22 +94,9 @@ static PetscErrorCode SLTrainCheckVec(SLTrainCtx *ctx, Vec v)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm)
-{
-  SLTrainNormSum s = {NULL, NULL, NULL, NULL, 0, 0, 0};
-  PetscReal      sq;
-
-  PetscFunctionBeginUser;
-  PetscCall(SLTrainCheckVec(ctx, v));
-  PetscCall(VecGetArrayRead(v, &s.u));
-  PetscCall(SLTrainNormReduce(ctx, &s, 1, &sq));
-  PetscCall(VecRestoreArrayRead(v, &s.u));
-  *nrm = PetscSqrtReal(sq);
-  PetscFunctionReturn(0);
-}
-
-/* Up to 3 vectors' sums of squares in one pass: each vector's sum in the order of SLTrainNormKernel (entries in
- * state order from 0), so every norm is bitwise its SLTrainVecNorm; the independent sums only overlap in time. */
+/* The plain 2-norms: up to 3 vectors' sums of squares in one pass, each in state order from 0 within a block, c
+ * last (so up to one block the in-order sum, PETSc's order on one rank); the independent sums only overlap in time,
+ * so each norm is bitwise the norm of its vector alone (SLTrainVecNorm). */
 typedef struct {
   const PetscReal *v[3];
   PetscInt         nv;
@@ -165,6 +148,13 @@ PetscErrorCode SLTrainVecNorms(SLTrainCtx *ctx, PetscInt nv, Vec v[], PetscReal 
     PetscCall(VecRestoreArrayRead(v[k], &s.v[k]));
     nrm[k] = PetscSqrtReal(sq[k]);
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SLTrainVecNorms(ctx, 1, &v, nrm));
   PetscFunctionReturn(0);
 }
 

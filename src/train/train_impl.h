@@ -116,6 +116,7 @@ PETSC_INTERN PetscErrorCode SLTrainAdaptPreStep(TS ts);
 /* ||v||_2 of a state-shaped vector v (local size Plocal; collective): the same reduction, so bitwise independent of
  * the rank count */
 PETSC_INTERN PetscErrorCode SLTrainVecNorm(SLTrainCtx *ctx, Vec v, PetscReal *nrm);
+/* nrm[k] = ||v[k]||_2 for up to 3 state-shaped vectors in one pass, each bitwise its SLTrainVecNorm (collective) */
 PETSC_INTERN PetscErrorCode SLTrainVecNorms(SLTrainCtx *ctx, PetscInt nv, Vec v[], PetscReal nrm[]);
 /* train_implicit.c, -sl_train_conservative: the TS type and solver defaults (before TSSetFromOptions) ... */
 PETSC_INTERN PetscErrorCode SLTrainImplicitConfigure(SLTrainer tr, TS ts);
