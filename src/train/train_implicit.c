@@ -66,7 +66,7 @@ typedef struct {
   PetscInt *pin, *pcls;
   char     *side, *flips, *anyflip;
   PetscInt *carry;   /* carry[i]: the data point local neuron i was pinned to at the end of the last accepted step, or -1 */
-  PetscInt  npinned; /* pins placed in this run (diagnostics) */
+  PetscInt  npinned; /* Newton iterations and step attempts that placed pins in this run (diagnostics) */
   /* SDIRK: q_i(0) of the local neurons, the target of the projection after every step */
   PetscReal *q0;
   PetscReal  max_proj;              /* largest relative projection correction of the run (diagnostics) */
@@ -313,16 +313,16 @@ static PetscErrorCode SLTrainPCApply(PC pc, Vec xv, Vec yv)
   PetscFunctionReturn(0);
 }
 
-/* Sliding kink test (docs/theory.md section 5.1) of local neuron i at data point n, at the state u with gradient g
- * and residuals r of that state (the side of x_n the evaluation took is the sign of w x_n + b): with the one-sided
+/* Sliding kink test (docs/theory.md section 5.1) of local neuron i at data point n, at the state u whose gradient
+ * and residuals the run's cache holds (ctx->g, ctx->r: call SLTrainEvaluate(ctx, u) first; the side of x_n the evaluation took is the sign of w x_n + b): with the one-sided
  * gradients g_I (x_n inactive) and g_A = g_I + scale v r_n (x_n, 1) (active) in the (w, b) block, the breakpoint
  * is pushed onto x_n from both sides when dz/dt = -(x_n g_w + g_b), z = w x_n + b, is > 0 on the inactive side
  * and < 0 on the active side. */
-static PetscBool SLTrainSliding(const SLTrainCtx *ctx, const PetscReal *u, const PetscReal *g, PetscInt i, PetscInt n)
+static PetscBool SLTrainSliding(const SLTrainCtx *ctx, const PetscReal *u, PetscInt i, PetscInt n)
 {
   const PetscReal x = ctx->data->x[n], scale = SLLossScale(ctx->tr->loss, ctx->data->N);
   const PetscReal jump = scale * u[3 * i + 2] * ctx->r[n] * (1 + x * x); /* e . (g_A - g_I), e = (x_n, 1) */
-  const PetscReal eg   = x * g[3 * i] + g[3 * i + 1];                    /* e . g on the side of u          */
+  const PetscReal eg   = x * ctx->g[3 * i] + ctx->g[3 * i + 1];          /* e . g on the side of u          */
   const PetscBool side = (u[3 * i] * x + u[3 * i + 1] > 0) ? PETSC_TRUE : PETSC_FALSE;
   const PetscReal egI = side ? eg - jump : eg, egA = side ? eg : eg + jump;
 
@@ -396,13 +396,13 @@ static PetscErrorCode SLTrainSNESConverged(SNES snes, PetscInt it, PetscReal xno
         const PetscReal x = ctx->data->x[n], z0 = im->u0[3 * i] * x + im->u0[3 * i + 1];
         const PetscReal rate = PetscAbsReal(x * ctx->g[3 * i] + ctx->g[3 * i + 1]) + scale * PetscAbsReal(u[3 * i + 2] * ctx->r[n]) * (1 + x * x);
         /* A breakpoint that starts the step on the kink (held there by the last step) is held again only where the
-         * flow slides (SLTrainSliding at the iterate). Else it must be free to leave: seen in the default study, five breakpoints held on one data point for 10^5 steps
-         * while the flow on their side led away from it. (Pins of breakpoints arriving at a kink are not tested so:
+         * flow slides (SLTrainSliding at the iterate). Else it must be free to leave: seen in the default study,
+         * five breakpoints held on one data point for 10^5 steps while the flow on their side led away from it. (Pins of breakpoints arriving at a kink are not tested so:
          * they also steady the Newton iteration of a crossing, and testing them tripled the Newton iterations of
          * rich-regime runs.) */
         const PetscBool onkink = SLTrainOnKink(ctx, im->u0, i, n);
 
-        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate && (!onkink || SLTrainSliding(ctx, u, ctx->g, i, n))) {
+        if (PetscAbsReal(z0) <= 4 * im->attempt_dt * rate && (!onkink || SLTrainSliding(ctx, u, i, n))) {
           im->pin[i] = n;
           added      = 1;
         }
@@ -505,7 +505,7 @@ static PetscErrorCode SLTrainImplicitCarryPins(SLTrainCtx *ctx, SLTrainImplicit 
     for (PetscInt i = 0; i < ctx->scratch->hlocal; i++) {
       const PetscInt n = im->carry[i];
 
-      if (n < 0 || !SLTrainOnKink(ctx, u, i, n) || !SLTrainSliding(ctx, u, ctx->g, i, n)) continue;
+      if (n < 0 || !SLTrainOnKink(ctx, u, i, n) || !SLTrainSliding(ctx, u, i, n)) continue;
       im->pin[i] = n;
       added      = 1;
     }
@@ -617,7 +617,7 @@ PetscErrorCode SLTrainImplicitDestroy(SLTrainCtx *ctx)
 
   PetscFunctionBeginUser;
   if (!im) PetscFunctionReturn(0);
-  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations pinned sliding kinks; largest projection correction %g; %" PetscInt_FMT " stages refused for their q\n", im->npinned, (double)im->max_proj, im->nqreject));
+  PetscCall(PetscInfo(NULL, "conservative run: %" PetscInt_FMT " Newton iterations or step attempts pinned sliding kinks; largest projection correction %g; %" PetscInt_FMT " stages refused for their q\n", im->npinned, (double)im->max_proj, im->nqreject));
   PetscCall(PetscFree(im->q0));
   PetscCall(PetscFree(im->u0));
   PetscCall(PetscFree(im->carry));
